@@ -1,0 +1,465 @@
+/**
+ * A byte pipe over a SharedArrayBuffer ring shared by Workers (guest-to-guest, no host on the
+ * data path). Either side may be hostile: every header word is re-read and validated, a garbage
+ * header gives PalError BAD_MESSAGE, waits are bounded by the caller's timeout.
+ *
+ * Layout: a 64-byte header of Int32 words, then `capacity` data bytes (a power of two).
+ *   [0] MAGIC "SPIP"        [1] capacity in bytes (checked once at attach)
+ *   [2] read index  (u32, wraps; position = index & (capacity-1))
+ *   [3] write index (u32, wraps); bytes buffered = (write - read) mod 2^32, must be <= capacity
+ *   [4] reader count        [5] writer count
+ *   [6] flags: bit0 readers force-closed, bit1 writers force-closed
+ *   [7] data sequence: bumped by writes, writer closes, interrupts; readers sleep on it
+ *   [8] space sequence: bumped by reads, reader closes, interrupts; writers sleep on it
+ *   [9] readers sleeping    [10] writers sleeping (notify is skipped when 0)
+ *   [11] read lock          [12] write lock (0 free, 1 held, 2 held with sleepers)
+ *   [13..15] reserved
+ * The read lock guards the read index and serialises readers; the write lock guards the write
+ * index and serialises writers. Writes of at most PIPE_BUF bytes are atomic.
+ */
+import { PalCode, PalError } from "./errors.ts";
+import { deadlineFor, type Interrupt, INTERRUPT_POLL_MS, SPIN_ITERATIONS } from "./futex.ts";
+
+/** Writes of at most this many bytes are all-or-nothing. */
+export const PIPE_BUF = 4096;
+/** Bytes before the data area. */
+export const HEADER_BYTES = 64;
+const MAGIC = 0x53504950;
+const W = {
+  MAGIC: 0,
+  CAPACITY: 1,
+  READ: 2,
+  WRITE: 3,
+  READERS: 4,
+  WRITERS: 5,
+  FLAGS: 6,
+  DATA_SEQ: 7,
+  SPACE_SEQ: 8,
+  READ_SLEEPERS: 9,
+  WRITE_SLEEPERS: 10,
+  READ_LOCK: 11,
+  WRITE_LOCK: 12,
+} as const;
+const FLAG_READERS_GONE = 1;
+const FLAG_WRITERS_GONE = 2;
+
+/** Options of a read or write. */
+export interface IoOptions {
+  /** Fail with TRY_AGAIN instead of waiting. */
+  nonblocking?: boolean;
+  /** Fail with TIMED_OUT (or return the partial count) after this long. */
+  timeoutMs?: number;
+  /** A pending interrupt fails the wait with INTERRUPTED (or returns the partial count). */
+  interrupt?: Interrupt;
+}
+
+/** Readiness for an event-waiting API. */
+export interface PollState {
+  /** A read would not block (data, or EOF). */
+  readable: boolean;
+  /** A write of PIPE_BUF bytes would not block (or would fail with BROKEN_PIPE). */
+  writable: boolean;
+  /** No writers are left (EOF once drained). */
+  hup: boolean;
+  /** No readers are left (writes fail with BROKEN_PIPE). */
+  err: boolean;
+}
+
+/** What to sleep on: `i32[word]` while it equals `value`. */
+interface Block {
+  word: number;
+  value: number;
+  sleepers: number;
+}
+
+function bad(what: string): PalError {
+  return new PalError(PalCode.BAD_MESSAGE, `pipe ring: ${what}`);
+}
+
+/** The shared ring; make endpoints with `openReader`/`openWriter`. */
+export class PipeRing {
+  readonly i32: Int32Array;
+  readonly #data: Uint8Array;
+  /** Data bytes (from the buffer size at attach, never re-read from shared memory). */
+  readonly capacity: number;
+  readonly #mask: number;
+
+  private constructor(readonly sab: SharedArrayBuffer) {
+    this.i32 = new Int32Array(sab, 0, HEADER_BYTES / 4);
+    this.capacity = sab.byteLength - HEADER_BYTES;
+    this.#mask = this.capacity - 1;
+    this.#data = new Uint8Array(sab, HEADER_BYTES, this.capacity);
+  }
+
+  /**
+   * A new empty ring with no endpoints open.
+   * @param capacityBytes a power of two from PIPE_BUF to 2^30
+   * @throws {PalError} INVAL
+   * @example
+   * ```ts
+   * import { PipeRing } from "./pipe_ring.ts";
+   * const ring = PipeRing.create(65536);
+   * const w = ring.openWriter(), r = ring.openReader();
+   * w.write(new TextEncoder().encode("hi"));
+   * r.read(new Uint8Array(16)); // 2
+   * ```
+   */
+  static create(capacityBytes: number): PipeRing {
+    const ok = Number.isInteger(capacityBytes) && capacityBytes >= PIPE_BUF &&
+      capacityBytes <= 2 ** 30 && (capacityBytes & (capacityBytes - 1)) === 0;
+    if (!ok) throw new PalError(PalCode.INVAL, `bad pipe capacity ${capacityBytes}`);
+    const ring = new PipeRing(new SharedArrayBuffer(HEADER_BYTES + capacityBytes));
+    ring.i32[W.CAPACITY] = capacityBytes;
+    Atomics.store(ring.i32, W.MAGIC, MAGIC);
+    return ring;
+  }
+
+  /** The ring over `sab` received from another Worker. @throws {PalError} BAD_MESSAGE */
+  static attach(sab: SharedArrayBuffer): PipeRing {
+    if (!(sab instanceof SharedArrayBuffer)) throw bad("not a SharedArrayBuffer");
+    const cap = sab.byteLength - HEADER_BYTES;
+    if (cap < PIPE_BUF || cap > 2 ** 30 || (cap & (cap - 1)) !== 0) throw bad("bad size");
+    const ring = new PipeRing(sab);
+    if (Atomics.load(ring.i32, W.MAGIC) !== MAGIC || Atomics.load(ring.i32, W.CAPACITY) !== cap) {
+      throw bad("bad magic or capacity");
+    }
+    return ring;
+  }
+
+  /** Open a reader endpoint (reader count + 1). */
+  openReader(): PipeReader {
+    Atomics.add(this.i32, W.READERS, 1);
+    return new PipeReader(this);
+  }
+  /** Open a writer endpoint (writer count + 1). */
+  openWriter(): PipeWriter {
+    Atomics.add(this.i32, W.WRITERS, 1);
+    return new PipeWriter(this);
+  }
+  /** Take over a reader opened by another Worker and handed over (count unchanged). */
+  adoptReader(): PipeReader {
+    return new PipeReader(this);
+  }
+  /** Take over a writer opened by another Worker and handed over (count unchanged). */
+  adoptWriter(): PipeWriter {
+    return new PipeWriter(this);
+  }
+
+  /** Wake every sleeper on both sides; they re-check their state and interrupt tokens. */
+  wakeAll(): void {
+    for (const seq of [W.DATA_SEQ, W.SPACE_SEQ]) {
+      Atomics.add(this.i32, seq, 1);
+      Atomics.notify(this.i32, seq);
+    }
+  }
+
+  /** Raise `token` and wake this ring's sleepers so the token's owner sees it at once. */
+  interrupt(token: Interrupt): void {
+    token.raise();
+    this.wakeAll();
+  }
+
+  /**
+   * Host side, when a process died without closing: drop `count` endpoints of `side`, or with
+   * no count mark the whole side gone for good. Also frees that side's lock (the dead process
+   * may have held it) and wakes everyone.
+   */
+  forceClose(side: "readers" | "writers", count?: number): void {
+    const [countWord, lock, flag] = side === "readers"
+      ? [W.READERS, W.READ_LOCK, FLAG_READERS_GONE]
+      : [W.WRITERS, W.WRITE_LOCK, FLAG_WRITERS_GONE];
+    if (count === undefined) {
+      Atomics.or(this.i32, W.FLAGS, flag);
+      Atomics.store(this.i32, countWord, 0);
+    } else {
+      if (!Number.isInteger(count) || count < 0) throw new PalError(PalCode.INVAL, "bad count");
+      if (Atomics.sub(this.i32, countWord, count) - count < 0) {
+        Atomics.store(this.i32, countWord, 0);
+      }
+    }
+    Atomics.store(this.i32, lock, 0);
+    Atomics.notify(this.i32, lock);
+    this.wakeAll();
+  }
+
+  /** Current readiness. @throws {PalError} BAD_MESSAGE on a garbage header */
+  poll(): PollState {
+    const used = this.#span()[1];
+    const noWriters = this._count(W.WRITERS, FLAG_WRITERS_GONE) === 0;
+    const noReaders = this._count(W.READERS, FLAG_READERS_GONE) === 0;
+    return {
+      readable: used > 0 || noWriters,
+      writable: this.capacity - used >= PIPE_BUF || noReaders,
+      hup: noWriters,
+      err: noReaders,
+    };
+  }
+
+  /** @internal endpoint count, 0 when the side was force-closed. */
+  _count(word: number, goneFlag: number): number {
+    if ((Atomics.load(this.i32, W.FLAGS) & goneFlag) !== 0) return 0;
+    const n = Atomics.load(this.i32, word);
+    if (n < 0) throw bad("negative endpoint count");
+    return n;
+  }
+
+  /** [read index, bytes buffered], validated. */
+  #span(): [number, number] {
+    const r = Atomics.load(this.i32, W.READ) >>> 0;
+    const used = ((Atomics.load(this.i32, W.WRITE) >>> 0) - r) >>> 0;
+    if (used > this.capacity) throw bad("indices out of range");
+    return [r, used];
+  }
+
+  /** Take `lock` or say what to sleep on. */
+  #lock(lock: number): Block | null {
+    for (let i = 0; i < SPIN_ITERATIONS; i++) {
+      if (Atomics.compareExchange(this.i32, lock, 0, 1) === 0) return null;
+    }
+    if (Atomics.exchange(this.i32, lock, 2) === 0) return null;
+    return { word: lock, value: 2, sleepers: -1 };
+  }
+
+  #unlock(lock: number): void {
+    if (Atomics.exchange(this.i32, lock, 0) !== 1) Atomics.notify(this.i32, lock, 1);
+  }
+
+  #bump(seq: number, sleepers: number): void {
+    Atomics.add(this.i32, seq, 1);
+    if (Atomics.load(this.i32, sleepers) !== 0) Atomics.notify(this.i32, seq);
+  }
+
+  /** @internal one read attempt: bytes read (0 = EOF) or what to sleep on. */
+  _tryRead(buf: Uint8Array): number | Block {
+    const seq = Atomics.load(this.i32, W.DATA_SEQ);
+    const blocked = this.#lock(W.READ_LOCK);
+    if (blocked) return blocked;
+    let n: number;
+    try {
+      const [r, used] = this.#span();
+      if (used === 0) {
+        if (this._count(W.WRITERS, FLAG_WRITERS_GONE) === 0) return 0;
+        return { word: W.DATA_SEQ, value: seq, sleepers: W.READ_SLEEPERS };
+      }
+      n = Math.min(used, buf.length);
+      const pos = r & this.#mask;
+      const first = Math.min(n, this.capacity - pos);
+      buf.set(this.#data.subarray(pos, pos + first), 0);
+      if (first < n) buf.set(this.#data.subarray(0, n - first), first);
+      Atomics.store(this.i32, W.READ, (r + n) | 0);
+    } finally {
+      this.#unlock(W.READ_LOCK);
+    }
+    this.#bump(W.SPACE_SEQ, W.WRITE_SLEEPERS);
+    return n;
+  }
+
+  /** @internal one write attempt: bytes written or what to sleep on. */
+  _tryWrite(data: Uint8Array, atomic: boolean): number | Block {
+    const seq = Atomics.load(this.i32, W.SPACE_SEQ);
+    if (this._count(W.READERS, FLAG_READERS_GONE) === 0) {
+      throw new PalError(PalCode.BROKEN_PIPE, "pipe has no readers");
+    }
+    const blocked = this.#lock(W.WRITE_LOCK);
+    if (blocked) return blocked;
+    let n: number;
+    try {
+      const [r, used] = this.#span();
+      const free = this.capacity - used;
+      if (free === 0 || (atomic && free < data.length)) {
+        return { word: W.SPACE_SEQ, value: seq, sleepers: W.WRITE_SLEEPERS };
+      }
+      n = Math.min(free, data.length);
+      const w = (r + used) >>> 0;
+      const pos = w & this.#mask;
+      const first = Math.min(n, this.capacity - pos);
+      this.#data.set(data.subarray(0, first), pos);
+      if (first < n) this.#data.set(data.subarray(first, n), 0);
+      Atomics.store(this.i32, W.WRITE, (w + n) | 0);
+    } finally {
+      this.#unlock(W.WRITE_LOCK);
+    }
+    this.#bump(W.DATA_SEQ, W.READ_SLEEPERS);
+    return n;
+  }
+}
+
+/** Sleep (spin first) on `b` until it changes or `deadlineMs`; `pollMs` bounds one sleep. */
+function sleepSync(i32: Int32Array, b: Block, deadlineMs: number, pollMs: number): void {
+  for (let i = 0; i < SPIN_ITERATIONS; i++) if (Atomics.load(i32, b.word) !== b.value) return;
+  if (b.sleepers >= 0) Atomics.add(i32, b.sleepers, 1);
+  try {
+    const leftMs = Math.min(deadlineMs - performance.now(), pollMs);
+    if (leftMs > 0) Atomics.wait(i32, b.word, b.value, leftMs);
+  } finally {
+    if (b.sleepers >= 0) Atomics.sub(i32, b.sleepers, 1);
+  }
+}
+
+/** Async form of `sleepSync` for event-loop threads (`Atomics.waitAsync`, no spinning). */
+async function sleepAsync(i32: Int32Array, b: Block, deadlineMs: number, pollMs: number) {
+  if (b.sleepers >= 0) Atomics.add(i32, b.sleepers, 1);
+  try {
+    const leftMs = Math.min(deadlineMs - performance.now(), pollMs);
+    if (leftMs <= 0) return;
+    const res = Atomics.waitAsync(i32, b.word, b.value, leftMs);
+    if (!res.async) return;
+    // Deno 2.9.6: a pending waitAsync does not keep the event loop alive; a timer does, and
+    // its firing also ends the sleep (the waitAsync timeout may resolve after the loop exits).
+    let keepAlive: ReturnType<typeof setTimeout> | undefined;
+    const timer = new Promise<void>((resolve) => {
+      keepAlive = setTimeout(resolve, Math.min(leftMs, 2 ** 31 - 1));
+    });
+    try {
+      await Promise.race([res.value, timer]);
+    } finally {
+      clearTimeout(keepAlive);
+    }
+  } finally {
+    if (b.sleepers >= 0) Atomics.sub(i32, b.sleepers, 1);
+  }
+}
+
+/**
+ * Decide what a blocked operation does next: throw, return the partial count, or go on
+ * waiting (returns the poll period for the next sleep).
+ */
+function afterBlock(opts: IoOptions, deadlineMs: number, doneBytes: number): number {
+  if (opts.nonblocking) {
+    if (doneBytes > 0) return -doneBytes;
+    throw new PalError(PalCode.TRY_AGAIN, "pipe would block");
+  }
+  if (opts.interrupt?.pending) {
+    if (doneBytes > 0) return -doneBytes;
+    throw new PalError(PalCode.INTERRUPTED, "pipe wait interrupted");
+  }
+  if (performance.now() >= deadlineMs) {
+    if (doneBytes > 0) return -doneBytes;
+    throw new PalError(PalCode.TIMED_OUT, "pipe wait timed out");
+  }
+  return opts.interrupt ? INTERRUPT_POLL_MS : Infinity;
+}
+
+/** Shared endpoint behaviour. */
+abstract class Endpoint {
+  #open = true;
+  constructor(readonly ring: PipeRing) {}
+  /** Whether `close()` has not been called. */
+  get open(): boolean {
+    return this.#open;
+  }
+  /** Readiness of the ring. */
+  poll(): PollState {
+    return this.ring.poll();
+  }
+  protected check(): void {
+    if (!this.#open) throw new PalError(PalCode.BAD_HANDLE, "pipe endpoint closed");
+  }
+  protected markClosed(): boolean {
+    const was = this.#open;
+    this.#open = false;
+    return was;
+  }
+}
+
+/** The read end. */
+export class PipeReader extends Endpoint {
+  /**
+   * Read up to `buf.length` bytes, waiting for data unless nonblocking.
+   * @returns bytes read; 0 means end of file (no data and no writers)
+   * @throws {PalError} TRY_AGAIN, TIMED_OUT, INTERRUPTED, BAD_MESSAGE, BAD_HANDLE
+   */
+  read(buf: Uint8Array, opts: IoOptions = {}): number {
+    this.check();
+    if (buf.length === 0) return 0;
+    const deadline = deadlineFor(opts.timeoutMs);
+    for (;;) {
+      const r = this.ring._tryRead(buf);
+      if (typeof r === "number") return r;
+      sleepSync(this.ring.i32, r, deadline, afterBlock(opts, deadline, 0));
+    }
+  }
+
+  /** `read` for event-loop threads: sleeps with `Atomics.waitAsync`. */
+  async readAsync(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
+    this.check();
+    if (buf.length === 0) return 0;
+    const deadline = deadlineFor(opts.timeoutMs);
+    for (;;) {
+      const r = this.ring._tryRead(buf);
+      if (typeof r === "number") return r;
+      await sleepAsync(this.ring.i32, r, deadline, afterBlock(opts, deadline, 0));
+    }
+  }
+
+  /** Close this end (reader count - 1; the last close makes writes fail with BROKEN_PIPE). */
+  close(): void {
+    if (!this.markClosed()) return;
+    if (Atomics.sub(this.ring.i32, W.READERS, 1) <= 1) this.ring.wakeAll();
+  }
+}
+
+/** The write end. */
+export class PipeWriter extends Endpoint {
+  /**
+   * Write `data`. A write of at most PIPE_BUF bytes is all-or-nothing; a longer one may be
+   * split. Blocking writes wait for room until all is written; a nonblocking, timed out or
+   * interrupted write that wrote something returns the partial count.
+   * @returns bytes written
+   * @throws {PalError} BROKEN_PIPE, TRY_AGAIN, TIMED_OUT, INTERRUPTED, BAD_MESSAGE, BAD_HANDLE
+   */
+  write(data: Uint8Array, opts: IoOptions = {}): number {
+    this.check();
+    const deadline = deadlineFor(opts.timeoutMs);
+    const atomic = data.length <= PIPE_BUF;
+    let done = 0;
+    while (done < data.length) {
+      const r = this.#attempt(data, done, atomic);
+      if (r === null) return done;
+      if (typeof r === "number") {
+        done += r;
+        continue;
+      }
+      const next = afterBlock(opts, deadline, done);
+      if (next < 0) return done;
+      sleepSync(this.ring.i32, r, deadline, next);
+    }
+    return done;
+  }
+
+  /** `write` for event-loop threads: sleeps with `Atomics.waitAsync`. */
+  async writeAsync(data: Uint8Array, opts: IoOptions = {}): Promise<number> {
+    this.check();
+    const deadline = deadlineFor(opts.timeoutMs);
+    const atomic = data.length <= PIPE_BUF;
+    let done = 0;
+    while (done < data.length) {
+      const r = this.#attempt(data, done, atomic);
+      if (r === null) return done;
+      if (typeof r === "number") {
+        done += r;
+        continue;
+      }
+      const next = afterBlock(opts, deadline, done);
+      if (next < 0) return done;
+      await sleepAsync(this.ring.i32, r, deadline, next);
+    }
+    return done;
+  }
+
+  /** One attempt; null when the readers went away after part of the data was written. */
+  #attempt(data: Uint8Array, done: number, atomic: boolean): number | Block | null {
+    try {
+      return this.ring._tryWrite(data.subarray(done), atomic);
+    } catch (e) {
+      if (done > 0 && e instanceof PalError && e.code === PalCode.BROKEN_PIPE) return null;
+      throw e;
+    }
+  }
+
+  /** Close this end (writer count - 1; the last close gives readers EOF once drained). */
+  close(): void {
+    if (!this.markClosed()) return;
+    if (Atomics.sub(this.ring.i32, W.WRITERS, 1) <= 1) this.ring.wakeAll();
+  }
+}
