@@ -1,0 +1,53 @@
+/**
+ * The boot contract between the sandbox host and a picoprocess: the one message a picoprocess
+ * Worker receives before any app code runs. Layout documented here, owned here.
+ */
+import type { GuestChannel } from "../pal/guest/client.ts";
+
+/** A mount as the guest sees it: no host path, only the id the host binds it to. */
+export interface GuestMount {
+  /** Mount id: PAL URIs name it, as in `file://<id>/<rel>` and `dir://<id>/<rel>`. */
+  readonly id: number;
+  /** Absolute guest path, normalized ("/data"). */
+  readonly path: string;
+  readonly type: "chroot" | "tmpfs";
+  readonly readonly: boolean;
+}
+
+/** What stdio of a new picoprocess is connected to. */
+export type StdioSpec =
+  | { readonly kind: "host"; readonly uri: "dev:stdin" | "dev:stdout" | "dev:stderr" }
+  | { readonly kind: "null" }
+  /** A guest pipe ring end (SharedArrayBuffer from pal/pipe_ring.ts). */
+  | { readonly kind: "pipe"; readonly sab: SharedArrayBuffer; readonly end: "read" | "write" };
+
+/** The init message (`{type: "init", ...}`) posted to a picoprocess Worker. */
+export interface InitMessage {
+  readonly type: "init";
+  readonly pid: number;
+  readonly ppid: number;
+  readonly sandboxId: string;
+  readonly channel: GuestChannel;
+  /** The app module (file: URL) or .wasm module to run. */
+  readonly entry: string;
+  /** The guest path the program was started as (for /proc/self/exe). */
+  readonly exePath: string;
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly umask: number;
+  readonly mounts: readonly GuestMount[];
+  readonly stdio: readonly [StdioSpec, StdioSpec, StdioSpec];
+  readonly limits: { readonly maxFds: number; readonly pipeBufferBytes: number };
+  /** Log every file the app opens to the host trace (manifest `fs.discover`). */
+  readonly discover: boolean;
+  /** strace-like tracing of libOS calls to the host trace. */
+  readonly trace: boolean;
+  readonly startTimeMs: number;
+}
+
+/** Messages a picoprocess posts to the host (besides ring calls). */
+export type GuestToHost =
+  | { readonly type: "ready" }
+  | { readonly type: "exit"; readonly code: number }
+  | { readonly type: "fatal"; readonly message: string };

@@ -1,0 +1,353 @@
+/**
+ * Guest side of the call ring: stubs for every host-served PAL call, derived from the ABI table.
+ *
+ * Slot 0 and the first half of the bulk area belong to synchronous calls; slots 1… and the second
+ * half of the bulk area to asynchronous ones (bulk users among them take turns). A thread owns
+ * its page: no two threads share one.
+ */
+import { receiveMessageOnPort } from "node:worker_threads";
+import { ABI, type ArgsOf, type ArgType, type HostCallName, type ResultOf } from "../abi.ts";
+import { isPalCode, PalCode, PalError } from "../errors.ts";
+import {
+  bulkOffset,
+  INT_BYTES,
+  LOCATOR_BYTES,
+  type PageGeometry,
+  readGeometry,
+  RespFlag,
+  slotOffset,
+  SlotState,
+  SlotWord,
+  Where,
+} from "../ring.ts";
+
+/** What a guest thread needs to make calls. */
+export interface GuestChannel {
+  readonly page: SharedArrayBuffer;
+  readonly doorbell: SharedArrayBuffer;
+  /** Host→guest port for transfers (SharedArrayBuffers, MessagePorts), read synchronously. */
+  readonly syncPort: MessagePort;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const SPIN_ITERATIONS = 2000;
+
+interface Slot {
+  readonly index: number;
+  readonly words: Int32Array;
+  readonly data: Uint8Array;
+  readonly view: DataView;
+  /** Where the pending call's `out` bytes go (guest-private copy of the locator). */
+  out: { bulk: boolean; off: number; len: number };
+}
+
+/** A call to make inside a batch. */
+export type BatchCall = { [K in HostCallName]: [K, ...ArgsOf<K>] }[HostCallName];
+
+/** The guest's PAL client for one thread. */
+export class PalClient {
+  readonly geometry: PageGeometry;
+  readonly #bulk: Uint8Array;
+  readonly #slots: Slot[];
+  readonly #doorbell: Int32Array;
+  readonly #port: MessagePort;
+  readonly #freeAsync: number[] = [];
+  readonly #slotWaiters: (() => void)[] = [];
+  #asyncBulk: Promise<void> = Promise.resolve();
+  #seq = 0;
+  #messages: unknown[] = [];
+
+  constructor(ch: GuestChannel) {
+    this.geometry = readGeometry(ch.page);
+    const g = this.geometry;
+    this.#bulk = new Uint8Array(ch.page, bulkOffset(g), g.bulkBytes);
+    this.#slots = [];
+    for (let i = 0; i < g.slots; i++) {
+      const off = slotOffset(g, i);
+      this.#slots.push({
+        index: i,
+        words: new Int32Array(ch.page, off, 8),
+        data: new Uint8Array(ch.page, off + 32, g.inlineBytes),
+        view: new DataView(ch.page, off + 32, g.inlineBytes),
+        out: { bulk: false, off: 0, len: 0 },
+      });
+      if (i > 0) this.#freeAsync.push(i);
+    }
+    this.#doorbell = new Int32Array(ch.doorbell, 0, 4);
+    this.#port = ch.syncPort;
+  }
+
+  /** Make a host call synchronously. `out` arguments are lengths; `bytes` results are copies. */
+  call<K extends HostCallName>(name: K, ...args: ArgsOf<K>): ResultOf<K> {
+    const slot = this.#slots[0]!;
+    this.#submit(slot, name, args as unknown[], 0, this.geometry.bulkBytes >> 1);
+    this.#ring();
+    this.#waitSync(slot);
+    return this.#finish(slot, name, undefined) as ResultOf<K>;
+  }
+
+  /** Like `call` for a call with a `bytes` result: copies the bytes into `target`, returns n. */
+  callInto<K extends HostCallName>(name: K, target: Uint8Array, ...args: ArgsOf<K>): number {
+    const slot = this.#slots[0]!;
+    this.#submit(slot, name, args as unknown[], 0, this.geometry.bulkBytes >> 1);
+    this.#ring();
+    this.#waitSync(slot);
+    return this.#finish(slot, name, target) as number;
+  }
+
+  /** Make a host call without blocking the event loop. */
+  async callAsync<K extends HostCallName>(name: K, ...args: ArgsOf<K>): Promise<ResultOf<K>> {
+    const slot = await this.#takeAsyncSlot();
+    const half = this.geometry.bulkBytes >> 1;
+    const needsBulk = this.#needsBulk(name, args as unknown[]);
+    let release: () => void = () => {};
+    if (needsBulk) {
+      const prev = this.#asyncBulk;
+      this.#asyncBulk = new Promise((r) => (release = r));
+      await prev;
+    }
+    try {
+      this.#submit(slot, name, args as unknown[], half, this.geometry.bulkBytes - half);
+      this.#ring();
+      await this.#waitAsync(slot);
+      return this.#finish(slot, name, undefined) as ResultOf<K>;
+    } finally {
+      release();
+      this.#releaseAsyncSlot(slot.index);
+    }
+  }
+
+  /** Submit several calls at once and wait for all (FlexSC batching). Inline payloads only. */
+  batch(calls: readonly BatchCall[]): (unknown | PalError)[] {
+    const results: (unknown | PalError)[] = [];
+    for (let start = 0; start < calls.length; start += this.#slots.length) {
+      const chunk = calls.slice(start, start + this.#slots.length);
+      chunk.forEach(([name, ...args], i) => this.#submit(this.#slots[i]!, name, args, 0, 0));
+      this.#ring();
+      chunk.forEach((c, i) => {
+        const slot = this.#slots[i]!;
+        this.#waitSync(slot);
+        try {
+          results.push(this.#finish(slot, c[0], undefined));
+        } catch (e) {
+          if (!(e instanceof PalError)) throw e;
+          results.push(e);
+        }
+      });
+    }
+    return results;
+  }
+
+  /** Take the next value the host attached to a call (a transfer on the sync port). */
+  takeMessage(): unknown {
+    if (this.#messages.length === 0) throw new PalError(PalCode.BAD_MESSAGE, "no message");
+    return this.#messages.shift();
+  }
+
+  #needsBulk(name: HostCallName, args: unknown[]): boolean {
+    const types = ABI[name].args as readonly ArgType[];
+    let inline = 0;
+    types.forEach((t, i) => {
+      const a = args[i];
+      if (t === "int") inline += INT_BYTES;
+      else if (t === "out") inline += (a as number) + LOCATOR_BYTES;
+      else inline += LOCATOR_BYTES + byteLen(t, a);
+    });
+    return inline > this.geometry.inlineBytes;
+  }
+
+  #submit(
+    slot: Slot,
+    name: HostCallName,
+    args: unknown[],
+    bulkStart: number,
+    bulkLen: number,
+  ): void {
+    const spec = ABI[name];
+    const types = spec.args as readonly ArgType[];
+    if (args.length !== types.length) {
+      throw new PalError(PalCode.INVAL, `${name}: expected ${types.length} arguments`);
+    }
+    const { data, view, words } = slot;
+    const cap = data.length;
+    // Headers first, blobs after: inline blobs are packed after the last header.
+    let head = 0;
+    for (const t of types) head += t === "int" ? INT_BYTES : LOCATOR_BYTES;
+    let tail = head;
+    let bulkPos = bulkStart;
+    const bulkEnd = bulkStart + bulkLen;
+    let pos = 0;
+    types.forEach((t, i) => {
+      const a = args[i];
+      if (t === "int") {
+        if (typeof a !== "number") throw new PalError(PalCode.INVAL, `${name}: arg ${i} not int`);
+        view.setFloat64(pos, a, true);
+        pos += INT_BYTES;
+        return;
+      }
+      let bytes: Uint8Array | null = null;
+      let len: number;
+      if (t === "out") {
+        if (typeof a !== "number" || !Number.isInteger(a) || a < 0) {
+          throw new PalError(PalCode.INVAL, `${name}: bad out length`);
+        }
+        len = a;
+      } else {
+        bytes = toBytes(t, a, name);
+        len = bytes.length;
+      }
+      let where: number = Where.INLINE;
+      let off: number;
+      if (tail + len <= cap) {
+        off = tail;
+        tail += len;
+        if (bytes) data.set(bytes, off);
+      } else if (bulkPos + len <= bulkEnd) {
+        where = Where.BULK;
+        off = bulkPos;
+        bulkPos += len;
+        if (bytes) this.#bulk.set(bytes, off);
+      } else {
+        throw new PalError(PalCode.TOO_LONG, `${name}: ${len} bytes do not fit the call page`);
+      }
+      if (t === "out") slot.out = { bulk: where === Where.BULK, off, len };
+      view.setUint8(pos, where);
+      view.setUint32(pos + 1, off, true);
+      view.setUint32(pos + 5, len, true);
+      pos += LOCATOR_BYTES;
+    });
+    words[SlotWord.CALL] = spec.num;
+    words[SlotWord.REQ_LEN] = tail;
+    words[SlotWord.SEQ] = ++this.#seq;
+    Atomics.store(words, SlotWord.STATE, SlotState.SUBMITTED);
+  }
+
+  #ring(): void {
+    Atomics.add(this.#doorbell, 0, 1);
+    Atomics.notify(this.#doorbell, 0);
+  }
+
+  #waitSync(slot: Slot): void {
+    const w = slot.words;
+    for (let i = 0; i < SPIN_ITERATIONS; i++) {
+      if (Atomics.load(w, SlotWord.STATE) === SlotState.DONE) return;
+    }
+    for (;;) {
+      const s = Atomics.load(w, SlotWord.STATE);
+      if (s === SlotState.DONE) return;
+      Atomics.wait(w, SlotWord.STATE, s, 1000);
+    }
+  }
+
+  async #waitAsync(slot: Slot): Promise<void> {
+    const w = slot.words;
+    for (;;) {
+      const s = Atomics.load(w, SlotWord.STATE);
+      if (s === SlotState.DONE) return;
+      const r = Atomics.waitAsync(w, SlotWord.STATE, s, 1000);
+      if (r.async) await r.value;
+    }
+  }
+
+  #finish(slot: Slot, name: HostCallName, target: Uint8Array | undefined): unknown {
+    const w = slot.words;
+    const result = w[SlotWord.RESULT]!;
+    const respLen = w[SlotWord.RESP_LEN]!;
+    const flags = w[SlotWord.FLAGS]!;
+    try {
+      if (flags & RespFlag.PORT_MESSAGE) this.#messages.push(this.#receive());
+      if (result < 0) {
+        const code = -result;
+        const info = this.#readJson(slot) as { m?: unknown; d?: unknown } | null;
+        const msg = typeof info?.m === "string" ? info.m : undefined;
+        throw new PalError(isPalCode(code) ? code : PalCode.BAD_MESSAGE, msg, info?.d);
+      }
+      switch (ABI[name].result) {
+        case "void":
+          return undefined;
+        case "int":
+          return slot.view.getFloat64(0, true);
+        case "str":
+          return dec.decode(this.#readBlob(slot));
+        case "json":
+          return this.#readJson(slot);
+        case "bytes":
+          return this.#readOut(slot, respLen, target);
+      }
+    } finally {
+      Atomics.store(w, SlotWord.STATE, SlotState.FREE);
+    }
+  }
+
+  #receive(): unknown {
+    const t0 = performance.now();
+    for (;;) {
+      const m = receiveMessageOnPort(this.#port as never);
+      if (m) return (m as { message: unknown }).message;
+      if (performance.now() - t0 > 5000) {
+        throw new PalError(PalCode.TIMED_OUT, "host transfer did not arrive");
+      }
+    }
+  }
+
+  #readBlob(slot: Slot): Uint8Array {
+    const where = slot.view.getUint8(0);
+    const off = slot.view.getUint32(1, true);
+    const len = slot.view.getUint32(5, true);
+    const src = where === Where.BULK ? this.#bulk : slot.data;
+    if (off + len > src.length) throw new PalError(PalCode.BAD_MESSAGE, "response out of bounds");
+    return src.slice(off, off + len);
+  }
+
+  #readJson(slot: Slot): unknown {
+    const bytes = this.#readBlob(slot);
+    return bytes.length === 0 ? null : JSON.parse(dec.decode(bytes));
+  }
+
+  #readOut(slot: Slot, n: number, target: Uint8Array | undefined): unknown {
+    const out = slot.out;
+    const src = out.bulk ? this.#bulk : slot.data;
+    if (!Number.isInteger(n) || n < 0 || n > out.len) {
+      throw new PalError(PalCode.BAD_MESSAGE, "response too long");
+    }
+    const view = src.subarray(out.off, out.off + n);
+    if (target) {
+      const k = Math.min(n, target.length);
+      target.set(view.subarray(0, k));
+      return k;
+    }
+    return view.slice();
+  }
+
+  async #takeAsyncSlot(): Promise<Slot> {
+    for (;;) {
+      const i = this.#freeAsync.pop();
+      if (i !== undefined) return this.#slots[i]!;
+      await new Promise<void>((r) => this.#slotWaiters.push(r));
+    }
+  }
+
+  #releaseAsyncSlot(i: number): void {
+    this.#freeAsync.push(i);
+    this.#slotWaiters.shift()?.();
+  }
+}
+
+function byteLen(t: ArgType, a: unknown): number {
+  if (t === "bytes") return a instanceof Uint8Array ? a.length : 0;
+  if (t === "str") return typeof a === "string" ? a.length * 3 : 0;
+  return JSON.stringify(a ?? null).length * 3;
+}
+
+function toBytes(t: ArgType, a: unknown, name: string): Uint8Array {
+  if (t === "bytes") {
+    if (!(a instanceof Uint8Array)) throw new PalError(PalCode.INVAL, `${name}: expected bytes`);
+    return a;
+  }
+  if (t === "str") {
+    if (typeof a !== "string") throw new PalError(PalCode.INVAL, `${name}: expected string`);
+    return enc.encode(a);
+  }
+  return enc.encode(JSON.stringify(a ?? null));
+}

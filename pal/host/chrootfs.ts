@@ -1,0 +1,309 @@
+/**
+ * `ChrootFs`: an {@link FsBackend} over a host directory. Every guest path is validated, then
+ * walked one component at a time with `Deno.lstatSync` under `hostRoot`: a symlink is never
+ * followed on the host (it comes back to the guest as a SYMLINK error), so Deno's lexical
+ * permission check cannot be escaped through a link that exists in the mounted directory.
+ *
+ * TOCTOU: the walk and the call that follows are separate host system calls. The host serves
+ * one request at a time per sandbox, so a guest cannot race its own walk through this backend;
+ * guests must not hold Deno write permission on `hostRoot` themselves (they could rename a
+ * pre-existing link into place between the walk and the call). Changes made concurrently by
+ * other host processes are out of the threat model. Two cheap guards remain anyway: `open`
+ * compares the opened file's dev/ino with the walked one, and creates with O_EXCL (which never
+ * follows a final symlink), truncating only after the check.
+ *
+ * Limits: `symlink` needs unscoped --allow-read and --allow-write in the host process (Deno's
+ * rule), else NOT_SUPPORTED; `statfs` needs --allow-sys=statfs, else reports 0/0 ("unknown");
+ * `mkdir`/`open` modes pass through the host umask; fifos, sockets and devices are listed and
+ * lstat-able but `open` refuses them (NOT_SUPPORTED), so a guest cannot block the host on a fifo.
+ * @module
+ */
+import { statfsSync } from "node:fs";
+import { isAbsolute } from "node:path";
+import { PalCode, PalError } from "../errors.ts";
+import {
+  checkLinkTarget,
+  checkMode,
+  checkOffset,
+  checkRelPath,
+  checkTime,
+  readFlags,
+  readOnlyError,
+  symlinkError,
+} from "./fs_path.ts";
+import type { DirEntry, FileStat, FsBackend, FsFile, FsSpace, OpenFlags } from "./fs_types.ts";
+import { ChrootFile, hostError, hostType, statFromHost } from "./chrootfs_file.ts";
+
+/** Options of {@link ChrootFs}. */
+export interface ChrootFsOptions {
+  /** Absolute path of an existing host directory (trusted configuration, resolved once). */
+  hostRoot: string;
+  /** Refuse every mutation with READ_ONLY. */
+  readonly?: boolean;
+}
+
+/**
+ * A host directory as a mount.
+ * @example
+ * ```ts
+ * import { ChrootFs } from "./chrootfs.ts";
+ * const dir = Deno.makeTempDirSync();
+ * const fs = new ChrootFs({ hostRoot: dir, readonly: false });
+ * fs.mkdir("sub", 0o755);
+ * console.assert(fs.readdir("")[0]?.name === "sub");
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export class ChrootFs implements FsBackend {
+  /** Whether mutations are refused. */
+  readonly readonly: boolean;
+  readonly #root: string;
+
+  /** @throws {PalError} INVAL if `hostRoot` is not absolute; NOT_DIR/NOT_FOUND if not a dir */
+  constructor(opts: ChrootFsOptions) {
+    if (!isAbsolute(opts.hostRoot)) {
+      throw new PalError(PalCode.INVAL, `chroot hostRoot ${opts.hostRoot} is not absolute`);
+    }
+    try {
+      this.#root = Deno.realPathSync(opts.hostRoot); // configuration, not guest input
+      if (!Deno.lstatSync(this.#root).isDirectory) {
+        throw new PalError(PalCode.NOT_DIR, `chroot hostRoot ${opts.hostRoot} is not a directory`);
+      }
+    } catch (e) {
+      throw hostError(e, "mount", opts.hostRoot);
+    }
+    this.readonly = opts.readonly === true;
+  }
+
+  #host(parts: readonly string[], n = parts.length): string {
+    return n === 0 ? this.#root : `${this.#root}/${parts.slice(0, n).join("/")}`;
+  }
+
+  #mutating(op: string): void {
+    if (this.readonly) throw readOnlyError(op);
+  }
+
+  /** lstat of the first `n` components, or null if the name does not exist. */
+  #lstat(parts: readonly string[], n: number): Deno.FileInfo | null {
+    try {
+      return Deno.lstatSync(this.#host(parts, n));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw hostError(e, "lstat", parts.slice(0, n).join("/"));
+    }
+  }
+
+  #readlink(parts: readonly string[], n: number): string {
+    try {
+      return Deno.readLinkSync(this.#host(parts, n));
+    } catch (e) {
+      throw hostError(e, "readlink", parts.slice(0, n).join("/"));
+    }
+  }
+
+  /** Check that components `[0, upto)` are real directories (no symlink followed). */
+  #walk(parts: readonly string[], upto: number): void {
+    for (let i = 1; i <= upto; i++) {
+      const st = this.#lstat(parts, i);
+      const name = parts.slice(0, i).join("/");
+      if (!st) throw new PalError(PalCode.NOT_FOUND, `"${name}" not found`);
+      if (st.isSymlink) throw symlinkError(this.#readlink(parts, i), parts, i - 1);
+      if (!st.isDirectory) throw new PalError(PalCode.NOT_DIR, `"${name}" is not a directory`);
+    }
+  }
+
+  /** Validate and walk to the parent of `p`; the mount root itself is BUSY. */
+  #slot(p: string, op: string): string[] {
+    const parts = checkRelPath(p);
+    if (parts.length === 0) {
+      throw new PalError(PalCode.BUSY, `${op}: not allowed on the mount root`);
+    }
+    this.#walk(parts, parts.length - 1);
+    return parts;
+  }
+
+  /** Walk all of `p`; the final object must exist and, if `follow`, not be a symlink. */
+  #final(p: string, follow: boolean): { parts: string[]; st: Deno.FileInfo } {
+    const parts = checkRelPath(p);
+    this.#walk(parts, Math.max(0, parts.length - 1));
+    const st = this.#lstat(parts, parts.length);
+    if (!st) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
+    if (follow && st.isSymlink) {
+      throw symlinkError(this.#readlink(parts, parts.length), parts, parts.length - 1);
+    }
+    return { parts, st };
+  }
+
+  #do<T>(op: string, p: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw hostError(e, op, p);
+    }
+  }
+
+  /** See {@link FsBackend.lstat}. */
+  lstat(p: string): FileStat {
+    return statFromHost(this.#final(p, false).st);
+  }
+
+  /** See {@link FsBackend.open}. */
+  open(p: string, flags: OpenFlags, mode: number): FsFile {
+    const f = readFlags(flags);
+    if (f.write || f.create || f.truncate) this.#mutating("open for writing");
+    if (f.truncate && !f.write) throw new PalError(PalCode.INVAL, "open: truncate needs write");
+    const parts = checkRelPath(p);
+    this.#walk(parts, Math.max(0, parts.length - 1));
+    const st = this.#lstat(parts, parts.length);
+    if (!st) {
+      if (!f.create) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
+      if (f.directory) throw new PalError(PalCode.INVAL, "open: create with directory");
+      const opts = { read: true, write: true, createNew: true, mode: checkMode(mode) };
+      const file = this.#do("open", p, () => Deno.openSync(this.#host(parts), opts));
+      return new ChrootFile(file, f.read, f.write, false, p);
+    }
+    if (f.create && f.excl) throw new PalError(PalCode.EXISTS, `"${p}" exists`);
+    if (st.isSymlink) {
+      throw symlinkError(this.#readlink(parts, parts.length), parts, parts.length - 1);
+    }
+    const type = hostType(st);
+    if (type === "other") throw new PalError(PalCode.NOT_SUPPORTED, `open: "${p}" is not a file`);
+    if (type === "dir" && (f.write || f.create)) {
+      throw new PalError(PalCode.IS_DIR, `"${p}" is a directory`);
+    }
+    if (type === "file" && f.directory) {
+      throw new PalError(PalCode.NOT_DIR, `"${p}" is not a directory`);
+    }
+    const opts = { read: f.read || !f.write, write: f.write };
+    const file = this.#do("open", p, () => Deno.openSync(this.#host(parts), opts));
+    try {
+      const now = file.statSync();
+      if (now.ino !== st.ino || now.dev !== st.dev) {
+        throw new PalError(PalCode.TRY_AGAIN, `open: "${p}" changed during the open`);
+      }
+      if (f.truncate) file.truncateSync(0);
+    } catch (e) {
+      file.close();
+      throw hostError(e, "open", p);
+    }
+    return new ChrootFile(file, f.read, f.write, type === "dir", p);
+  }
+
+  /** See {@link FsBackend.mkdir}. */
+  mkdir(p: string, mode: number): void {
+    this.#mutating("mkdir");
+    const m = checkMode(mode);
+    const parts = this.#slot(p, "mkdir");
+    this.#do("mkdir", p, () => Deno.mkdirSync(this.#host(parts), { mode: m }));
+  }
+
+  /** See {@link FsBackend.rmdir}. */
+  rmdir(p: string): void {
+    this.#mutating("rmdir");
+    const parts = this.#slot(p, "rmdir");
+    const st = this.#lstat(parts, parts.length);
+    if (!st) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
+    if (!st.isDirectory) throw new PalError(PalCode.NOT_DIR, `"${p}" is not a directory`);
+    this.#do("rmdir", p, () => Deno.removeSync(this.#host(parts)));
+  }
+
+  /** See {@link FsBackend.unlink}. */
+  unlink(p: string): void {
+    this.#mutating("unlink");
+    const parts = this.#slot(p, "unlink");
+    const st = this.#lstat(parts, parts.length);
+    if (!st) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
+    if (st.isDirectory) throw new PalError(PalCode.IS_DIR, `"${p}" is a directory`);
+    this.#do("unlink", p, () => Deno.removeSync(this.#host(parts)));
+  }
+
+  /** See {@link FsBackend.rename}. */
+  rename(from: string, to: string): void {
+    this.#mutating("rename");
+    const a = this.#slot(from, "rename");
+    const b = this.#slot(to, "rename");
+    this.#do("rename", from, () => Deno.renameSync(this.#host(a), this.#host(b)));
+  }
+
+  /** See {@link FsBackend.link}. */
+  link(existing: string, newPath: string): void {
+    this.#mutating("link");
+    const a = this.#slot(existing, "link");
+    const b = this.#slot(newPath, "link");
+    const st = this.#lstat(a, a.length);
+    if (st?.isDirectory) throw new PalError(PalCode.DENIED, `"${existing}" is a directory`);
+    this.#do("link", existing, () => Deno.linkSync(this.#host(a), this.#host(b)));
+  }
+
+  /** See {@link FsBackend.symlink}. NOT_SUPPORTED if the host lacks unscoped read+write. */
+  symlink(target: string, p: string): void {
+    this.#mutating("symlink");
+    const t = checkLinkTarget(target);
+    const parts = this.#slot(p, "symlink");
+    try {
+      Deno.symlinkSync(t, this.#host(parts));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotCapable) {
+        throw new PalError(
+          PalCode.NOT_SUPPORTED,
+          "symlink: creating symlinks on a host directory mount needs unscoped --allow-read and " +
+            "--allow-write in the sandbox host",
+        );
+      }
+      throw hostError(e, "symlink", p);
+    }
+  }
+
+  /** See {@link FsBackend.readlink}. */
+  readlink(p: string): string {
+    const { parts, st } = this.#final(p, false);
+    if (!st.isSymlink) throw new PalError(PalCode.INVAL, `"${p}" is not a symlink`);
+    return this.#readlink(parts, parts.length);
+  }
+
+  /** See {@link FsBackend.readdir}. Entries that vanish (or whose names the host cannot
+   * represent in UTF-8) between listing and lstat are left out. */
+  readdir(p: string): DirEntry[] {
+    const { parts, st } = this.#final(p, true);
+    if (!st.isDirectory) throw new PalError(PalCode.NOT_DIR, `"${p}" is not a directory`);
+    const out: DirEntry[] = [];
+    const names = this.#do("readdir", p, () => [...Deno.readDirSync(this.#host(parts))]);
+    for (const { name } of names) {
+      const est = this.#lstat([...parts, name], parts.length + 1);
+      if (est) out.push({ name, type: hostType(est), ino: est.ino ?? 0 });
+    }
+    return out.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  }
+
+  /** See {@link FsBackend.utimes}. */
+  utimes(p: string, atimeMs: number | null, mtimeMs: number | null): void {
+    this.#mutating("utimes");
+    const a = checkTime(atimeMs);
+    const m = checkTime(mtimeMs);
+    const { parts, st } = this.#final(p, true);
+    const at = new Date(a ?? st.atime?.getTime() ?? 0);
+    const mt = new Date(m ?? st.mtime?.getTime() ?? 0);
+    this.#do("utimes", p, () => Deno.utimeSync(this.#host(parts), at, mt));
+  }
+
+  /** See {@link FsBackend.truncate}. */
+  truncate(p: string, len: number): void {
+    this.#mutating("truncate");
+    const n = checkOffset(len, "length");
+    const { parts, st } = this.#final(p, true);
+    if (st.isDirectory) throw new PalError(PalCode.IS_DIR, `"${p}" is a directory`);
+    if (!st.isFile) throw new PalError(PalCode.INVAL, `"${p}" is not a regular file`);
+    this.#do("truncate", p, () => Deno.truncateSync(this.#host(parts), n));
+  }
+
+  /** See {@link FsBackend.statfs}. Needs --allow-sys=statfs; without it reports 0/0. */
+  statfs(): FsSpace {
+    try {
+      const s = statfsSync(this.#root);
+      return { totalBytes: s.blocks * s.bsize, usedBytes: (s.blocks - s.bfree) * s.bsize };
+    } catch (e) {
+      if (e instanceof Deno.errors.NotCapable) return { totalBytes: 0, usedBytes: 0 };
+      throw hostError(e, "statfs", "");
+    }
+  }
+}

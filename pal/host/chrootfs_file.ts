@@ -1,0 +1,202 @@
+/**
+ * Host-side helpers of `ChrootFs`: the open-file handle over a `Deno.FsFile`, the conversion of
+ * `Deno.FileInfo` to `FileStat`, and the mapping of Deno errors to `PalError`. Messages name the
+ * guest's path only: host paths never reach the guest.
+ * @module
+ */
+import { PalCode, type PalCodeValue, PalError } from "../errors.ts";
+import { checkBuffer, checkOffset } from "./fs_path.ts";
+import type { FileStat, FileType, FsFile } from "./fs_types.ts";
+
+const BY_ERRNO: Record<string, PalCodeValue> = {
+  ENOENT: PalCode.NOT_FOUND,
+  EEXIST: PalCode.EXISTS,
+  ENOTDIR: PalCode.NOT_DIR,
+  EISDIR: PalCode.IS_DIR,
+  EACCES: PalCode.DENIED,
+  EPERM: PalCode.DENIED,
+  ENOTEMPTY: PalCode.NOT_EMPTY,
+  ENOSPC: PalCode.NO_SPACE,
+  EDQUOT: PalCode.QUOTA,
+  EROFS: PalCode.READ_ONLY,
+  EXDEV: PalCode.CROSS_DEVICE,
+  ELOOP: PalCode.LOOP,
+  EINVAL: PalCode.INVAL,
+  ENAMETOOLONG: PalCode.TOO_LONG,
+  EBUSY: PalCode.BUSY,
+  EMLINK: PalCode.TOO_MANY,
+  EMFILE: PalCode.TOO_MANY,
+  ENFILE: PalCode.TOO_MANY,
+  EFBIG: PalCode.TOO_LONG,
+  ETXTBSY: PalCode.BUSY,
+  EAGAIN: PalCode.TRY_AGAIN,
+  EINTR: PalCode.INTERRUPTED,
+  EOPNOTSUPP: PalCode.NOT_SUPPORTED,
+  ENOTSUP: PalCode.NOT_SUPPORTED,
+};
+
+/**
+ * Map an error thrown by a Deno file-system call to a `PalError` naming the guest path.
+ * `PalError`s pass through; errors that are not from the host file system are re-thrown.
+ * Host I/O errors with no PAL code (EIO, ...) become FAULT.
+ */
+export function hostError(e: unknown, op: string, guestPath: string): PalError {
+  if (e instanceof PalError) return e;
+  if (!(e instanceof Error)) throw e;
+  const where = `${op} "${guestPath}"`;
+  const errno = (e as { code?: unknown }).code;
+  if (typeof errno === "string") {
+    const code = BY_ERRNO[errno];
+    return new PalError(code ?? PalCode.FAULT, `${where}: host error ${errno}`);
+  }
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    return new PalError(PalCode.DENIED, `${where}: the sandbox host lacks permission`);
+  }
+  if (e instanceof Deno.errors.NotFound) return new PalError(PalCode.NOT_FOUND, where);
+  if (e instanceof Deno.errors.AlreadyExists) return new PalError(PalCode.EXISTS, where);
+  if (e instanceof Deno.errors.NotADirectory) return new PalError(PalCode.NOT_DIR, where);
+  if (e instanceof Deno.errors.IsADirectory) return new PalError(PalCode.IS_DIR, where);
+  if (e instanceof Deno.errors.BadResource) return new PalError(PalCode.BAD_HANDLE, where);
+  throw e;
+}
+
+/** The `FileType` of a host object. */
+export function hostType(st: Deno.FileInfo): FileType {
+  if (st.isSymlink) return "symlink";
+  if (st.isDirectory) return "dir";
+  if (st.isFile) return "file";
+  return "other";
+}
+
+/** `FileStat` of a host object (Linux fills every field). */
+export function statFromHost(st: Deno.FileInfo): FileStat {
+  return {
+    type: hostType(st),
+    size: st.size,
+    ino: st.ino ?? 0,
+    nlink: st.nlink ?? 1,
+    mode: (st.mode ?? 0) & 0o7777,
+    dev: st.dev,
+    atimeMs: st.atime?.getTime() ?? 0,
+    mtimeMs: st.mtime?.getTime() ?? 0,
+    ctimeMs: st.ctime?.getTime() ?? 0,
+  };
+}
+
+/** An open host file or directory. Positioned I/O is seek + read/write loops. */
+export class ChrootFile implements FsFile {
+  #file: Deno.FsFile | undefined;
+
+  /** Takes ownership of `file`. `name` is the guest path, for messages. */
+  constructor(
+    file: Deno.FsFile,
+    readonly canRead: boolean,
+    readonly canWrite: boolean,
+    readonly isDir: boolean,
+    readonly name: string,
+  ) {
+    this.#file = file;
+  }
+
+  #open(op: string, access?: "read" | "write"): Deno.FsFile {
+    const f = this.#file;
+    if (!f) throw new PalError(PalCode.BAD_HANDLE, `${op}: file is closed`);
+    if (access === undefined) return f;
+    if (this.isDir) throw new PalError(PalCode.IS_DIR, `${op}: "${this.name}" is a directory`);
+    if (access === "read" ? !this.canRead : !this.canWrite) {
+      throw new PalError(PalCode.BAD_HANDLE, `${op}: not open for ${access}ing`);
+    }
+    return f;
+  }
+
+  /** See {@link FsFile.pread}. */
+  pread(buf: Uint8Array, pos: number): number {
+    const f = this.#open("pread", "read");
+    checkBuffer(buf);
+    checkOffset(pos, "offset");
+    try {
+      f.seekSync(pos, Deno.SeekMode.Start);
+      let got = 0;
+      while (got < buf.length) {
+        const n = f.readSync(buf.subarray(got));
+        if (n === null || n === 0) break;
+        got += n;
+      }
+      return got;
+    } catch (e) {
+      throw hostError(e, "pread", this.name);
+    }
+  }
+
+  #writeAll(f: Deno.FsFile, buf: Uint8Array): number {
+    let put = 0;
+    while (put < buf.length) put += f.writeSync(buf.subarray(put));
+    return put;
+  }
+
+  /** See {@link FsFile.pwrite}. */
+  pwrite(buf: Uint8Array, pos: number): number {
+    const f = this.#open("pwrite", "write");
+    checkBuffer(buf);
+    checkOffset(pos, "offset");
+    try {
+      f.seekSync(pos, Deno.SeekMode.Start);
+      return this.#writeAll(f, buf);
+    } catch (e) {
+      throw hostError(e, "pwrite", this.name);
+    }
+  }
+
+  /**
+   * See {@link FsFile.append}. Atomic against other calls of this host (it serves one call at a
+   * time), not against other host processes writing the same file.
+   */
+  append(buf: Uint8Array): number {
+    const f = this.#open("append", "write");
+    checkBuffer(buf);
+    try {
+      f.seekSync(0, Deno.SeekMode.End);
+      return this.#writeAll(f, buf);
+    } catch (e) {
+      throw hostError(e, "append", this.name);
+    }
+  }
+
+  /** See {@link FsFile.stat}. */
+  stat(): FileStat {
+    const f = this.#open("stat");
+    try {
+      return statFromHost(f.statSync());
+    } catch (e) {
+      throw hostError(e, "stat", this.name);
+    }
+  }
+
+  /** See {@link FsFile.truncate}. */
+  truncate(len: number): void {
+    const f = this.#open("truncate", "write");
+    checkOffset(len, "length");
+    try {
+      f.truncateSync(len);
+    } catch (e) {
+      throw hostError(e, "truncate", this.name);
+    }
+  }
+
+  /** See {@link FsFile.sync}. */
+  sync(): void {
+    const f = this.#open("sync");
+    try {
+      f.syncSync();
+    } catch (e) {
+      throw hostError(e, "sync", this.name);
+    }
+  }
+
+  /** See {@link FsFile.close}. */
+  close(): void {
+    const f = this.#file;
+    this.#file = undefined;
+    f?.close();
+  }
+}

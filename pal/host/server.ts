@@ -1,0 +1,424 @@
+/**
+ * Host side of the call ring: claims submitted slots, copies each request out of shared memory,
+ * validates it against the ABI table and runs the handler. Nothing a guest writes can make it
+ * throw: garbage is answered with an error code, and the loop goes on.
+ *
+ * One server per sandbox serves all its call pages, one request at a time for synchronous
+ * handlers (so a guest cannot race a path walk against another of its own calls).
+ */
+import { type ArgType, BY_NUMBER, type CallName } from "../abi.ts";
+import { PalCode, PalError } from "../errors.ts";
+import {
+  bulkOffset,
+  INT_BYTES,
+  LOCATOR_BYTES,
+  type PageGeometry,
+  RespFlag,
+  slotOffset,
+  SlotState,
+  SlotWord,
+  Where,
+} from "../ring.ts";
+import type { CallContext, HostHandlers } from "./dispatch.ts";
+import { toPalError } from "./errors_map.ts";
+
+/** Longest `str` argument (a path): 4096 bytes, as Linux PATH_MAX. */
+export const MAX_STR_BYTES = 4096;
+/** Longest `json` argument. */
+export const MAX_JSON_BYTES = 64 * 1024;
+
+const dec = new TextDecoder("utf-8", { fatal: true });
+const enc = new TextEncoder();
+const SPIN_MS = 0.05;
+
+interface HostSlot {
+  readonly index: number;
+  readonly words: Int32Array;
+  readonly data: Uint8Array;
+  readonly view: DataView;
+}
+
+interface HostPage<Owner> {
+  readonly sab: SharedArrayBuffer;
+  readonly geometry: PageGeometry;
+  readonly owner: Owner;
+  readonly port: MessagePort;
+  readonly slots: HostSlot[];
+  readonly bulk: Uint8Array;
+  /** Slots with an async handler in flight; not claimable until it completes. */
+  readonly inflight: Set<number>;
+  closed: boolean;
+}
+
+/** Counters for tests and the trace. */
+export interface ServerStats {
+  served: number;
+  errors: number;
+  malformed: number;
+}
+
+/** Serves the call pages of one sandbox. */
+export class RingServer<Owner = unknown> {
+  readonly stats: ServerStats = { served: 0, errors: 0, malformed: 0 };
+  readonly #doorbell: Int32Array;
+  readonly #handlers: HostHandlers<Owner>;
+  readonly #pages = new Set<HostPage<Owner>>();
+  readonly #scratch = new Uint8Array(64 * 1024);
+  #running = false;
+  #stopped: Promise<void> = Promise.resolve();
+  /** Called for every served call when tracing is on. */
+  onCall?: (owner: Owner, name: CallName | number, result: number) => void;
+
+  constructor(doorbell: SharedArrayBuffer, handlers: HostHandlers<Owner>) {
+    this.#doorbell = new Int32Array(doorbell, 0, 4);
+    this.#handlers = handlers;
+  }
+
+  /** Serve a page. `geometry` is the host's own record (never read back from the page). */
+  attach(sab: SharedArrayBuffer, geometry: PageGeometry, owner: Owner, port: MessagePort): object {
+    const slots: HostSlot[] = [];
+    for (let i = 0; i < geometry.slots; i++) {
+      const off = slotOffset(geometry, i);
+      slots.push({
+        index: i,
+        words: new Int32Array(sab, off, 8),
+        data: new Uint8Array(sab, off + 32, geometry.inlineBytes),
+        view: new DataView(sab, off + 32, geometry.inlineBytes),
+      });
+    }
+    const page: HostPage<Owner> = {
+      sab,
+      geometry,
+      owner,
+      port,
+      slots,
+      bulk: new Uint8Array(sab, bulkOffset(geometry), geometry.bulkBytes),
+      inflight: new Set(),
+      closed: false,
+    };
+    this.#pages.add(page);
+    return page;
+  }
+
+  /** Stop serving a page (its process ended). In-flight async calls complete into the void. */
+  detach(token: object): void {
+    const page = token as HostPage<Owner>;
+    page.closed = true;
+    this.#pages.delete(page);
+  }
+
+  /** Serve every submitted slot once. Returns how many calls were claimed. */
+  serveAvailable(): number {
+    let n = 0;
+    for (const page of this.#pages) {
+      for (const slot of page.slots) {
+        if (page.inflight.has(slot.index)) continue;
+        if (Atomics.load(slot.words, SlotWord.STATE) !== SlotState.SUBMITTED) continue;
+        const prev = Atomics.compareExchange(
+          slot.words,
+          SlotWord.STATE,
+          SlotState.SUBMITTED,
+          SlotState.SERVING,
+        );
+        if (prev !== SlotState.SUBMITTED) continue;
+        n++;
+        this.#serve(page, slot);
+      }
+    }
+    return n;
+  }
+
+  /** Run the serve loop until `stop()`: spin briefly after work, then wait on the doorbell. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#stopped = this.#loop();
+  }
+
+  /** Stop the loop; resolves when it has left. */
+  stop(): Promise<void> {
+    this.#running = false;
+    Atomics.add(this.#doorbell, 0, 1);
+    Atomics.notify(this.#doorbell, 0);
+    return this.#stopped;
+  }
+
+  async #loop(): Promise<void> {
+    let busy = 0;
+    while (this.#running) {
+      const seen = Atomics.load(this.#doorbell, 0);
+      if (this.serveAvailable() > 0) {
+        if (++busy % 32 === 0) await yieldToEventLoop();
+        continue;
+      }
+      busy = 0;
+      const t0 = performance.now();
+      let rang = false;
+      while (performance.now() - t0 < SPIN_MS) {
+        if (Atomics.load(this.#doorbell, 0) !== seen) {
+          rang = true;
+          break;
+        }
+      }
+      if (rang) continue;
+      const w = Atomics.waitAsync(this.#doorbell, 0, seen, 50);
+      if (w.async) await w.value;
+      else await yieldToEventLoop();
+    }
+  }
+
+  #serve(page: HostPage<Owner>, slot: HostSlot): void {
+    const w = slot.words;
+    const num = w[SlotWord.CALL]! | 0;
+    const reqLen = w[SlotWord.REQ_LEN]! | 0;
+    const seq = w[SlotWord.SEQ]! | 0;
+    let flags = 0;
+    const ctx: CallContext<Owner> = {
+      owner: page.owner,
+      slot: slot.index,
+      transfer: (value, transfer) => {
+        if (flags & RespFlag.PORT_MESSAGE) {
+          throw new PalError(PalCode.INVAL, "one transfer per call");
+        }
+        page.port.postMessage(value, transfer ?? []);
+        flags |= RespFlag.PORT_MESSAGE;
+      },
+    };
+    let name: CallName | number = num;
+    let args: unknown[];
+    let resultType: string;
+    try {
+      const row = BY_NUMBER.get(num);
+      if (!row || row.spec.side !== "host") {
+        throw new PalError(PalCode.NOT_IMPLEMENTED, `no host call number ${num}`);
+      }
+      name = row.name;
+      resultType = row.spec.result;
+      if (reqLen < 0 || reqLen > page.geometry.inlineBytes) {
+        throw new PalError(PalCode.INVAL, `request length ${reqLen} out of range`);
+      }
+      const req = this.#scratch.subarray(0, reqLen);
+      req.set(slot.data.subarray(0, reqLen)); // copy before checking anything
+      args = decodeArgs(row.spec.args, req, page, slot);
+    } catch (e) {
+      this.stats.malformed++;
+      this.#complete(page, slot, seq, e, "void", flags);
+      return;
+    }
+    const handler = this.#handlers[name as keyof HostHandlers<Owner>] as
+      | ((...a: unknown[]) => unknown)
+      | undefined;
+    if (!handler) {
+      this.#complete(
+        page,
+        slot,
+        seq,
+        new PalError(PalCode.NOT_IMPLEMENTED, `${name} is not served here`),
+        "void",
+        flags,
+      );
+      return;
+    }
+    let out: unknown;
+    try {
+      out = handler(ctx, ...args);
+    } catch (e) {
+      this.#complete(page, slot, seq, e, resultType, flags);
+      return;
+    }
+    if (out instanceof Promise) {
+      page.inflight.add(slot.index);
+      out.then(
+        (v) => this.#complete(page, slot, seq, v, resultType, flags, true),
+        (e) => this.#complete(page, slot, seq, e, resultType, flags, true),
+      );
+      return;
+    }
+    this.#complete(page, slot, seq, out, resultType, flags);
+  }
+
+  #complete(
+    page: HostPage<Owner>,
+    slot: HostSlot,
+    seq: number,
+    value: unknown,
+    resultType: string,
+    flags: number,
+    async = false,
+  ): void {
+    if (async) page.inflight.delete(slot.index);
+    if (page.closed) return;
+    const w = slot.words;
+    let result = 0;
+    let respLen = 0;
+    try {
+      if (value instanceof Error) throw value;
+      respLen = encodeResult(resultType, value, slot, page);
+      this.stats.served++;
+    } catch (e) {
+      const err = toPalError(e);
+      this.stats.errors++;
+      result = -err.code;
+      respLen = encodeError(err, slot);
+    }
+    if (respLen < 0) {
+      flags |= RespFlag.BULK;
+      respLen = -respLen;
+    }
+    this.onCall?.(page.owner, BY_NUMBER.get(w[SlotWord.CALL]!)?.name ?? -1, result);
+    w[SlotWord.RESULT] = result;
+    w[SlotWord.RESP_LEN] = respLen;
+    w[SlotWord.FLAGS] = flags;
+    w[SlotWord.SEQ_ECHO] = seq;
+    Atomics.store(w, SlotWord.STATE, SlotState.DONE);
+    Atomics.notify(w, SlotWord.STATE);
+  }
+}
+
+function decodeArgs(
+  types: readonly ArgType[],
+  req: Uint8Array,
+  page: { bulk: Uint8Array },
+  slot: HostSlot,
+): unknown[] {
+  const view = new DataView(req.buffer, req.byteOffset, req.byteLength);
+  const args: unknown[] = [];
+  let pos = 0;
+  for (const t of types) {
+    if (t === "int") {
+      if (pos + INT_BYTES > req.length) throw new PalError(PalCode.INVAL, "request truncated");
+      const v = view.getFloat64(pos, true);
+      pos += INT_BYTES;
+      if (!Number.isSafeInteger(v)) throw new PalError(PalCode.INVAL, "not an integer argument");
+      args.push(v);
+      continue;
+    }
+    if (pos + LOCATOR_BYTES > req.length) throw new PalError(PalCode.INVAL, "request truncated");
+    const where = view.getUint8(pos);
+    const off = view.getUint32(pos + 1, true);
+    const len = view.getUint32(pos + 5, true);
+    pos += LOCATOR_BYTES;
+    if (where !== Where.INLINE && where !== Where.BULK) {
+      throw new PalError(PalCode.INVAL, "bad locator");
+    }
+    const limit = where === Where.INLINE
+      ? (t === "out" ? slot.data.length : req.length)
+      : page.bulk.length;
+    if (off > limit || len > limit - off) {
+      throw new PalError(PalCode.FAULT, "locator out of bounds");
+    }
+    if (t === "out") {
+      args.push((where === Where.INLINE ? slot.data : page.bulk).subarray(off, off + len));
+      continue;
+    }
+    if (t === "str" && len > MAX_STR_BYTES) throw new PalError(PalCode.TOO_LONG, "string too long");
+    if (t === "json" && len > MAX_JSON_BYTES) throw new PalError(PalCode.TOO_LONG, "json too long");
+    // Inline bytes come from our private copy; bulk bytes are copied out now.
+    const bytes = where === Where.INLINE
+      ? req.slice(off, off + len)
+      : page.bulk.slice(off, off + len);
+    if (t === "bytes") {
+      args.push(bytes);
+      continue;
+    }
+    let text: string;
+    try {
+      text = dec.decode(bytes);
+    } catch {
+      throw new PalError(PalCode.INVAL, "string is not UTF-8");
+    }
+    if (t === "str") {
+      args.push(text);
+      continue;
+    }
+    try {
+      args.push(JSON.parse(text));
+    } catch {
+      throw new PalError(PalCode.INVAL, "malformed JSON argument");
+    }
+  }
+  return args;
+}
+
+/** Encode a result; a negative return means "length, and the bytes are in bulk". */
+function encodeResult(
+  type: string,
+  value: unknown,
+  slot: HostSlot,
+  page: { bulk: Uint8Array; geometry: PageGeometry },
+): number {
+  switch (type) {
+    case "void":
+      return 0;
+    case "int":
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        throw new PalError(PalCode.INVAL, "handler returned a non-number");
+      }
+      slot.view.setFloat64(0, value, true);
+      return INT_BYTES;
+    case "bytes":
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+        throw new PalError(PalCode.INVAL, "handler returned a bad count");
+      }
+      return value;
+    case "str":
+    case "json": {
+      const bytes = enc.encode(type === "str" ? String(value) : JSON.stringify(value ?? null));
+      return writeBlob(bytes, slot, page);
+    }
+  }
+  throw new PalError(PalCode.INVAL, `unknown result type ${type}`);
+}
+
+function writeBlob(
+  bytes: Uint8Array,
+  slot: HostSlot,
+  page: { bulk: Uint8Array; geometry: PageGeometry },
+): number {
+  if (LOCATOR_BYTES + bytes.length <= slot.data.length) {
+    slot.view.setUint8(0, Where.INLINE);
+    slot.view.setUint32(1, LOCATOR_BYTES, true);
+    slot.view.setUint32(5, bytes.length, true);
+    slot.data.set(bytes, LOCATOR_BYTES);
+    return LOCATOR_BYTES + bytes.length;
+  }
+  // Only the synchronous slot may spill into (the first half of) the bulk area.
+  if (slot.index === 0 && bytes.length <= page.geometry.bulkBytes >> 1) {
+    slot.view.setUint8(0, Where.BULK);
+    slot.view.setUint32(1, 0, true);
+    slot.view.setUint32(5, bytes.length, true);
+    page.bulk.set(bytes, 0);
+    return LOCATOR_BYTES;
+  }
+  throw new PalError(PalCode.TOO_LONG, "response too large for the call page");
+}
+
+function encodeError(err: PalError, slot: HostSlot): number {
+  let info = JSON.stringify({ m: err.message.slice(0, 1000), d: err.detail ?? null });
+  if (info.length > slot.data.length - LOCATOR_BYTES) {
+    info = JSON.stringify({ m: err.message.slice(0, 500), d: null });
+  }
+  const bytes = enc.encode(info);
+  slot.view.setUint8(0, Where.INLINE);
+  slot.view.setUint32(1, LOCATOR_BYTES, true);
+  slot.view.setUint32(5, bytes.length, true);
+  slot.data.set(bytes, LOCATOR_BYTES);
+  return LOCATOR_BYTES + bytes.length;
+}
+
+let yielder: { port: MessagePort; waiters: (() => void)[] } | undefined;
+
+/** Let the event loop run one turn (faster than setTimeout 0). */
+export function yieldToEventLoop(): Promise<void> {
+  if (!yielder) {
+    const ch = new MessageChannel();
+    const waiters: (() => void)[] = [];
+    ch.port2.onmessage = () => waiters.shift()?.();
+    yielder = { port: ch.port1, waiters };
+  }
+  const y = yielder;
+  return new Promise((r) => {
+    y.waiters.push(r);
+    y.port.postMessage(0);
+  });
+}
