@@ -16,7 +16,7 @@ Deno.test("a blocked reader in one Worker wakes when another Worker writes", asy
   const ring = PipeRing.create(PIPE_BUF);
   const keep = ring.openWriter();
   ring.openReader(); // handed to the reader worker
-  const reader = spawn("pipe_worker.ts"), writer = spawn("pipe_worker.ts");
+  const reader = await spawn("pipe_worker.ts"), writer = await spawn("pipe_worker.ts");
   try {
     const got = reader.call<Reply>({ cmd: "read", sab: ring.sab, len: 64 });
     deepStrictEqual(await reader.settleWithin(got, 50), "pending");
@@ -34,7 +34,7 @@ Deno.test("a reader gets all data then EOF (0) when the last writer closes", asy
   const ring = PipeRing.create(PIPE_BUF);
   const mine = ring.openWriter();
   ring.openReader();
-  const reader = spawn("pipe_worker.ts"), writer = spawn("pipe_worker.ts");
+  const reader = await spawn("pipe_worker.ts"), writer = await spawn("pipe_worker.ts");
   try {
     const all = reader.call<Reply>({ cmd: "readAll", sab: ring.sab });
     await writer.call({ cmd: "write", sab: ring.sab, data: enc("abc"), close: true });
@@ -53,7 +53,7 @@ Deno.test("a blocked writer fails with BROKEN_PIPE when the last reader closes",
   const r = ring.openReader();
   const w = ring.openWriter();
   w.write(new Uint8Array(PIPE_BUF)); // full
-  const writer = spawn("pipe_worker.ts");
+  const writer = await spawn("pipe_worker.ts");
   try {
     const res = writer.call<Reply>({ cmd: "write", sab: ring.sab, data: enc("x") });
     deepStrictEqual(await writer.settleWithin(res, 50), "pending");
@@ -69,7 +69,7 @@ Deno.test("a writer blocks while the ring is full and resumes as the reader drai
   const ring = PipeRing.create(PIPE_BUF);
   const r = ring.openReader();
   const data = Uint8Array.from({ length: 65536 }, (_, i) => (i * 7) & 255);
-  const writer = spawn("pipe_worker.ts");
+  const writer = await spawn("pipe_worker.ts");
   try {
     const res = writer.call<Reply>({ cmd: "write", sab: ring.sab, data, close: true });
     deepStrictEqual(await writer.settleWithin(res, 50), "pending");
@@ -92,8 +92,8 @@ Deno.test("writes of at most PIPE_BUF bytes from two Workers never interleave", 
   ring.openWriter();
   ring.openWriter();
   const size = 3000, count = 300;
-  const ws = [spawn("pipe_worker.ts"), spawn("pipe_worker.ts")];
-  const reader = spawn("pipe_worker.ts");
+  const ws = [await spawn("pipe_worker.ts"), await spawn("pipe_worker.ts")];
+  const reader = await spawn("pipe_worker.ts");
   try {
     const all = reader.call<Reply>({ cmd: "readAll", sab: ring.sab });
     await Promise.all(
@@ -127,7 +127,7 @@ Deno.test("interrupt() wakes a reader blocked in another Worker with INTERRUPTED
   const ring = PipeRing.create(PIPE_BUF);
   const keep = ring.openWriter();
   ring.openReader();
-  const reader = spawn("pipe_worker.ts");
+  const reader = await spawn("pipe_worker.ts");
   try {
     await t.step("with a kick of the ring", async () => {
       const token = Interrupt.create();
@@ -152,7 +152,7 @@ Deno.test("interrupt() wakes a reader blocked in another Worker with INTERRUPTED
 Deno.test("forceClose after a writer Worker is terminated gives the blocked reader EOF", async () => {
   const ring = PipeRing.create(PIPE_BUF);
   ring.openReader();
-  const holder = spawn("pipe_worker.ts"), reader = spawn("pipe_worker.ts");
+  const holder = await spawn("pipe_worker.ts"), reader = await spawn("pipe_worker.ts");
   try {
     await holder.call({ cmd: "holdWriter", sab: ring.sab });
     const res = reader.call<Reply>({ cmd: "read", sab: ring.sab, len: 8 });
