@@ -16,6 +16,7 @@
  * rule), else NOT_SUPPORTED; `statfs` needs --allow-sys=statfs, else reports 0/0 ("unknown");
  * `mkdir`/`open` modes pass through the host umask; fifos, sockets and devices are listed and
  * lstat-able but `open` refuses them (NOT_SUPPORTED), so a guest cannot block the host on a fifo.
+ * Files listed in `trustedFiles` open read-only and verified (trusted_files.ts).
  * @module
  */
 import { statfsSync } from "node:fs";
@@ -33,6 +34,7 @@ import {
 } from "./fs_path.ts";
 import type { DirEntry, FileStat, FsBackend, FsFile, FsSpace, OpenFlags } from "./fs_types.ts";
 import { ChrootFile, hostError, hostType, statFromHost } from "./chrootfs_file.ts";
+import type { TrustedFile } from "./trusted_files.ts";
 
 /** Options of {@link ChrootFs}. */
 export interface ChrootFsOptions {
@@ -40,6 +42,8 @@ export interface ChrootFsOptions {
   hostRoot: string;
   /** Refuse every mutation with READ_ONLY. */
   readonly?: boolean;
+  /** Files (by mount-relative path) served only if their sha256 matches; never writable. */
+  trustedFiles?: ReadonlyMap<string, TrustedFile>;
 }
 
 /**
@@ -58,6 +62,7 @@ export class ChrootFs implements FsBackend {
   /** Whether mutations are refused. */
   readonly readonly: boolean;
   readonly #root: string;
+  readonly #trusted: ReadonlyMap<string, TrustedFile>;
 
   /** @throws {PalError} INVAL if `hostRoot` is not absolute; NOT_DIR/NOT_FOUND if not a dir */
   constructor(opts: ChrootFsOptions) {
@@ -73,6 +78,7 @@ export class ChrootFs implements FsBackend {
       throw hostError(e, "mount", opts.hostRoot);
     }
     this.readonly = opts.readonly === true;
+    this.#trusted = opts.trustedFiles ?? new Map();
   }
 
   #host(parts: readonly string[], n = parts.length): string {
@@ -153,6 +159,10 @@ export class ChrootFs implements FsBackend {
     if (f.write || f.create || f.truncate) this.#mutating("open for writing");
     if (f.truncate && !f.write) throw new PalError(PalCode.INVAL, "open: truncate needs write");
     const parts = checkRelPath(p);
+    const trusted = this.#trusted.get(p);
+    if (trusted && (f.write || f.create || f.truncate)) {
+      throw new PalError(PalCode.DENIED, `open: trusted file "${p}" cannot be opened for writing`);
+    }
     this.#walk(parts, Math.max(0, parts.length - 1));
     const st = this.#lstat(parts, parts.length);
     if (!st) {
@@ -186,6 +196,7 @@ export class ChrootFs implements FsBackend {
       file.close();
       throw hostError(e, "open", p);
     }
+    if (trusted && type === "file") return trusted.open(file);
     return new ChrootFile(file, f.read, f.write, type === "dir", p);
   }
 
