@@ -25,9 +25,10 @@ export interface ManifestErrorInit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ManifestError } from "./errors.ts";
  * const e = new ManifestError("expected boolean", { key: "fs.discover", path: "app.toml" });
- * console.assert(e.message === "app.toml: fs.discover: expected boolean");
+ * assert.ok(e.message === "app.toml: fs.discover: expected boolean");
  * ```
  */
 export class ManifestError extends Error {

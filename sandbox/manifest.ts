@@ -119,6 +119,7 @@ const TMPFS_DEFAULT_BYTES = 16 * 2 ** 20;
  *   (naming every offending key) or a missing/invalid host file or directory.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseManifest } from "./manifest.ts";
  * const dir = Deno.makeTempDirSync();
  * Deno.writeTextFileSync(`${dir}/main.js`, "console.log('hi')");
@@ -126,7 +127,7 @@ const TMPFS_DEFAULT_BYTES = 16 * 2 ** 20;
  *   `[loader]\nentrypoint = "main.js"\nenv = { HOME = "/" }\n[sys]\nmax_memory = "64M"`,
  *   { baseDir: dir },
  * );
- * console.assert(m.sys.maxMemoryBytes === 64 * 1024 * 1024 && m.loader.env.HOME === "/");
+ * assert.ok(m.sys.maxMemoryBytes === 64 * 1024 * 1024 && m.loader.env.HOME === "/");
  * Deno.removeSync(dir, { recursive: true });
  * ```
  */
@@ -157,6 +158,7 @@ export function parseManifest(text: string, opts: ManifestOptions): Manifest {
  * @throws {ManifestError} on a schema violation or a missing/invalid host file or directory.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { manifestFromObject } from "./manifest.ts";
  * const dir = Deno.makeTempDirSync();
  * Deno.writeTextFileSync(`${dir}/main.js`, "");
@@ -164,7 +166,7 @@ export function parseManifest(text: string, opts: ManifestOptions): Manifest {
  *   { loader: { entrypoint: "main.js", env: { USER: { passthrough: true } } } },
  *   { baseDir: dir, hostEnv: { USER: "ada", SECRET: "x" } },
  * );
- * console.assert(JSON.stringify(m.loader.env) === '{"USER":"ada"}');
+ * assert.ok(JSON.stringify(m.loader.env) === '{"USER":"ada"}');
  * Deno.removeSync(dir, { recursive: true });
  * ```
  */
@@ -190,12 +192,13 @@ export function manifestFromObject(obj: unknown, opts: ManifestOptions): Manifes
  * @throws {ManifestError} when the file cannot be read or the manifest is invalid.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadManifest } from "./manifest.ts";
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/main.js`, "");
  * await Deno.writeTextFile(`${dir}/app.toml`, '[loader]\nentrypoint = "main.js"');
  * const m = await loadManifest(`${dir}/app.toml`);
- * console.assert(m.loader.entrypoint === `${await Deno.realPath(dir)}/main.js`);
+ * assert.ok(m.loader.entrypoint === `${await Deno.realPath(dir)}/main.js`);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -218,12 +221,10 @@ export async function loadManifest(path: string, opts: LoadOptions = {}): Promis
  * @throws {ManifestError} when the file cannot be read or the manifest is invalid.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadManifestSync } from "./manifest.ts";
- * try {
- *   loadManifestSync("/nonexistent/app.toml");
- * } catch (e) {
- *   console.assert((e as Error).name === "ManifestError");
- * }
+ * import { ManifestError } from "./errors.ts";
+ * assert.throws(() => loadManifestSync("/nonexistent/app.toml"), ManifestError);
  * ```
  */
 export function loadManifestSync(path: string, opts: LoadOptions = {}): Manifest {

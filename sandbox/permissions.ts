@@ -46,6 +46,7 @@ export interface PermissionExtras {
  * @returns an object for `new Worker(url, { deno: { permissions } })`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { manifestFromObject } from "./manifest.ts";
  * import { workerPermissions } from "./permissions.ts";
  * const dir = Deno.makeTempDirSync();
@@ -55,7 +56,8 @@ export interface PermissionExtras {
  *   { baseDir: dir },
  * );
  * const p = workerPermissions(m, "guest");
- * console.assert(p.write === false && p.env === false && p.net?.[0] === "example.com:443");
+ * assert.ok(p.write === false && p.env === false);
+ * assert.ok(JSON.stringify(p.net) === '["example.com:443"]');
  * Deno.removeSync(dir, { recursive: true });
  * ```
  */
@@ -93,6 +95,7 @@ export function workerPermissions(
  * @throws {RangeError} when an `extraRead` path contains "," (flag lists cannot express it).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { manifestFromObject } from "./manifest.ts";
  * import { processFlags } from "./permissions.ts";
  * const dir = Deno.makeTempDirSync();
@@ -102,8 +105,8 @@ export function workerPermissions(
  *   { baseDir: dir },
  * );
  * const flags = processFlags(m, []);
- * console.assert(flags.includes("--v8-flags=--max-old-space-size=128"));
- * console.assert(!flags.some((f) => f.startsWith("--allow-write")));
+ * assert.ok(flags.includes("--v8-flags=--max-old-space-size=128"));
+ * assert.ok(!flags.some((f) => f.startsWith("--allow-write")));
  * Deno.removeSync(dir, { recursive: true });
  * ```
  */
@@ -126,12 +129,13 @@ export function processFlags(m: Manifest, extraRead: readonly string[]): string[
  * @returns a multi-line table: one row per Deno permission, one column per role.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { manifestFromObject } from "./manifest.ts";
  * import { describePermissions } from "./permissions.ts";
  * const dir = Deno.makeTempDirSync();
  * Deno.writeTextFileSync(`${dir}/main.js`, "");
  * const m = manifestFromObject({ loader: { entrypoint: "main.js" } }, { baseDir: dir });
- * console.assert(describePermissions(m).includes("write"));
+ * assert.ok(describePermissions(m).includes("write"));
  * Deno.removeSync(dir, { recursive: true });
  * ```
  */

@@ -32,9 +32,10 @@ const NET_HINT = 'expected "host:port" (host: name, IPv4 or [IPv6]; port 1-65535
  * @returns the byte count, or `undefined` when `value` is not a size or is not a safe integer.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSize } from "./schema.ts";
- * console.assert(parseSize("16M") === 16 * 1024 * 1024);
- * console.assert(parseSize("16MB") === undefined);
+ * assert.ok(parseSize("16M") === 16 * 1024 * 1024);
+ * assert.ok(parseSize("16MB") === undefined);
  * ```
  */
 export function parseSize(value: number | string): number | undefined {
@@ -52,9 +53,10 @@ export function parseSize(value: number | string): number | undefined {
  * @returns the milliseconds, or `undefined` when `value` is not a duration or not a safe integer.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDuration } from "./schema.ts";
- * console.assert(parseDuration("2m") === 120_000);
- * console.assert(parseDuration("2 minutes") === undefined);
+ * assert.ok(parseDuration("2m") === 120_000);
+ * assert.ok(parseDuration("2 minutes") === undefined);
  * ```
  */
 export function parseDuration(value: number | string): number | undefined {
@@ -72,8 +74,9 @@ export function parseDuration(value: number | string): number | undefined {
  * @returns true when the host is a DNS name, IPv4 or bracketed IPv6 and the port is 1-65535.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isHostPort } from "./schema.ts";
- * console.assert(isHostPort("[::1]:8080") && !isHostPort("example.com:*"));
+ * assert.ok(isHostPort("[::1]:8080") && !isHostPort("example.com:*"));
  * ```
  */
 export function isHostPort(value: string): boolean {
@@ -225,9 +228,10 @@ export type ManifestFields = z.output<typeof ManifestSchema>;
  * @throws {ManifestError} listing every problem, each with its dotted key path.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateFields } from "./schema.ts";
  * const f = validateFields({ loader: { entrypoint: "main.js" } }, "app.toml");
- * console.assert(f.sys.isolation === "process");
+ * assert.ok(f.sys.isolation === "process");
  * ```
  */
 export function validateFields(doc: unknown, file: string): ManifestFields {
@@ -304,8 +308,9 @@ function describeIssue(issue: Issue): { key: string; text: string }[] {
  * @returns the path as written in messages; keys that are not bare TOML keys are quoted.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { keyPath } from "./schema.ts";
- * console.assert(keyPath(["fs", "mounts", 1, "type"]) === "fs.mounts[1].type");
+ * assert.ok(keyPath(["fs", "mounts", 1, "type"]) === "fs.mounts[1].type");
  * ```
  */
 export function keyPath(path: readonly PropertyKey[]): string {

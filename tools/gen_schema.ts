@@ -14,8 +14,9 @@ export const SCHEMA_PATH = new URL("../manifests/schema.json", import.meta.url);
  * @returns the schema as pretty-printed JSON with a trailing newline.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { manifestJsonSchema } from "./gen_schema.ts";
- * console.assert(JSON.parse(manifestJsonSchema()).additionalProperties === false);
+ * assert.ok(JSON.parse(manifestJsonSchema()).additionalProperties === false);
  * ```
  */
 export function manifestJsonSchema(): string {
