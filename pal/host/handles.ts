@@ -1,0 +1,109 @@
+/**
+ * Host handle table of one picoprocess. A handle is a secure binding: authorisation happened
+ * when it was created (open, connect, accept); operations on it check only the handle's kind.
+ */
+import { PalCode, PalError } from "../errors.ts";
+import type { DirEntry, FsBackend, FsFile } from "./fs_types.ts";
+
+/** The kinds of host handle. */
+export type HostHandle =
+  | {
+    readonly kind: "file";
+    readonly file: FsFile;
+    readonly fs: FsBackend;
+    readonly rel: string;
+    readonly read: boolean;
+    readonly write: boolean;
+    readonly append: boolean;
+    readonly uri: string;
+  }
+  | {
+    readonly kind: "dir";
+    readonly fs: FsBackend;
+    readonly rel: string;
+    readonly uri: string;
+    /** Entries as of the last readdir from cookie 0: cookies index into it. */
+    snapshot: DirEntry[] | null;
+  }
+  | { readonly kind: "dev"; readonly dev: DevName }
+  | { readonly kind: "tcp"; readonly conn: Deno.TcpConn; readonly uri: string; readonly rx: ReadAhead }
+  | { readonly kind: "tcp.srv"; readonly listener: Deno.TcpListener; readonly uri: string }
+  | { readonly kind: "udp"; readonly conn: Deno.DatagramConn; readonly uri: string };
+
+/** Bytes read ahead of the guest (for readiness), and the read in flight. */
+export interface ReadAhead {
+  buf: Uint8Array | null;
+  eof: boolean;
+  error: unknown;
+  pending: Promise<void> | null;
+}
+
+/** Device names of `dev:` URIs. */
+export type DevName = "null" | "zero" | "random" | "stdin" | "stdout" | "stderr" | "tty";
+
+/** A bounded table of handles, numbered from 1. */
+export class HandleTable {
+  readonly #map = new Map<number, HostHandle>();
+  #next = 1;
+  constructor(readonly limit: number) {}
+
+  /** Bind a handle; TOO_MANY past the limit. */
+  add(h: HostHandle): number {
+    if (this.#map.size >= this.limit) {
+      throw new PalError(PalCode.TOO_MANY, `handle limit ${this.limit} reached`);
+    }
+    while (this.#map.has(this.#next)) this.#next = (this.#next % 0x7fffffff) + 1;
+    const id = this.#next;
+    this.#map.set(id, h);
+    this.#next = (this.#next % 0x7fffffff) + 1;
+    return id;
+  }
+
+  /** The handle `id`, BAD_HANDLE if unbound. */
+  get(id: number): HostHandle {
+    const h = this.#map.get(id);
+    if (!h) throw new PalError(PalCode.BAD_HANDLE, `no handle ${id}`);
+    return h;
+  }
+
+  /** Unbind `id` and return what it was bound to. */
+  take(id: number): HostHandle {
+    const h = this.get(id);
+    this.#map.delete(id);
+    return h;
+  }
+
+  /** Number of bound handles. */
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** Unbind everything (process exit); returns the handles for cleanup. */
+  drain(): HostHandle[] {
+    const all = [...this.#map.values()];
+    this.#map.clear();
+    return all;
+  }
+}
+
+/** Release the host resource behind a handle; never throws. */
+export function closeHandle(h: HostHandle): void {
+  try {
+    switch (h.kind) {
+      case "file":
+        h.file.close();
+        break;
+      case "tcp":
+        h.conn.close();
+        break;
+      case "tcp.srv":
+        h.listener.close();
+        break;
+      case "udp":
+        h.conn.close();
+        break;
+    }
+  } catch (_e) {
+    // Already closed by the peer or by a revocation: nothing left to release.
+  }
+}

@@ -1,0 +1,43 @@
+/** What host handlers know of the picoprocess that called and of its sandbox. */
+import type { FsBackend } from "./fs_types.ts";
+import type { HandleTable } from "./handles.ts";
+
+/** A bound mount. */
+export interface BoundMount {
+  readonly backend: FsBackend;
+  readonly readonly: boolean;
+  readonly kind: "chroot" | "tmpfs";
+}
+
+/** One audit record (a bind that was granted or denied). */
+export interface AuditEvent {
+  readonly what: string;
+  readonly target: string;
+  readonly result: "granted" | "denied";
+  readonly reason?: string;
+}
+
+/** Services of the sandbox host that PAL handlers use. */
+export interface HostServices {
+  readonly sandboxId: string;
+  mount(id: number): BoundMount | undefined;
+  /** Write app output; throws PalError QUOTA past the sandbox's output limit. */
+  output(pid: number, fd: 1 | 2, data: Uint8Array): void;
+  /** Next chunk of the sandbox's stdin (≤ max bytes); null at EOF. */
+  readStdin(max: number): Promise<Uint8Array | null>;
+  /** Readiness of stdin: data buffered, EOF seen, or a promise that settles on either. */
+  stdinPoll(): { ready: boolean; wait: Promise<void> | null };
+  /** Whether the manifest grants `host:port` for connect or listen. */
+  netAllowed(kind: "connect" | "listen", host: string, port: number): boolean;
+  /** Record a bind decision in the audit log (no-op when the log is off). */
+  audit(pid: number, ev: AuditEvent): void;
+  /** A line for the trace. */
+  trace(pid: number, line: string): void;
+}
+
+/** The caller of a PAL host call. */
+export interface HostProcess {
+  readonly pid: number;
+  readonly handles: HandleTable;
+  readonly services: HostServices;
+}
