@@ -18,8 +18,24 @@ import { PalCode, PalError } from "./errors.ts";
 /** Result of `futexWait`, as `Atomics.wait` reports it. */
 export type FutexResult = "ok" | "not-equal" | "timed-out";
 
-/** Iterations a waiter spins re-checking its word before it sleeps in `Atomics.wait`. */
-export const SPIN_ITERATIONS = 200;
+/**
+ * Iterations a waiter spins re-checking its word before it sleeps in `Atomics.wait`, and the
+ * time cap on that spin. A sleep-and-notify costs tens to hundreds of µs on our 2-core VMs
+ * while a spinning peer answers in well under 1 µs (bench/pipe_bench.ts), so waiters spin.
+ */
+export const SPIN_ITERATIONS = 20000;
+/** Time cap of the spin (see SPIN_ITERATIONS). */
+export const SPIN_MAX_MS = 0.05;
+
+/** Spin until `i32[index] !== expected` (true) or the spin budget runs out (false). */
+export function spinWhile(i32: Int32Array, index: number, expected: number): boolean {
+  const endMs = performance.now() + SPIN_MAX_MS;
+  for (let i = 0; i < SPIN_ITERATIONS; i++) {
+    if (Atomics.load(i32, index) !== expected) return true;
+    if ((i & 255) === 255 && performance.now() > endMs) return false;
+  }
+  return false;
+}
 
 function checkWord(i32: Int32Array, index: number): void {
   if (!(i32 instanceof Int32Array) || !(i32.buffer instanceof SharedArrayBuffer)) {
@@ -90,11 +106,8 @@ export function spinThenWait(
   index: number,
   expected: number,
   deadlineMs: number,
-  spins = SPIN_ITERATIONS,
 ): void {
-  for (let i = 0; i < spins; i++) {
-    if (Atomics.load(i32, index) !== expected) return;
-  }
+  if (spinWhile(i32, index, expected)) return;
   const remainingMs = deadlineMs === Infinity ? Infinity : deadlineMs - performance.now();
   if (remainingMs > 0) Atomics.wait(i32, index, expected, remainingMs);
 }
@@ -259,7 +272,7 @@ export class RobustMutex {
     const deadline = deadlineFor(timeoutMs);
     const fast = this.#attempt(ownerId, false);
     if (fast !== undefined) return fast;
-    for (let i = 0; i < SPIN_ITERATIONS; i++) {
+    for (let i = 0; i < 200; i++) {
       if (Atomics.load(this.i32, this.index) === 0) {
         const r = this.#attempt(ownerId, false);
         if (r !== undefined) return r;
