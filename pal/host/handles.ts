@@ -26,7 +26,12 @@ export type HostHandle =
     snapshot: DirEntry[] | null;
   }
   | { readonly kind: "dev"; readonly dev: DevName }
-  | { readonly kind: "tcp"; readonly conn: Deno.TcpConn; readonly uri: string; readonly rx: ReadAhead }
+  | {
+    readonly kind: "tcp";
+    readonly conn: Deno.TcpConn;
+    readonly uri: string;
+    readonly rx: ReadAhead;
+  }
   | { readonly kind: "tcp.srv"; readonly listener: Deno.TcpListener; readonly uri: string }
   | { readonly kind: "udp"; readonly conn: Deno.DatagramConn; readonly uri: string };
 

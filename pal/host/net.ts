@@ -18,7 +18,10 @@ export async function openNet(p: HostProcess, u: NetUri): Promise<HostHandle> {
   const target = `${u.host}:${u.port}`;
   if (!p.services.netAllowed(listen ? "listen" : "connect", u.host, u.port)) {
     p.services.audit(p.pid, { what: listen ? "listen" : "connect", target, result: "denied" });
-    throw new PalError(PalCode.DENIED, `${listen ? "listen on" : "connect to"} ${target} is not granted`);
+    throw new PalError(
+      PalCode.DENIED,
+      `${listen ? "listen on" : "connect to"} ${target} is not granted`,
+    );
   }
   p.services.audit(p.pid, { what: listen ? "listen" : "connect", target, result: "granted" });
   const uri = `${u.scheme}:${target}`;
@@ -109,8 +112,10 @@ export function readinessOf(
     case "dir":
       return { bits: PollBits.IN | PollBits.OUT, wait: null };
     case "dev": {
-      if (h.dev !== "stdin" && h.dev !== "tty") return { bits: PollBits.IN | PollBits.OUT, wait: null };
-      const s = p.services.stdinPoll();
+      if (h.dev !== "stdin" && h.dev !== "tty") {
+        return { bits: PollBits.IN | PollBits.OUT, wait: null };
+      }
+      const s = p.services.stdinPoll(p.pid);
       return { bits: (s.ready ? PollBits.IN : 0) | PollBits.OUT, wait: s.ready ? null : s.wait };
     }
     case "tcp": {

@@ -24,9 +24,9 @@ export interface HostServices {
   /** Write app output; throws PalError QUOTA past the sandbox's output limit. */
   output(pid: number, fd: 1 | 2, data: Uint8Array): void;
   /** Next chunk of the sandbox's stdin (≤ max bytes); null at EOF. */
-  readStdin(max: number): Promise<Uint8Array | null>;
+  readStdin(pid: number, max: number): Promise<Uint8Array | null>;
   /** Readiness of stdin: data buffered, EOF seen, or a promise that settles on either. */
-  stdinPoll(): { ready: boolean; wait: Promise<void> | null };
+  stdinPoll(pid: number): { ready: boolean; wait: Promise<void> | null };
   /** Whether the manifest grants `host:port` for connect or listen. */
   netAllowed(kind: "connect" | "listen", host: string, port: number): boolean;
   /** Record a bind decision in the audit log (no-op when the log is off). */

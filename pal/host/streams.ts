@@ -145,7 +145,9 @@ export const streamHandlers: HostHandlers<HostProcess> = {
 
   stream_map(ctx, h, offset, out) {
     const hd = ctx.owner.handles.get(h);
-    if (hd.kind !== "file" || !hd.read) throw new PalError(PalCode.BAD_HANDLE, "not a readable file");
+    if (hd.kind !== "file" || !hd.read) {
+      throw new PalError(PalCode.BAD_HANDLE, "not a readable file");
+    }
     if (out.length > MAX_IO_BYTES) throw new PalError(PalCode.TOO_LONG, "mapping too large");
     let n = 0;
     const pos = checkInt(offset, "offset");
@@ -171,7 +173,10 @@ export const streamHandlers: HostHandlers<HostProcess> = {
       case "dir":
         return hd.fs.lstat(hd.rel);
       case "dev":
-        return { ...DEV_STAT, ino: 1 + ["null", "zero", "random", "stdin", "stdout", "stderr", "tty"].indexOf(hd.dev) };
+        return {
+          ...DEV_STAT,
+          ino: 1 + ["null", "zero", "random", "stdin", "stdout", "stderr", "tty"].indexOf(hd.dev),
+        };
       default:
         return { ...DEV_STAT, type: "socket", dev: 6 };
     }
@@ -319,7 +324,7 @@ function readDev(p: HostProcess, dev: string, out: Uint8Array): number | Promise
     }
     case "stdin":
     case "tty":
-      return p.services.readStdin(out.length).then((chunk) => {
+      return p.services.readStdin(p.pid, out.length).then((chunk) => {
         if (!chunk) return 0;
         const n = Math.min(chunk.length, out.length);
         out.set(chunk.subarray(0, n));

@@ -3,7 +3,7 @@
  * It crosses into the host worker (postMessage) or the host process (stdin JSON) unchanged.
  */
 import type { Manifest } from "../manifest.ts";
-import { workerPermissions, type WorkerPermissions } from "../permissions.ts";
+import { type WorkerPermissions, workerPermissions } from "../permissions.ts";
 
 /** A mount as the host binds it. */
 export interface HostMount {

@@ -1,0 +1,80 @@
+/**
+ * The host dispatch table of a sandbox: the PAL's stream handlers plus the process, misc,
+ * sandbox and debug calls, which need the sandbox host itself.
+ * Calls here: process_exit, process_info, mem_reserve, mem_release, memory_quota, host_time,
+ * sandbox_policy, debug_log, null_call, echo_bytes (and every stream_* from pal/host/streams.ts).
+ */
+import { PalCode, PalError } from "../../pal/errors.ts";
+import type { HostHandlers } from "../../pal/host/dispatch.ts";
+import { streamHandlers } from "../../pal/host/streams.ts";
+import type { HostProc } from "./proc.ts";
+import type { SandboxHost } from "./sandbox_host.ts";
+
+const MAX_LOG_LINE = 4096;
+
+/** Build the handler table bound to one sandbox host. */
+export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
+  let reserved = 0;
+  const quota = host.cfg.manifest.sys.vmaQuotaBytes;
+  const own: HostHandlers<HostProc> = {
+    process_exit(ctx, code) {
+      const p = ctx.owner;
+      // Deferred so the slot is not completed into a Worker we are about to end.
+      queueMicrotask(() => host.endProcess(p, code & 0xff, null));
+    },
+    process_info(ctx) {
+      const p = ctx.owner;
+      return {
+        pid: p.pid,
+        ppid: p.ppid,
+        processes: [...host.procs.values()]
+          .filter((q) => q.state !== "exited")
+          .map((q) => ({ pid: q.pid, ppid: q.ppid, state: q.state })),
+      };
+    },
+    mem_reserve(_ctx, bytes) {
+      if (bytes < 0) throw new PalError(PalCode.INVAL, "negative reservation");
+      if (reserved + bytes > quota) {
+        throw new PalError(PalCode.QUOTA, `sys.vma_quota (${quota} bytes) exceeded`);
+      }
+      reserved += bytes;
+      return reserved;
+    },
+    mem_release(_ctx, bytes) {
+      if (bytes < 0 || bytes > reserved) throw new PalError(PalCode.INVAL, "bad release");
+      reserved -= bytes;
+      return reserved;
+    },
+    memory_quota() {
+      return {
+        quotaBytes: quota,
+        usedBytes: reserved,
+        heapBytes: host.cfg.manifest.sys.maxMemoryBytes,
+      };
+    },
+    host_time() {
+      return Date.now();
+    },
+    sandbox_policy() {
+      const m = host.cfg.manifest;
+      return {
+        mounts: host.cfg.mounts.map((x) => ({ path: x.path, type: x.type, readonly: x.readonly })),
+        net: m.net,
+        maxProcesses: m.sys.maxProcesses,
+        maxFds: m.sys.maxFds,
+      };
+    },
+    debug_log(ctx, line) {
+      host.trace(ctx.owner.pid, line.slice(0, MAX_LOG_LINE));
+    },
+    null_call() {
+      return 0;
+    },
+    echo_bytes(_ctx, data, out) {
+      const n = Math.min(data.length, out.length);
+      out.set(data.subarray(0, n));
+      return n;
+    },
+  };
+  return { ...(streamHandlers as HostHandlers<HostProc>), ...own };
+}

@@ -1,0 +1,71 @@
+/**
+ * A picoprocess as the host sees it. Lifecycle (a small state machine):
+ *
+ *   starting ──init posted──► running ──process_exit / error / kill / limit──► exited
+ *
+ * `exited` is final: the Worker is terminated, the call page detached, every host handle
+ * closed. Control (init, exit) and data (the call page) use separate channels.
+ */
+import { HandleTable } from "../../pal/host/handles.ts";
+import type { HostProcess, HostServices } from "../../pal/host/owner.ts";
+
+/** Lifecycle states. */
+export type ProcState = "starting" | "running" | "exited";
+
+/** Per-process stdin: chunks from the embedding app, EOF as null. */
+export class StdinQueue {
+  readonly #chunks: Uint8Array[] = [];
+  #eof = false;
+  #waiters: (() => void)[] = [];
+
+  /** Append a chunk (null = EOF). */
+  push(data: Uint8Array | null): void {
+    if (this.#eof) return;
+    if (data === null) this.#eof = true;
+    else if (data.length > 0) this.#chunks.push(data);
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** Whether a read would not block. */
+  get ready(): boolean {
+    return this.#chunks.length > 0 || this.#eof;
+  }
+
+  /** A promise that settles when `ready` may have changed. */
+  changed(): Promise<void> {
+    return new Promise((r) => this.#waiters.push(r));
+  }
+
+  /** Read up to `max` bytes; null at EOF. */
+  async read(max: number): Promise<Uint8Array | null> {
+    while (!this.ready) await this.changed();
+    const c = this.#chunks[0];
+    if (!c) return null;
+    if (c.length <= max) {
+      this.#chunks.shift();
+      return c;
+    }
+    this.#chunks[0] = c.subarray(max);
+    return c.subarray(0, max);
+  }
+}
+
+/** The host's record of one picoprocess. */
+export class HostProc implements HostProcess {
+  state: ProcState = "starting";
+  worker: Worker | null = null;
+  pageToken: object | null = null;
+  exitCode: number | null = null;
+  exitSignal: string | null = null;
+  readonly handles: HandleTable;
+  readonly stdin = new StdinQueue();
+
+  constructor(
+    readonly pid: number,
+    readonly ppid: number,
+    readonly services: HostServices,
+    maxHandles: number,
+  ) {
+    this.handles = new HandleTable(maxHandles);
+  }
+}

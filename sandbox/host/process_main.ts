@@ -1,0 +1,45 @@
+/**
+ * Entry of a host process (`process` isolation): a `deno run` child started with
+ * `--no-prompt`, permissions narrowed to the manifest and a V8 heap cap. Frames arrive on stdin
+ * (first the configuration, then commands) and events leave on stdout.
+ */
+import type { HostConfig } from "./config.ts";
+import { encodeFrame, FrameDecoder } from "./framing.ts";
+import { type HostEvent, parseCommand } from "./protocol.ts";
+import { SandboxHost } from "./sandbox_host.ts";
+
+const out = Deno.stdout.writable.getWriter();
+let writing: Promise<void> = Promise.resolve();
+let host: SandboxHost | null = null;
+
+function emit(ev: HostEvent): void {
+  const frame = encodeFrame(ev as unknown as Record<string, unknown>);
+  writing = writing.then(() => out.write(frame)).catch(() => Deno.exit(1));
+  if (ev.type === "closed") writing.then(() => Deno.exit(0));
+}
+
+const decoder = new FrameDecoder();
+for await (const chunk of Deno.stdin.readable) {
+  let msgs: unknown[];
+  try {
+    msgs = decoder.push(chunk);
+  } catch (e) {
+    console.error(`sandpiper host: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(2);
+  }
+  for (const m of msgs) {
+    if (!host) {
+      const c = m as { type?: string; config?: HostConfig };
+      if (c?.type !== "config" || !c.config) continue;
+      host = new SandboxHost(c.config, emit);
+      emit({ type: "ready" });
+      continue;
+    }
+    const cmd = parseCommand(m);
+    if (cmd) host.command(cmd);
+  }
+}
+// The embedding app closed our stdin: it is gone, so the sandbox goes too.
+if (host) await host.close();
+await writing;
+Deno.exit(0);

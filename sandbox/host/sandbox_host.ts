@@ -1,0 +1,265 @@
+/**
+ * The sandbox host: the trusted reference monitor of one sandbox. It binds the manifest's
+ * mounts, serves the call pages of every picoprocess (one RingServer), starts and ends
+ * picoprocess Workers, routes stdio and enforces the sandbox-wide limits.
+ *
+ * It runs in a host Worker (`worker` isolation) or as the main module of a `deno run` child
+ * (`process` isolation); `emit` carries events to the embedding app either way.
+ */
+import { ChrootFs } from "../../pal/host/chrootfs.ts";
+import type { FsBackend } from "../../pal/host/fs_types.ts";
+import { closeHandle } from "../../pal/host/handles.ts";
+import type { AuditEvent, BoundMount, HostServices } from "../../pal/host/owner.ts";
+import { RingServer } from "../../pal/host/server.ts";
+import { TmpFs } from "../../pal/host/tmpfs.ts";
+import { TrustedFile } from "../../pal/host/trusted_files.ts";
+import { createDoorbell, createPage, DEFAULT_GEOMETRY } from "../../pal/ring.ts";
+import type { InitMessage, StdioSpec } from "../../libos/init.ts";
+import type { HostConfig } from "./config.ts";
+import { hostHandlers } from "./handlers.ts";
+import { HostProc } from "./proc.ts";
+import type { HostCommand, HostEvent, LimitName, SpawnSpec } from "./protocol.ts";
+import { AuditLog } from "./audit.ts";
+
+/** Sends an event to the embedding app. */
+export type Emit = (ev: HostEvent) => void;
+
+const EXTRA_HANDLES = 16;
+
+/** One sandbox's host. */
+export class SandboxHost implements HostServices {
+  readonly sandboxId: string;
+  readonly server: RingServer<HostProc>;
+  readonly procs = new Map<number, HostProc>();
+  readonly #mounts = new Map<number, BoundMount>();
+  readonly #doorbell = createDoorbell();
+  readonly #audit: AuditLog | null;
+  #nextPid = 1;
+  #outputBytes = 0;
+  #closed = false;
+  #wallTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly cfg: HostConfig, readonly emit: Emit) {
+    this.sandboxId = cfg.sandboxId;
+    for (const m of cfg.mounts) this.#mounts.set(m.id, bindMount(m, cfg.manifest.fs.trustedFiles));
+    this.#audit = cfg.manifest.sys.auditPath ? new AuditLog(cfg.manifest.sys.auditPath) : null;
+    this.server = new RingServer<HostProc>(this.#doorbell, hostHandlers(this));
+    if (cfg.trace) {
+      this.server.onCall = (p, name, result) =>
+        this.trace(p.pid, `${String(name)} = ${result < 0 ? `-${-result}` : "ok"}`);
+    }
+    this.server.start();
+    const wall = cfg.manifest.sys.wallTimeMs;
+    if (wall !== null) {
+      this.#wallTimer = setTimeout(
+        () => this.limit("wall_time", `the sandbox ran past sys.wall_time (${wall} ms)`),
+        wall,
+      );
+    }
+  }
+
+  /** Handle one (already validated) command. */
+  command(cmd: HostCommand): void {
+    switch (cmd.type) {
+      case "spawn":
+        try {
+          const pid = this.spawn(cmd.spec, 0);
+          this.emit({ type: "spawned", reqId: cmd.reqId, pid });
+        } catch (e) {
+          this.emit({
+            type: "spawn-failed",
+            reqId: cmd.reqId,
+            message: e instanceof Error ? e.message : String(e),
+          });
+        }
+        return;
+      case "stdin":
+        this.procs.get(cmd.pid)?.stdin.push(cmd.data);
+        return;
+      case "kill": {
+        const p = this.procs.get(cmd.pid);
+        if (p) this.endProcess(p, 128 + signalNumber(cmd.signal), cmd.signal);
+        return;
+      }
+      case "close":
+        void this.close();
+        return;
+    }
+  }
+
+  /** Start a picoprocess running the manifest's entrypoint. */
+  spawn(spec: SpawnSpec, ppid: number): number {
+    if (this.#closed) throw new Error("the sandbox is closed");
+    const m = this.cfg.manifest;
+    const live = [...this.procs.values()].filter((p) => p.state !== "exited").length;
+    if (live >= m.sys.maxProcesses) {
+      throw new Error(`sys.max_processes (${m.sys.maxProcesses}) reached`);
+    }
+    const pid = this.#nextPid++;
+    const proc = new HostProc(pid, ppid, this, m.sys.maxFds + EXTRA_HANDLES);
+    this.procs.set(pid, proc);
+    const page = createPage(DEFAULT_GEOMETRY);
+    const ch = new MessageChannel();
+    proc.pageToken = this.server.attach(page, DEFAULT_GEOMETRY, proc, ch.port1);
+    const worker = new Worker(this.cfg.bootUrl, {
+      type: "module",
+      name: `sandpiper ${this.sandboxId} pid ${pid}`,
+      deno: { permissions: this.cfg.guestPermissions },
+    });
+    proc.worker = worker;
+    worker.onerror = (e) => {
+      e.preventDefault();
+      const msg = `Uncaught ${e.message ?? "error"}\n`;
+      this.output(pid, 2, new TextEncoder().encode(msg), true);
+      this.endProcess(proc, 1, null);
+    };
+    worker.onmessageerror = (e) => e.preventDefault();
+    worker.onmessage = () => {}; // guests speak through the ring; stray messages are ignored
+    const stdio: StdioSpec[] = [
+      { kind: "host", uri: "dev:stdin" },
+      { kind: "host", uri: "dev:stdout" },
+      { kind: "host", uri: "dev:stderr" },
+    ];
+    const init: InitMessage = {
+      type: "init",
+      pid,
+      ppid,
+      sandboxId: this.sandboxId,
+      channel: { page, doorbell: this.#doorbell, syncPort: ch.port2 },
+      entry: new URL(`file://${m.loader.entrypoint}`).href,
+      exePath: m.loader.argv[0] ?? m.loader.entrypoint,
+      argv: spec.argv ?? m.loader.argv,
+      env: spec.env ?? m.loader.env,
+      cwd: spec.cwd ?? m.fs.root,
+      umask: 0o022,
+      mounts: this.cfg.mounts.map((mt) => ({
+        id: mt.id,
+        path: mt.path,
+        type: mt.type,
+        readonly: mt.readonly,
+      })),
+      stdio: stdio as [StdioSpec, StdioSpec, StdioSpec],
+      limits: { maxFds: m.sys.maxFds, pipeBufferBytes: m.sys.pipeBufferBytes },
+      discover: m.fs.discover,
+      trace: this.cfg.trace,
+      startTimeMs: Date.now(),
+    };
+    worker.postMessage(init, [ch.port2]);
+    proc.state = "running";
+    return pid;
+  }
+
+  /** End a process: terminate its Worker, detach its page, close its handles, report. */
+  endProcess(p: HostProc, code: number, signal: string | null): void {
+    if (p.state === "exited") return;
+    p.state = "exited";
+    p.exitCode = code;
+    p.exitSignal = signal;
+    p.worker?.terminate();
+    p.worker = null;
+    if (p.pageToken) this.server.detach(p.pageToken);
+    for (const h of p.handles.drain()) closeHandle(h);
+    p.stdin.push(null);
+    this.emit({ type: "exit", pid: p.pid, code, signal });
+  }
+
+  /** End the sandbox because a limit was exceeded. */
+  limit(limit: LimitName, message: string): void {
+    if (this.#closed) return;
+    this.emit({ type: "limit", limit, message });
+    for (const p of this.procs.values()) this.endProcess(p, 137, "SIGKILL");
+    void this.close();
+  }
+
+  /** End every process and stop serving. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#wallTimer);
+    for (const p of this.procs.values()) this.endProcess(p, 137, "SIGKILL");
+    await this.server.stop();
+    this.#audit?.close();
+    this.emit({ type: "closed" });
+  }
+
+  // HostServices
+
+  mount(id: number): BoundMount | undefined {
+    return this.#mounts.get(id);
+  }
+
+  output(pid: number, fd: 1 | 2, data: Uint8Array, force = false): void {
+    const max = this.cfg.manifest.sys.maxOutputBytes;
+    if (!force && this.#outputBytes + data.length > max) {
+      const room = Math.max(0, max - this.#outputBytes);
+      if (room > 0) this.emit({ type: "output", pid, fd, data: data.slice(0, room) });
+      this.#outputBytes = max;
+      queueMicrotask(() =>
+        this.limit("max_output", `the sandbox wrote more than sys.max_output (${max} bytes)`)
+      );
+      return;
+    }
+    this.#outputBytes += data.length;
+    this.emit({ type: "output", pid, fd, data: data.slice() });
+  }
+
+  readStdin(pid: number, max: number): Promise<Uint8Array | null> {
+    const p = this.procs.get(pid);
+    return p ? p.stdin.read(max) : Promise.resolve(null);
+  }
+
+  stdinPoll(pid: number): { ready: boolean; wait: Promise<void> | null } {
+    const p = this.procs.get(pid);
+    if (!p) return { ready: true, wait: null };
+    return p.stdin.ready ? { ready: true, wait: null } : { ready: false, wait: p.stdin.changed() };
+  }
+
+  netAllowed(kind: "connect" | "listen", host: string, port: number): boolean {
+    const list = kind === "connect" ? this.cfg.manifest.net.connect : this.cfg.manifest.net.listen;
+    const h = host.includes(":") ? `[${host}]` : host;
+    return list.includes(`${h}:${port}`);
+  }
+
+  audit(pid: number, ev: AuditEvent): void {
+    this.#audit?.write({ sandbox: this.sandboxId, pid, ...ev, time: new Date().toISOString() });
+  }
+
+  trace(pid: number, line: string): void {
+    this.emit({ type: "trace", line: `[${this.sandboxId} pid ${pid}] ${line}` });
+  }
+}
+
+function bindMount(
+  m: HostConfig["mounts"][number],
+  trustedFiles: readonly { hostPath: string; sha256: string }[],
+): BoundMount {
+  let backend: FsBackend;
+  if (m.type === "chroot") {
+    // Trusted files are keyed by their path relative to the mount that holds them.
+    const trusted = new Map<string, TrustedFile>();
+    const root = m.hostPath!.endsWith("/") ? m.hostPath! : `${m.hostPath}/`;
+    for (const t of trustedFiles) {
+      if (t.hostPath.startsWith(root)) {
+        trusted.set(t.hostPath.slice(root.length), new TrustedFile(t.hostPath, t.sha256));
+      }
+    }
+    backend = new ChrootFs({ hostRoot: m.hostPath!, readonly: m.readonly, trustedFiles: trusted });
+  } else {
+    backend = new TmpFs({ sizeBytes: m.sizeBytes!, readonly: m.readonly });
+  }
+  return { backend, readonly: m.readonly, kind: m.type };
+}
+
+/** Linux signal numbers of the signals the control protocol accepts. */
+export function signalNumber(sig: string): number {
+  const table: Record<string, number> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGUSR1: 10,
+    SIGUSR2: 12,
+    SIGTERM: 15,
+  };
+  return table[sig] ?? 9;
+}

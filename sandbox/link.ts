@@ -1,0 +1,145 @@
+/**
+ * How the embedding app reaches a sandbox host: a host Worker in this process (`worker`
+ * isolation) or a `deno run` child over a framed pipe (`process` isolation). Both carry the
+ * same commands and events (sandbox/host/protocol.ts).
+ */
+import { type HostConfig, sandpiperSourceDir } from "./host/config.ts";
+import { encodeFrame, FrameDecoder } from "./host/framing.ts";
+import type { HostCommand, HostEvent } from "./host/protocol.ts";
+import { processFlags, workerPermissions } from "./permissions.ts";
+
+/** A channel to a sandbox host. */
+export interface HostLink {
+  send(cmd: HostCommand): void;
+  /** Ends the host by force (terminate / SIGKILL). */
+  kill(): void;
+  /** Resolves when the host is gone. */
+  readonly gone: Promise<void>;
+}
+
+/** Start a host Worker. */
+export function startWorkerHost(cfg: HostConfig, onEvent: (ev: HostEvent) => void): HostLink {
+  const src = sandpiperSourceDir();
+  const perms = workerPermissions(cfg.manifest, "host", { extraRead: src ? [src] : [] });
+  const w = new Worker(new URL("./host/worker_main.ts", import.meta.url), {
+    type: "module",
+    name: `sandpiper host ${cfg.sandboxId}`,
+    deno: { permissions: perms },
+  });
+  let resolveGone!: () => void;
+  const gone = new Promise<void>((r) => (resolveGone = r));
+  let dead = false;
+  const die = () => {
+    if (dead) return;
+    dead = true;
+    w.terminate();
+    resolveGone();
+  };
+  w.onmessage = (e) => {
+    const ev = e.data as HostEvent;
+    onEvent(ev);
+    if (ev.type === "closed") die();
+  };
+  w.onerror = (e) => {
+    e.preventDefault();
+    onEvent({ type: "trace", line: `sandbox host failed: ${e.message}` });
+    onEvent({ type: "closed" });
+    die();
+  };
+  w.postMessage({ type: "config", config: cfg });
+  return {
+    send: (cmd) => {
+      if (!dead) w.postMessage(cmd);
+    },
+    kill: () => {
+      if (!dead) onEvent({ type: "closed" });
+      die();
+    },
+    gone,
+  };
+}
+
+/** Start a host process. */
+export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => void): HostLink {
+  const src = sandpiperSourceDir();
+  if (!src) throw new Error("process isolation needs Sandpiper's modules on the local disk");
+  const env: Record<string, string> = {};
+  for (const k of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "PATH", "NO_COLOR", "TMPDIR"]) {
+    const v = Deno.env.get(k);
+    if (v !== undefined) env[k] = v;
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...processFlags(cfg.manifest, [src]),
+      new URL("./host/process_main.ts", import.meta.url).pathname,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    clearEnv: true,
+    env,
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  let closedSeen = false;
+  const emit = (ev: HostEvent) => {
+    if (ev.type === "closed") {
+      if (closedSeen) return;
+      closedSeen = true;
+    }
+    onEvent(ev);
+  };
+  const pump = (async () => {
+    const dec = new FrameDecoder();
+    try {
+      for await (const chunk of child.stdout) {
+        for (const m of dec.push(chunk)) emit(m as HostEvent);
+      }
+    } catch (e) {
+      emit({
+        type: "trace",
+        line: `sandbox host pipe failed: ${e instanceof Error ? e.message : e}`,
+      });
+    }
+  })();
+  const errPump = (async () => {
+    let text = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      if (text.length > 65536) text = text.slice(-65536);
+    }
+    return text;
+  })();
+  const gone = (async () => {
+    const status = await child.status;
+    await pump;
+    const errText = await errPump;
+    if (!closedSeen) {
+      if (status.signal === "SIGKILL" || /out of memory|heap limit/i.test(errText)) {
+        emit({
+          type: "limit",
+          limit: "max_memory",
+          message: `the sandbox host died (${status.signal ?? `exit ${status.code}`}): ` +
+            `sys.max_memory (${cfg.manifest.sys.maxMemoryBytes} bytes) or a fatal error`,
+        });
+      } else if (errText.trim()) {
+        emit({ type: "trace", line: `sandbox host: ${errText.trim().slice(-2000)}` });
+      }
+      emit({ type: "closed" });
+    }
+  })();
+  writer.write(encodeFrame({ type: "config", config: cfg })).catch(() => {});
+  return {
+    send: (cmd) => {
+      writer.write(encodeFrame(cmd as unknown as Record<string, unknown>)).catch(() => {});
+    },
+    kill: () => {
+      try {
+        child.kill("SIGKILL");
+      } catch (_e) {
+        // already exited
+      }
+    },
+    gone,
+  };
+}
