@@ -7,6 +7,7 @@ import { hostConfigFromManifest } from "./host/config.ts";
 import type { HostEvent, SpawnSpec } from "./host/protocol.ts";
 import { type HostLink, startProcessHost, startWorkerHost } from "./link.ts";
 import { LimitError, SandboxError } from "./errors_runtime.ts";
+import { checkCodeDir } from "./code_check.ts";
 
 /** Options of {@link Sandbox.create}. */
 export interface SandboxOptions {
@@ -112,6 +113,7 @@ export class Sandbox {
         ...(opts.hostEnv ? { hostEnv: opts.hostEnv } : {}),
       })
       : manifest;
+    checkCodeDir(m.loader.codeDir);
     const sb = new Sandbox(m, opts.isolation ?? m.sys.isolation, opts);
     await sb.#ready;
     if (sb.#closed) throw sb.#limit ?? new SandboxError("the sandbox host failed to start");

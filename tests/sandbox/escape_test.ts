@@ -107,3 +107,16 @@ for (const isolation of ["worker", "process"] as const) {
     }
   });
 }
+
+Deno.test("a sandbox refuses to start when its code directory holds a symlink to the outside", async () => {
+  const { root, manifest } = await world();
+  try {
+    await Deno.symlink(join(root, "outside"), join(root, "app", "peek"));
+    await assert.rejects(
+      () => Sandbox.create(manifest, { isolation: "worker", bootUrl: RAW_BOOT }),
+      (e: Error) => e.name === "SandboxError" && e.message.includes("peek"),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
