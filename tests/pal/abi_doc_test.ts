@@ -1,0 +1,13 @@
+import assert from "node:assert/strict";
+import { withAbiTable } from "../../tools/gen_abi_doc.ts";
+import { ABI } from "../../pal/abi.ts";
+
+Deno.test("docs/architecture.md carries the current PAL ABI table", () => {
+  const doc = Deno.readTextFileSync(new URL("../../docs/architecture.md", import.meta.url));
+  assert.equal(doc, withAbiTable(doc), "run: deno run -A tools/gen_abi_doc.ts");
+});
+
+Deno.test("PAL call numbers are unique", () => {
+  const nums = Object.values(ABI).map((s) => s.num);
+  assert.equal(new Set(nums).size, nums.length);
+});
