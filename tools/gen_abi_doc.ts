@@ -9,7 +9,9 @@ export function abiTableMarkdown(): string {
   const rows = (Object.entries(ABI) as [string, CallSpec][])
     .sort((a, b) => a[1].num - b[1].num)
     .map(([name, s]) =>
-      `| ${s.num} | \`${name}\` | ${s.category} | ${s.side} | ${s.args.join(", ") || "—"} | ${s.result} | ${s.doc} |`
+      `| ${s.num} | \`${name}\` | ${s.category} | ${s.side} | ${
+        s.args.join(", ") || "—"
+      } | ${s.result} | ${s.doc} |`
     );
   return [
     "| # | call | category | served by | arguments | result | what it does |",

@@ -2,9 +2,16 @@ import assert from "node:assert/strict";
 import { withAbiTable } from "../../tools/gen_abi_doc.ts";
 import { ABI } from "../../pal/abi.ts";
 
+// deno fmt aligns markdown tables; compare modulo that alignment.
+const norm = (s: string) => s.replace(/-{3,}/g, "---").replace(/ +/g, " ");
+
 Deno.test("docs/architecture.md carries the current PAL ABI table", () => {
   const doc = Deno.readTextFileSync(new URL("../../docs/architecture.md", import.meta.url));
-  assert.equal(doc, withAbiTable(doc), "run: deno run -A tools/gen_abi_doc.ts");
+  assert.equal(
+    norm(doc),
+    norm(withAbiTable(doc)),
+    "run: deno run -A tools/gen_abi_doc.ts && deno fmt docs",
+  );
 });
 
 Deno.test("PAL call numbers are unique", () => {
