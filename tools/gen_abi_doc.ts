@@ -27,7 +27,7 @@ export function withAbiTable(doc: string): string {
   const i = doc.indexOf(start);
   const j = doc.indexOf(end);
   if (i < 0 || j < i) throw new Error("docs/architecture.md lacks the abi-table markers");
-  return doc.slice(0, i + start.length) + "\n" + abiTableMarkdown() + "\n" + doc.slice(j);
+  return doc.slice(0, i + start.length) + "\n\n" + abiTableMarkdown() + "\n\n" + doc.slice(j);
 }
 
 if (import.meta.main) {
