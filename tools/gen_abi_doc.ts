@@ -11,7 +11,7 @@ export function abiTableMarkdown(): string {
     .map(([name, s]) =>
       `| ${s.num} | \`${name}\` | ${s.category} | ${s.side} | ${
         s.args.join(", ") || "—"
-      } | ${s.result} | ${s.doc} |`
+      } | ${s.result} | ${s.doc.replaceAll("|", "\\|")} |`
     );
   return [
     "| # | call | category | served by | arguments | result | what it does |",
