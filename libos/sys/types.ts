@@ -105,6 +105,10 @@ export interface Sys {
   close(fd: number): void;
   read(fd: number, buf: Uint8Array): number;
   write(fd: number, buf: Uint8Array): number;
+  /** read(2) that lets the event loop run while it waits (pipes, stdin); files read at once. */
+  readAsync(fd: number, buf: Uint8Array): Promise<number>;
+  /** write(2) that lets the event loop run while a pipe is full. */
+  writeAsync(fd: number, buf: Uint8Array): Promise<number>;
   pread(fd: number, buf: Uint8Array, pos: number): number;
   pwrite(fd: number, buf: Uint8Array, pos: number): number;
   readv(fd: number, bufs: Uint8Array[]): number;

@@ -1,0 +1,31 @@
+/**
+ * The state of one picoprocess's libOS: the PAL client, the fd table, the mount table, the
+ * working directory and the umask. The `sys/` families operate on it; nothing else holds state.
+ */
+import type { PalClient } from "../pal/guest/client.ts";
+import { FdTable } from "./fd_table.ts";
+import type { InitMessage } from "./init.ts";
+import { MountTable } from "./vfs/mount_table.ts";
+import { absParts } from "./vfs/path.ts";
+
+/** One process's libOS state. */
+export class Kernel {
+  readonly fds: FdTable;
+  readonly mounts = new MountTable();
+  /** Absolute components of the working directory (resolved, symlink-free). */
+  cwd: string[];
+  umask: number;
+  /** Monotonic ms at boot (for /proc/uptime). */
+  readonly bootMs = performance.now();
+
+  constructor(readonly init: InitMessage, readonly pal: PalClient) {
+    this.fds = new FdTable(init.limits.maxFds);
+    this.cwd = absParts(init.cwd);
+    this.umask = init.umask & 0o777;
+  }
+
+  /** Log a line to the host trace when discovery mode is on. */
+  discover(line: string): void {
+    if (this.init.discover) this.pal.call("debug_log", line);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Pipe handles: one end of a guest-to-guest pipe ring (pal/pipe_ring.ts). Reads and writes go
+ * straight to shared memory; the async forms sleep with Atomics.waitAsync so an event loop
+ * keeps running while a pipe is empty or full.
+ */
+import { PalCode, PalError } from "../pal/errors.ts";
+import { PipeReader, type PipeWriter } from "../pal/pipe_ring.ts";
+import { Errno, ErrnoError, palToErrno } from "./errno.ts";
+import { Handle, type HandleKind, makeStat, type Readiness } from "./handle.ts";
+import { S, type Stat } from "./sys/types.ts";
+
+let nextPipeIno = 1;
+
+/** One end of a pipe. */
+export class PipeHandle extends Handle {
+  readonly kind: HandleKind = "pipe";
+  readonly seekable = false;
+  #nonblocking = false;
+  readonly #ino: number;
+
+  /** @param end the reader or writer endpoint this handle owns (closed with the handle) */
+  constructor(readonly end: PipeReader | PipeWriter, ino?: number) {
+    const n = ino ?? nextPipeIno++;
+    super(`pipe:[${n}]`);
+    this.#ino = n;
+  }
+
+  override read(buf: Uint8Array): number {
+    if (!(this.end instanceof PipeReader)) throw new ErrnoError(Errno.EBADF, "write end of a pipe");
+    return this.#io(() => (this.end as PipeReader).read(buf, { nonblocking: this.#nonblocking }));
+  }
+
+  override async readAsync(buf: Uint8Array): Promise<number> {
+    if (!(this.end instanceof PipeReader)) throw new ErrnoError(Errno.EBADF, "write end of a pipe");
+    try {
+      return await this.end.readAsync(buf, { nonblocking: this.#nonblocking });
+    } catch (e) {
+      throw palToErrno(e, this.path);
+    }
+  }
+
+  override write(buf: Uint8Array): number {
+    if (this.end instanceof PipeReader) throw new ErrnoError(Errno.EBADF, "read end of a pipe");
+    const w = this.end;
+    return this.#io(() => w.write(buf, { nonblocking: this.#nonblocking }));
+  }
+
+  override async writeAsync(buf: Uint8Array): Promise<number> {
+    if (this.end instanceof PipeReader) throw new ErrnoError(Errno.EBADF, "read end of a pipe");
+    try {
+      return await this.end.writeAsync(buf, { nonblocking: this.#nonblocking });
+    } catch (e) {
+      throw palToErrno(e, this.path);
+    }
+  }
+
+  #io(fn: () => number): number {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof PalError && e.code === PalCode.BROKEN_PIPE) {
+        throw new ErrnoError(Errno.EPIPE, "no readers left", this.path);
+      }
+      throw palToErrno(e, this.path);
+    }
+  }
+
+  override readiness(): Readiness {
+    return this.end.poll();
+  }
+
+  override setNonblocking(on: boolean): void {
+    this.#nonblocking = on;
+  }
+
+  stat(): Stat {
+    return makeStat({ dev: 9, ino: this.#ino, mode: S.IFIFO | 0o600 });
+  }
+
+  protected close(): void {
+    this.end.close();
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * File calls: open, openat, close, read, write, pread, pwrite, readv, writev, lseek, ftruncate,
+ * fsync, fdatasync, fstat, futimens, readAsync, writeAsync.
+ */
+import { Errno, ErrnoError } from "../errno.ts";
+import { OpenFile } from "../fd_table.ts";
+import type { Kernel } from "../kernel.ts";
+import { joinAbs } from "../vfs/path.ts";
+import { walk } from "../vfs/resolve.ts";
+import { baseOf, checkBuf, checkMode, checkNonNeg, timeArg } from "./_util.ts";
+import { O, type ResolveOptions, SEEK, type Stat } from "./types.ts";
+
+const KNOWN = O.ACCMODE | O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.APPEND | O.NONBLOCK |
+  O.DSYNC | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC | O.SYNC;
+/** Status flags kept on the open file description. */
+const STATUS = O.ACCMODE | O.APPEND | O.NONBLOCK;
+/** Set on an OpenFile whose host handle appends by itself (opened with O_APPEND). */
+export const HOST_APPEND = 0x40000000;
+
+/** openat(2). */
+export function openat(
+  k: Kernel,
+  dirfd: number,
+  path: string,
+  flags: number,
+  mode = 0o666,
+  res?: ResolveOptions,
+): number {
+  if (!Number.isInteger(flags) || (flags & ~KNOWN) !== 0 || (flags & O.ACCMODE) === O.ACCMODE) {
+    throw new ErrnoError(Errno.EINVAL, `bad open flags 0o${(flags >>> 0).toString(8)}`, path);
+  }
+  if ((flags & O.CREAT) && (flags & O.DIRECTORY)) {
+    throw new ErrnoError(Errno.EINVAL, "O_CREAT with O_DIRECTORY", path);
+  }
+  checkMode(mode);
+  if (k.fds.size >= k.fds.maxFds) throw new ErrnoError(Errno.EMFILE, undefined, path);
+  k.discover(`open ${path} 0o${flags.toString(8)}`);
+  const handle = walk(k.mounts, baseOf(k, dirfd), path, {
+    follow: (flags & O.NOFOLLOW) === 0,
+    beneath: res?.beneath,
+  }, (t) => t.mount.fs.open(t.rel, { flags, mode: mode & ~k.umask, path: joinAbs(t.parts) }));
+  const writable = (flags & O.ACCMODE) !== O.RDONLY;
+  const of = new OpenFile(
+    handle,
+    (flags & STATUS) | ((flags & O.APPEND) && writable ? HOST_APPEND : 0),
+  );
+  if (flags & O.NONBLOCK) handle.setNonblocking(true);
+  try {
+    return k.fds.install(of, (flags & O.CLOEXEC) !== 0);
+  } catch (e) {
+    of.release();
+    throw e;
+  }
+}
+
+/** close(2). */
+export function close(k: Kernel, fd: number): void {
+  k.fds.close(fd);
+}
+
+function readable(k: Kernel, fd: number): OpenFile {
+  const of = k.fds.get(fd);
+  if (!of.readable) throw new ErrnoError(Errno.EBADF, `fd ${fd} is not open for reading`);
+  return of;
+}
+
+function writable(k: Kernel, fd: number): OpenFile {
+  const of = k.fds.get(fd);
+  if (!of.writable) throw new ErrnoError(Errno.EBADF, `fd ${fd} is not open for writing`);
+  return of;
+}
+
+function position(of: OpenFile): number {
+  if (of.offsetAtEnd) {
+    of.offset = of.handle.stat().size;
+    of.offsetAtEnd = false;
+  }
+  return of.offset;
+}
+
+/** read(2). */
+export function read(k: Kernel, fd: number, buf: Uint8Array): number {
+  const of = readable(k, fd);
+  checkBuf(buf);
+  if (!of.handle.seekable) return of.handle.read(buf, null);
+  const n = of.handle.read(buf, position(of));
+  of.offset += n;
+  return n;
+}
+
+/** read(2) that lets the event loop run while it waits (pipes, stdin). */
+export async function readAsync(k: Kernel, fd: number, buf: Uint8Array): Promise<number> {
+  const of = readable(k, fd);
+  checkBuf(buf);
+  if (of.handle.seekable) return read(k, fd, buf);
+  return await of.handle.readAsync(buf, null);
+}
+
+/** write(2). */
+export function write(k: Kernel, fd: number, buf: Uint8Array): number {
+  const of = writable(k, fd);
+  checkBuf(buf);
+  const h = of.handle;
+  if (!h.seekable) return h.write(buf, null);
+  if (of.flags & O.APPEND) {
+    if (of.flags & HOST_APPEND) {
+      const n = h.write(buf, null);
+      of.offsetAtEnd = true;
+      return n;
+    }
+    of.offset = h.stat().size;
+  }
+  const n = h.write(buf, position(of));
+  of.offset += n;
+  return n;
+}
+
+/** write(2) that lets the event loop run while it waits (pipes). */
+export async function writeAsync(k: Kernel, fd: number, buf: Uint8Array): Promise<number> {
+  const of = writable(k, fd);
+  checkBuf(buf);
+  if (of.handle.seekable) return write(k, fd, buf);
+  return await of.handle.writeAsync(buf, null);
+}
+
+/** pread(2). */
+export function pread(k: Kernel, fd: number, buf: Uint8Array, pos: number): number {
+  const of = readable(k, fd);
+  checkBuf(buf);
+  if (!of.handle.seekable) throw new ErrnoError(Errno.ESPIPE, `fd ${fd} is not seekable`);
+  return of.handle.read(buf, checkNonNeg(pos, "offset"));
+}
+
+/** pwrite(2). */
+export function pwrite(k: Kernel, fd: number, buf: Uint8Array, pos: number): number {
+  const of = writable(k, fd);
+  checkBuf(buf);
+  if (!of.handle.seekable) throw new ErrnoError(Errno.ESPIPE, `fd ${fd} is not seekable`);
+  return of.handle.write(buf, checkNonNeg(pos, "offset"));
+}
+
+/** readv(2): fills the buffers in order; stops at a short read. */
+export function readv(k: Kernel, fd: number, bufs: Uint8Array[]): number {
+  let total = 0;
+  for (const b of bufs) {
+    const n = read(k, fd, b);
+    total += n;
+    if (n < b.length) break;
+  }
+  return total;
+}
+
+/** writev(2). */
+export function writev(k: Kernel, fd: number, bufs: Uint8Array[]): number {
+  let total = 0;
+  for (const b of bufs) total += write(k, fd, b);
+  return total;
+}
+
+/** lseek(2). */
+export function lseek(k: Kernel, fd: number, offset: number, whence: number): number {
+  const of = k.fds.get(fd);
+  if (!of.handle.seekable) throw new ErrnoError(Errno.ESPIPE, `fd ${fd} is not seekable`);
+  if (!Number.isSafeInteger(offset)) throw new ErrnoError(Errno.EINVAL, `bad offset ${offset}`);
+  let base: number;
+  if (whence === SEEK.SET) base = 0;
+  else if (whence === SEEK.CUR) base = position(of);
+  else if (whence === SEEK.END) base = of.handle.stat().size;
+  else throw new ErrnoError(Errno.EINVAL, `bad whence ${whence}`);
+  const next = base + offset;
+  if (next < 0) throw new ErrnoError(Errno.EINVAL, `offset ${next} is negative`);
+  of.offset = next;
+  of.offsetAtEnd = false;
+  return next;
+}
+
+/** ftruncate(2). */
+export function ftruncate(k: Kernel, fd: number, len: number): void {
+  const of = k.fds.get(fd);
+  if (!of.writable) throw new ErrnoError(Errno.EINVAL, `fd ${fd} is not open for writing`);
+  of.handle.truncate(checkNonNeg(len, "length"));
+}
+
+/** fsync(2) and fdatasync(2). */
+export function fsync(k: Kernel, fd: number): void {
+  k.fds.get(fd).handle.sync();
+}
+
+/** fstat(2). */
+export function fstat(k: Kernel, fd: number): Stat {
+  return k.fds.get(fd).handle.stat();
+}
+
+/** futimens(2). */
+export function futimens(
+  k: Kernel,
+  fd: number,
+  atimeMs: number | null | "now",
+  mtimeMs: number | null | "now",
+): void {
+  k.fds.get(fd).handle.setTimes(timeArg(atimeMs), timeArg(mtimeMs));
+}

@@ -1,0 +1,209 @@
+/**
+ * Handles on host objects reached through the PAL: files and directories of host mounts
+ * (`file://`, `dir://` streams) and host devices (`dev:stdout` …). Large transfers are cut to
+ * the call page's bulk half and copied straight into the caller's buffer (`callInto`).
+ */
+import type { PalClient } from "../../pal/guest/client.ts";
+import { Errno, ErrnoError, palToErrno } from "../errno.ts";
+import { Handle, type HandleKind, makeStat } from "../handle.ts";
+import { type Dirent, S, type Stat } from "../sys/types.ts";
+
+/** S_IF* bits for a PAL file type string. */
+export function typeBits(type: unknown): number {
+  switch (type) {
+    case "file":
+      return S.IFREG;
+    case "dir":
+      return S.IFDIR;
+    case "symlink":
+      return S.IFLNK;
+    case "socket":
+      return S.IFSOCK;
+    default:
+      return S.IFCHR;
+  }
+}
+
+/** A PAL `FileStat` JSON value as a Stat. */
+export function statFromPal(v: unknown): Stat {
+  const j = (v ?? {}) as Record<string, unknown>;
+  const num = (k: string) => (typeof j[k] === "number" ? j[k] as number : 0);
+  return makeStat({
+    dev: num("dev"),
+    ino: num("ino"),
+    mode: typeBits(j.type) | (num("mode") & 0o7777),
+    nlink: num("nlink"),
+    size: num("size"),
+    atimeMs: num("atimeMs"),
+    mtimeMs: num("mtimeMs"),
+    ctimeMs: num("ctimeMs"),
+  });
+}
+
+/** Run a PAL call, converting its failure to errno (with the guest path). */
+export function pcall<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw palToErrno(e, path);
+  }
+}
+
+/** Shared by every host-backed handle: the PAL handle number and I/O through it. */
+abstract class HostHandle extends Handle {
+  constructor(protected readonly pal: PalClient, readonly palHandle: number, path: string) {
+    super(path);
+  }
+
+  protected get chunk(): number {
+    return Math.max(4096, this.pal.geometry.bulkBytes >> 1);
+  }
+
+  override read(buf: Uint8Array, pos: number | null): number {
+    let done = 0;
+    while (done < buf.length) {
+      const len = Math.min(this.chunk, buf.length - done);
+      const at = pos === null ? -1 : pos + done;
+      const n = pcall(
+        this.path,
+        () =>
+          this.pal.callInto("stream_read", buf.subarray(done, done + len), this.palHandle, at, len),
+      );
+      done += n;
+      if (n < len || !this.seekable) break;
+    }
+    return done;
+  }
+
+  override async readAsync(buf: Uint8Array, pos: number | null): Promise<number> {
+    const len = Math.min(this.chunk, buf.length);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.pal.callAsync("stream_read", this.palHandle, pos ?? -1, len);
+    } catch (e) {
+      throw palToErrno(e, this.path);
+    }
+    buf.set(bytes);
+    return bytes.length;
+  }
+
+  override write(buf: Uint8Array, pos: number | null): number {
+    let done = 0;
+    while (done < buf.length) {
+      const len = Math.min(this.chunk, buf.length - done);
+      const at = pos === null ? 0 : pos + done;
+      const part = buf.subarray(done, done + len);
+      done += pcall(this.path, () => this.pal.call("stream_write", this.palHandle, at, part));
+    }
+    return done;
+  }
+
+  override stat(): Stat {
+    return statFromPal(pcall(this.path, () => this.pal.call("stream_attr_get", this.palHandle)));
+  }
+
+  override setTimes(atimeMs: number | null, mtimeMs: number | null): void {
+    const attrs: Record<string, number> = {};
+    if (atimeMs !== null) attrs.atimeMs = atimeMs;
+    if (mtimeMs !== null) attrs.mtimeMs = mtimeMs;
+    pcall(this.path, () => this.pal.call("stream_attr_set", this.palHandle, attrs));
+  }
+
+  protected close(): void {
+    try {
+      this.pal.call("stream_close", this.palHandle);
+    } catch (e) {
+      // The host may have revoked or dropped the handle already; close(2) still succeeds.
+      if (palToErrno(e).errno !== Errno.EBADF) throw palToErrno(e, this.path);
+    }
+  }
+}
+
+/** A regular file (or a directory opened without O_DIRECTORY) of a host mount. */
+export class HostFileHandle extends HostHandle {
+  readonly kind: HandleKind = "file";
+  readonly seekable = true;
+  #dir: HostDirHandle | null = null;
+
+  /** @param uri the `file://` URI, kept to reopen a directory as `dir://` for readdir */
+  constructor(pal: PalClient, palHandle: number, path: string, readonly uri: string) {
+    super(pal, palHandle, path);
+  }
+
+  override truncate(len: number): void {
+    pcall(this.path, () => this.pal.call("stream_attr_set", this.palHandle, { size: len }));
+  }
+
+  override sync(): void {
+    pcall(this.path, () => this.pal.call("stream_flush", this.palHandle));
+  }
+
+  override readdir(cookie: number): { entries: Dirent[]; eof: boolean } {
+    if (!this.#dir) {
+      if ((this.stat().mode & S.IFMT) !== S.IFDIR) {
+        throw new ErrnoError(Errno.ENOTDIR, undefined, this.path);
+      }
+      const dirUri = "dir" + this.uri.slice("file".length);
+      const h = pcall(this.path, () => this.pal.call("stream_open", dirUri, 0, 0));
+      this.#dir = new HostDirHandle(this.pal, h, this.path);
+    }
+    return this.#dir.readdir(cookie);
+  }
+
+  protected override close(): void {
+    this.#dir?.release();
+    super.close();
+  }
+}
+
+/** A directory of a host mount (`dir://`), listed with stable cookies. */
+export class HostDirHandle extends HostHandle {
+  readonly kind: HandleKind = "dir";
+  readonly seekable = true;
+
+  override read(): number {
+    throw new ErrnoError(Errno.EISDIR, undefined, this.path);
+  }
+  override write(): number {
+    throw new ErrnoError(Errno.EISDIR, undefined, this.path);
+  }
+
+  override readdir(cookie: number): { entries: Dirent[]; eof: boolean } {
+    const r = pcall(this.path, () => this.pal.call("stream_readdir", this.palHandle, cookie)) as {
+      entries: { name: string; type: string; ino: number; next: number }[];
+      eof: boolean;
+    };
+    return {
+      entries: r.entries.map((e) => ({
+        name: e.name,
+        type: typeBits(e.type),
+        ino: e.ino,
+        next: e.next,
+      })),
+      eof: r.eof,
+    };
+  }
+}
+
+/** A host device stream (`dev:stdin`, `dev:stdout`, `dev:stderr`, `dev:tty`). */
+export class HostDevHandle extends HostHandle {
+  readonly kind: HandleKind = "dev";
+  readonly seekable = false;
+
+  /** @param dev the device name, for fstat and isatty */
+  constructor(pal: PalClient, palHandle: number, path: string, readonly dev: string) {
+    super(pal, palHandle, path);
+  }
+
+  override stat(): Stat {
+    return { ...super.stat(), mode: S.IFCHR | 0o620, rdev: 0x8800 };
+  }
+
+  override write(buf: Uint8Array): number {
+    return super.write(buf, null);
+  }
+
+  override isatty(): boolean {
+    return false;
+  }
+}
