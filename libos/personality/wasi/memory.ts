@@ -61,28 +61,36 @@ export class GuestMemory {
   }
 
   u8(ptr: number): number {
-    return this.#dv.getUint8(this.check(ptr, 1));
+    const p = this.check(ptr, 1);
+    return this.#dv.getUint8(p);
   }
   u16(ptr: number): number {
-    return this.#dv.getUint16(this.check(ptr, 2), true);
+    const p = this.check(ptr, 2);
+    return this.#dv.getUint16(p, true);
   }
   u32(ptr: number): number {
-    return this.#dv.getUint32(this.check(ptr, 4), true);
+    const p = this.check(ptr, 4);
+    return this.#dv.getUint32(p, true);
   }
   u64(ptr: number): bigint {
-    return this.#dv.getBigUint64(this.check(ptr, 8), true);
+    const p = this.check(ptr, 8);
+    return this.#dv.getBigUint64(p, true);
   }
   setU8(ptr: number, v: number): void {
-    this.#dv.setUint8(this.check(ptr, 1), v);
+    const p = this.check(ptr, 1); // refresh the view first
+    this.#dv.setUint8(p, v);
   }
   setU16(ptr: number, v: number): void {
-    this.#dv.setUint16(this.check(ptr, 2), v, true);
+    const p = this.check(ptr, 2); // refresh the view first
+    this.#dv.setUint16(p, v, true);
   }
   setU32(ptr: number, v: number): void {
-    this.#dv.setUint32(this.check(ptr, 4), v, true);
+    const p = this.check(ptr, 4); // refresh the view first
+    this.#dv.setUint32(p, v, true);
   }
   setU64(ptr: number, v: bigint | number): void {
-    this.#dv.setBigUint64(this.check(ptr, 8), BigInt.asUintN(64, BigInt(v)), true);
+    const p = this.check(ptr, 8); // refresh the view first
+    this.#dv.setBigUint64(p, BigInt.asUintN(64, BigInt(v)), true);
   }
 
   /** Zero [ptr, ptr+len) (after checking it). */
