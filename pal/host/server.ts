@@ -161,9 +161,15 @@ export class RingServer<Owner = unknown> {
         }
       }
       if (rang) continue;
+      // A pending waitAsync does not keep Deno's event loop alive: a timer does.
       const w = Atomics.waitAsync(this.#doorbell, 0, seen, 50);
-      if (w.async) await w.value;
-      else await yieldToEventLoop();
+      if (w.async) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([w.value, new Promise((r) => (timer = setTimeout(r, 60)))]);
+        clearTimeout(timer);
+      } else {
+        await yieldToEventLoop();
+      }
     }
   }
 
