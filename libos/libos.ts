@@ -1,0 +1,101 @@
+/**
+ * The libOS of one picoprocess: boots the Kernel (mounts, stdio) from the init message, exposes
+ * the `Sys`, installs the Deno personality, runs the app module and decides when the process
+ * is done (liveness.ts) or has failed (an uncaught error → message on fd 2, exit 1).
+ */
+import type { PalClient } from "../pal/guest/client.ts";
+import type { InitMessage } from "./init.ts";
+import { Kernel } from "./kernel.ts";
+import { Liveness } from "./liveness.ts";
+import { installDeno } from "./personality/deno/install.ts";
+import { setupMounts, setupStdio } from "./setup.ts";
+import { createSys } from "./sys/mod.ts";
+import type { Sys } from "./sys/types.ts";
+
+const enc = new TextEncoder();
+
+/** One picoprocess's libOS. Boot (libos/boot.ts) makes exactly one. */
+export class Libos {
+  readonly kernel: Kernel;
+  readonly sys: Sys;
+  readonly live: Liveness;
+  #exiting = false;
+
+  /**
+   * @param init the host's init message
+   * @param pal the PAL client over the process's call page
+   */
+  constructor(readonly init: InitMessage, readonly pal: PalClient) {
+    this.kernel = new Kernel(init, pal);
+    setupMounts(this.kernel);
+    setupStdio(this.kernel);
+    this.sys = createSys(this.kernel, (code) => this.exit(code));
+    this.live = new Liveness(() => this.exit(0));
+    current = this;
+  }
+
+  /** Replace the `Deno` namespace members and `console` with VFS-backed ones. */
+  installDenoPersonality(): void {
+    installDeno(this);
+  }
+
+  /**
+   * Import the app module (a computed specifier: Deno checks it against the Worker's
+   * permissions), then exit 0 once it has no work left; an uncaught error exits 1.
+   */
+  async runModule(url: string): Promise<void> {
+    globalThis.addEventListener("error", (e) => {
+      e.preventDefault();
+      this.fatal(e.error ?? e.message);
+    });
+    globalThis.addEventListener("unhandledrejection", (e) => {
+      e.preventDefault();
+      this.fatal(e.reason);
+    });
+    const release = this.live.hold();
+    try {
+      const specifier = String(url);
+      await import(specifier);
+    } catch (e) {
+      this.fatal(e);
+    }
+    release();
+    this.live.arm();
+  }
+
+  /** Report an uncaught error on fd 2 and exit 1. */
+  fatal(err: unknown): never {
+    const text = err instanceof Error
+      ? (err.stack ?? `${err.name}: ${err.message}`)
+      : `Uncaught ${Deno.inspect(err)}`;
+    const line = text.startsWith("error:") ? text : `error: Uncaught ${text}`;
+    try {
+      this.sys.write(2, enc.encode(line + "\n"));
+    } catch (_e) {
+      // stderr is gone: the exit code still tells the host.
+    }
+    return this.exit(1);
+  }
+
+  /** End the picoprocess with `code`; never returns. */
+  exit(code: number): never {
+    if (!this.#exiting) {
+      this.#exiting = true;
+      try {
+        globalThis.dispatchEvent(new Event("unload"));
+      } catch (_e) {
+        // An unload listener threw: the process is ending anyway.
+      }
+      this.pal.call("process_exit", code | 0);
+    }
+    const sleeper = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) Atomics.wait(sleeper, 0, 0);
+  }
+}
+
+let current: Libos | null = null;
+
+/** The libOS of this picoprocess (null outside one). */
+export function currentLibos(): Libos | null {
+  return current;
+}

@@ -1,0 +1,149 @@
+/**
+ * Liveness: a Worker never ends by itself and its event loop always reports more work, so the
+ * libOS counts what can still wake the app — ref'd timers, pending libOS operations, fetches —
+ * and calls `onIdle` once the count stays at zero across two macrotask turns after the entry
+ * module has been evaluated.
+ */
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** The counter of live work of one picoprocess. */
+export class Liveness {
+  #pending = 0;
+  #armed = false;
+  #checking = false;
+  /** Active ref'd timers; an interval stays here until cleared. */
+  readonly #timers = new Map<Timer, () => void>();
+  readonly #unrefd = new Set<Timer>();
+  readonly #setTimeout = globalThis.setTimeout.bind(globalThis);
+
+  /** @param onIdle called once when nothing is left */
+  constructor(readonly onIdle: () => void) {}
+
+  /** Count one piece of pending work; the returned function (idempotent) ends it. */
+  hold(): () => void {
+    this.#pending++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#pending--;
+      this.#maybeIdle();
+    };
+  }
+
+  /** Count `p` until it settles. */
+  track<T>(p: Promise<T>): Promise<T> {
+    const release = this.hold();
+    p.then(release, release);
+    return p;
+  }
+
+  /** The entry module finished evaluating: from now on, zero means done. */
+  arm(): void {
+    this.#armed = true;
+    this.#maybeIdle();
+  }
+
+  /** Pending work (tests and /proc). */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  #maybeIdle(): void {
+    if (!this.#armed || this.#pending > 0 || this.#checking) return;
+    this.#checking = true;
+    this.#setTimeout(() => {
+      this.#setTimeout(() => {
+        this.#checking = false;
+        if (this.#pending === 0) this.onIdle();
+      }, 0);
+    }, 0);
+  }
+
+  /** Replace the global timer functions (and Deno.refTimer/unrefTimer) with counting ones. */
+  installTimers(
+    deno: { refTimer?: (id: number) => void; unrefTimer?: (id: number) => void },
+  ): void {
+    const g = globalThis as unknown as Record<string, unknown>;
+    const st = globalThis.setTimeout.bind(globalThis);
+    const si = globalThis.setInterval.bind(globalThis);
+    const ct = globalThis.clearTimeout.bind(globalThis);
+    const ci = globalThis.clearInterval.bind(globalThis);
+    const ref = deno.refTimer?.bind(deno);
+    const unref = deno.unrefTimer?.bind(deno);
+    const end = (id: Timer | undefined) => {
+      if (id === undefined) return;
+      this.#unrefd.delete(id);
+      this.#timers.get(id)?.();
+      this.#timers.delete(id);
+    };
+    g.setTimeout = (cb: unknown, ms?: number, ...args: unknown[]) => {
+      const id: Timer = st(
+        (...a: unknown[]) => {
+          end(id);
+          if (typeof cb === "function") cb(...a);
+        },
+        ms,
+        ...args,
+      );
+      this.#timers.set(id, this.hold());
+      return id;
+    };
+    g.setInterval = (cb: unknown, ms?: number, ...args: unknown[]) => {
+      const id: Timer = si(cb as (...a: unknown[]) => void, ms, ...args);
+      this.#timers.set(id, this.hold());
+      return id;
+    };
+    g.clearTimeout = (id?: Timer) => {
+      ct(id);
+      end(id);
+    };
+    g.clearInterval = (id?: Timer) => {
+      ci(id);
+      end(id);
+    };
+    deno.unrefTimer = (id: number) => {
+      unref?.(id);
+      const t = id as unknown as Timer;
+      const release = this.#timers.get(t);
+      if (release) {
+        release();
+        this.#timers.set(t, () => {});
+        this.#unrefd.add(t);
+      }
+    };
+    deno.refTimer = (id: number) => {
+      ref?.(id);
+      const t = id as unknown as Timer;
+      if (this.#unrefd.delete(t)) this.#timers.set(t, this.hold());
+    };
+  }
+
+  /** Count in-flight fetch() calls and a few other host-backed async built-ins. */
+  installAsyncBuiltins(): void {
+    const g = globalThis as unknown as { fetch: typeof fetch };
+    const f = g.fetch.bind(globalThis);
+    g.fetch = (...a: Parameters<typeof fetch>) => this.track(f(...a));
+    const subtle = crypto.subtle as unknown as Record<string, unknown>;
+    for (
+      const name of [
+        "digest",
+        "encrypt",
+        "decrypt",
+        "sign",
+        "verify",
+        "generateKey",
+        "importKey",
+        "exportKey",
+        "deriveBits",
+        "deriveKey",
+      ]
+    ) {
+      const fn = subtle[name];
+      if (typeof fn === "function") {
+        subtle[name] = (...a: unknown[]) => this.track(fn.apply(crypto.subtle, a));
+      }
+    }
+  }
+}

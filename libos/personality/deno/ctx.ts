@@ -1,0 +1,47 @@
+/**
+ * What the Deno personality's pieces share: the Sys, the liveness counter, and helpers for
+ * Deno's argument forms (string | URL paths) and its async API over the synchronous Sys.
+ */
+import type { Liveness } from "../../liveness.ts";
+import type { Sys } from "../../sys/types.ts";
+import { denoError } from "./errors.ts";
+
+/** The personality's view of the libOS. */
+export interface DenoCtx {
+  readonly sys: Sys;
+  readonly live: Liveness;
+}
+
+/** A Deno path argument as a guest path string. @throws {TypeError} for a non-file URL */
+export function pathArg(p: string | URL): string {
+  if (p instanceof URL) {
+    if (p.protocol !== "file:") throw new TypeError(`Must be a file URL, received ${p.protocol}`);
+    if (p.hostname !== "") throw new TypeError(`File URL host must be "localhost" or empty`);
+    return decodeURIComponent(p.pathname);
+  }
+  if (typeof p !== "string") throw new TypeError(`path must be a string or a URL`);
+  return p;
+}
+
+/**
+ * Run `fn` as an async op: counted by the liveness tracker, errors converted for Deno, settled
+ * on a later tick like Deno's own ops.
+ */
+export function asyncOp<T>(
+  ctx: DenoCtx,
+  op: string,
+  path: string | undefined,
+  fn: () => T | Promise<T>,
+): Promise<T> {
+  return ctx.live.track(
+    new Promise<T>((resolve, reject) => {
+      queueMicrotask(() => {
+        try {
+          Promise.resolve(fn()).then(resolve, (e) => reject(denoError(e, op, path)));
+        } catch (e) {
+          reject(denoError(e, op, path));
+        }
+      });
+    }),
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * Deno directory functions over the VFS: readDir, mkdir (recursive), remove (recursive),
+ * makeTempDir, makeTempFile, cwd, chdir.
+ */
+import { Errno, ErrnoError } from "../../errno.ts";
+import { O, S, type Sys } from "../../sys/types.ts";
+import { asyncOp, type DenoCtx, pathArg } from "./ctx.ts";
+import { withDeno } from "./errors.ts";
+
+function* entries(sys: Sys, path: string): Generator<Deno.DirEntry> {
+  const fd = sys.open(path, O.RDONLY | O.DIRECTORY | O.CLOEXEC);
+  try {
+    let cookie = 0;
+    for (;;) {
+      const r = sys.readdir(fd, cookie);
+      for (const e of r.entries) {
+        cookie = e.next;
+        const t = e.type & S.IFMT;
+        yield {
+          name: e.name,
+          isFile: t === S.IFREG,
+          isDirectory: t === S.IFDIR,
+          isSymlink: t === S.IFLNK,
+        };
+      }
+      if (r.eof || r.entries.length === 0) return;
+    }
+  } finally {
+    sys.close(fd);
+  }
+}
+
+function mkdirAll(sys: Sys, path: string, mode: number): void {
+  const abs = path.startsWith("/");
+  const parts = path.split("/").filter((p) => p !== "");
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = (abs ? "/" : "") + parts.slice(0, i).join("/");
+    try {
+      sys.mkdir(prefix, mode);
+    } catch (e) {
+      if (!(e instanceof ErrnoError) || (e.errno !== Errno.EEXIST && e.errno !== Errno.EROFS)) {
+        throw e;
+      }
+      const st = sys.stat(prefix);
+      if ((st.mode & S.IFMT) !== S.IFDIR) throw new ErrnoError(Errno.ENOTDIR, undefined, prefix);
+    }
+  }
+}
+
+function removeAll(sys: Sys, path: string): void {
+  const st = sys.lstat(path);
+  if ((st.mode & S.IFMT) !== S.IFDIR) return sys.unlink(path);
+  const names = [...entries(sys, path)].map((e) => e.name);
+  for (const n of names) removeAll(sys, `${path.replace(/\/+$/, "")}/${n}`);
+  sys.rmdir(path);
+}
+
+const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+function tempName(o: Deno.MakeTempOptions): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  const rand = [...bytes].map((b) => ALNUM[b % ALNUM.length]).join("");
+  return `${o.prefix ?? ""}${rand}${o.suffix ?? ""}`;
+}
+
+/** The directory functions, to be assigned onto `Deno`. */
+export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undefined }) {
+  const sys = ctx.sys;
+  const tempDir = (o: Deno.MakeTempOptions): string => {
+    if (o.dir !== undefined) return pathArg(o.dir as string | URL);
+    const fromEnv = env.get("TMPDIR");
+    if (fromEnv) return fromEnv;
+    try {
+      if ((sys.stat("/tmp").mode & S.IFMT) === S.IFDIR) return "/tmp";
+    } catch (_e) {
+      // No /tmp in this sandbox: fall back to the working directory.
+    }
+    return sys.getcwd();
+  };
+  const makeTemp = (o: Deno.MakeTempOptions, make: (p: string) => void): string => {
+    const dir = tempDir(o).replace(/\/+$/, "") || "/";
+    for (;;) {
+      const p = `${dir === "/" ? "" : dir}/${tempName(o)}`;
+      try {
+        make(p);
+        return p;
+      } catch (e) {
+        if (!(e instanceof ErrnoError) || e.errno !== Errno.EEXIST) throw e;
+      }
+    }
+  };
+  const api = {
+    readDirSync: (path: string | URL): IteratorObject<Deno.DirEntry> & Iterable<Deno.DirEntry> => {
+      const p = pathArg(path);
+      const all = withDeno("readdir", p, () => [...entries(sys, p)]);
+      return all[Symbol.iterator]();
+    },
+    readDir: (path: string | URL): AsyncIterable<Deno.DirEntry> => {
+      const p = pathArg(path);
+      const list = asyncOp(
+        ctx,
+        "readdir",
+        p,
+        () => withDeno("readdir", p, () => [...entries(sys, p)]),
+      );
+      return {
+        async *[Symbol.asyncIterator]() {
+          yield* await list;
+        },
+      };
+    },
+    mkdirSync: (path: string | URL, o: Deno.MkdirOptions = {}) => {
+      const p = pathArg(path);
+      const mode = o.mode ?? 0o777;
+      withDeno("mkdir", p, () => (o.recursive ? mkdirAll(sys, p, mode) : sys.mkdir(p, mode)));
+    },
+    mkdir: (path: string | URL, o?: Deno.MkdirOptions) =>
+      asyncOp(ctx, "mkdir", String(path), () => api.mkdirSync(path, o)),
+    removeSync: (path: string | URL, o: Deno.RemoveOptions = {}) => {
+      const p = pathArg(path);
+      withDeno("remove", p, () => {
+        if (o.recursive) return removeAll(sys, p);
+        const st = sys.lstat(p);
+        if ((st.mode & S.IFMT) === S.IFDIR) sys.rmdir(p);
+        else sys.unlink(p);
+      });
+    },
+    remove: (path: string | URL, o?: Deno.RemoveOptions) =>
+      asyncOp(ctx, "remove", String(path), () => api.removeSync(path, o)),
+    makeTempDirSync: (o: Deno.MakeTempOptions = {}) =>
+      withDeno("mkdtemp", undefined, () => makeTemp(o, (p) => sys.mkdir(p, 0o700))),
+    makeTempDir: (o?: Deno.MakeTempOptions) =>
+      asyncOp(ctx, "mkdtemp", undefined, () => api.makeTempDirSync(o)),
+    makeTempFileSync: (o: Deno.MakeTempOptions = {}) =>
+      withDeno(
+        "mkstemp",
+        undefined,
+        () =>
+          makeTemp(
+            o,
+            (p) => sys.close(sys.open(p, O.WRONLY | O.CREAT | O.EXCL | O.CLOEXEC, 0o600)),
+          ),
+      ),
+    makeTempFile: (o?: Deno.MakeTempOptions) =>
+      asyncOp(ctx, "mkstemp", undefined, () => api.makeTempFileSync(o)),
+    cwd: () => withDeno("getcwd", undefined, () => sys.getcwd()),
+    chdir: (path: string | URL) => {
+      const p = pathArg(path);
+      withDeno("chdir", p, () => sys.chdir(p));
+    },
+  };
+  return api;
+}

@@ -1,0 +1,105 @@
+/**
+ * errno → `Deno.errors` class, in one function. Messages follow Deno's own form
+ * ("No such file or directory (os error 2): open '/data/x'") with the guest path.
+ */
+import { Errno, ErrnoError, errnoName } from "../../errno.ts";
+
+const STRERROR: Record<number, string> = {
+  [Errno.EPERM]: "Operation not permitted",
+  [Errno.ENOENT]: "No such file or directory",
+  [Errno.EBADF]: "Bad file descriptor",
+  [Errno.EAGAIN]: "Resource temporarily unavailable",
+  [Errno.EACCES]: "Permission denied",
+  [Errno.EBUSY]: "Device or resource busy",
+  [Errno.EEXIST]: "File exists",
+  [Errno.EXDEV]: "Invalid cross-device link",
+  [Errno.ENOTDIR]: "Not a directory",
+  [Errno.EISDIR]: "Is a directory",
+  [Errno.EINVAL]: "Invalid argument",
+  [Errno.EMFILE]: "Too many open files",
+  [Errno.ENOSPC]: "No space left on device",
+  [Errno.ESPIPE]: "Illegal seek",
+  [Errno.EROFS]: "Read-only file system",
+  [Errno.EPIPE]: "Broken pipe",
+  [Errno.ENAMETOOLONG]: "File name too long",
+  [Errno.ENOSYS]: "Function not implemented",
+  [Errno.ENOTEMPTY]: "Directory not empty",
+  [Errno.ELOOP]: "Too many levels of symbolic links",
+  [Errno.EDQUOT]: "Disk quota exceeded",
+  [Errno.EOPNOTSUPP]: "Operation not supported",
+  [Errno.ENOTCAPABLE]: "Capability not granted by the sandbox",
+};
+
+type ErrorClass = new (message: string) => Error;
+
+/** The Deno.errors class for an errno (captured before the app runs). */
+function classFor(errno: number): ErrorClass {
+  const E = Deno.errors;
+  switch (errno) {
+    case Errno.ENOENT:
+      return E.NotFound;
+    case Errno.EEXIST:
+      return E.AlreadyExists;
+    case Errno.ENOTDIR:
+      return E.NotADirectory;
+    case Errno.EISDIR:
+      return E.IsADirectory;
+    case Errno.EACCES:
+    case Errno.EPERM:
+    case Errno.EROFS:
+      return E.PermissionDenied;
+    case Errno.ENOTCAPABLE:
+      return E.NotCapable;
+    case Errno.ELOOP:
+      return E.FilesystemLoop;
+    case Errno.EBADF:
+      return E.BadResource;
+    case Errno.EBUSY:
+      return E.Busy;
+    case Errno.EAGAIN:
+      return E.WouldBlock;
+    case Errno.EPIPE:
+      return E.BrokenPipe;
+    case Errno.EINTR:
+      return E.Interrupted;
+    case Errno.ETIMEDOUT:
+      return E.TimedOut;
+    case Errno.ENOSYS:
+    case Errno.EOPNOTSUPP:
+      return E.NotSupported;
+    case Errno.EILSEQ:
+      return E.InvalidData;
+    case Errno.EINVAL:
+      return TypeError;
+    default:
+      return Error;
+  }
+}
+
+/**
+ * Convert a libOS failure into the error Deno would throw; anything else passes through.
+ * @param op the Deno-style operation name ("open", "readdir", "mkdir" …)
+ * @param path the guest path the app passed (shown in the message)
+ */
+export function denoError(e: unknown, op: string, path?: string): unknown {
+  if (!(e instanceof ErrnoError)) return e;
+  const what = STRERROR[e.errno] ?? errnoName(e.errno);
+  const where = path !== undefined ? ` '${path}'` : e.path !== undefined ? ` '${e.path}'` : "";
+  const err = new (classFor(e.errno))(`${what} (os error ${e.errno}): ${op}${where}`);
+  Object.defineProperty(err, "code", { value: errnoName(e.errno), enumerable: false });
+  return err;
+}
+
+/** Run `fn`, converting its libOS errors for the Deno API. */
+export function withDeno<T>(op: string, path: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw denoError(e, op, path);
+  }
+}
+
+/** The error for a Deno API the sandbox does not provide. */
+export function notInSandbox(name: string): Error {
+  return new Deno.errors.NotCapable(`Deno.${name} is not available in the sandbox`);
+}

@@ -1,0 +1,219 @@
+/**
+ * `Deno.FsFile` over a libOS fd: read/write/seek/stat/truncate/sync/utime/close, web streams
+ * (`readable`, `writable`) and `Symbol.dispose`. Every method converts libOS errors to
+ * `Deno.errors`.
+ */
+import { asyncOp, type DenoCtx } from "./ctx.ts";
+import { withDeno } from "./errors.ts";
+import { fileInfo } from "./file_info.ts";
+
+const STREAM_CHUNK = 64 * 1024;
+
+function timeMs(t: number | Date): number {
+  return t instanceof Date ? t.getTime() : t * 1000;
+}
+
+/** An open file of the sandbox's VFS, shaped like `Deno.FsFile`. */
+export class SandboxFsFile {
+  #fd: number;
+  #closed = false;
+  #readable: ReadableStream<Uint8Array> | null = null;
+  #writable: WritableStream<Uint8Array> | null = null;
+
+  /** @param ctx the personality context @param fd an fd the file now owns */
+  constructor(readonly ctx: DenoCtx, fd: number) {
+    this.#fd = fd;
+  }
+
+  /** The libOS fd (not a Deno rid). */
+  get fd(): number {
+    this.#check();
+    return this.#fd;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new Deno.errors.BadResource("Bad resource ID");
+  }
+
+  /** Read into `p`; null at end of file. */
+  readSync(p: Uint8Array): number | null {
+    this.#check();
+    if (p.length === 0) return 0;
+    const n = withDeno("read", undefined, () => this.ctx.sys.read(this.#fd, p));
+    return n === 0 ? null : n;
+  }
+
+  /** Read into `p` without blocking the event loop; null at end of file. */
+  read(p: Uint8Array): Promise<number | null> {
+    return asyncOp(this.ctx, "read", undefined, async () => {
+      this.#check();
+      if (p.length === 0) return 0;
+      const n = await this.ctx.sys.readAsync(this.#fd, p);
+      return n === 0 ? null : n;
+    });
+  }
+
+  /** Write `p`; returns bytes written. */
+  writeSync(p: Uint8Array): number {
+    this.#check();
+    return withDeno("write", undefined, () => this.ctx.sys.write(this.#fd, p));
+  }
+
+  /** Write `p` without blocking the event loop. */
+  write(p: Uint8Array): Promise<number> {
+    return asyncOp(this.ctx, "write", undefined, () => {
+      this.#check();
+      return this.ctx.sys.writeAsync(this.#fd, p);
+    });
+  }
+
+  /** Move the position; returns the new one. */
+  seekSync(offset: number | bigint, whence: Deno.SeekMode): number {
+    this.#check();
+    return withDeno("seek", undefined, () => this.ctx.sys.lseek(this.#fd, Number(offset), whence));
+  }
+
+  /** Async `seekSync`. */
+  seek(offset: number | bigint, whence: Deno.SeekMode): Promise<number> {
+    return asyncOp(this.ctx, "seek", undefined, () => this.seekSync(offset, whence));
+  }
+
+  /** Status of the open file. */
+  statSync(): Deno.FileInfo {
+    this.#check();
+    return fileInfo(withDeno("fstat", undefined, () => this.ctx.sys.fstat(this.#fd)));
+  }
+
+  /** Async `statSync`. */
+  stat(): Promise<Deno.FileInfo> {
+    return asyncOp(this.ctx, "fstat", undefined, () => this.statSync());
+  }
+
+  /** Set the size (default 0). */
+  truncateSync(len = 0): void {
+    this.#check();
+    withDeno("ftruncate", undefined, () => this.ctx.sys.ftruncate(this.#fd, Math.max(0, len)));
+  }
+
+  /** Async `truncateSync`. */
+  truncate(len = 0): Promise<void> {
+    return asyncOp(this.ctx, "ftruncate", undefined, () => this.truncateSync(len));
+  }
+
+  /** Flush data and metadata. */
+  syncSync(): void {
+    this.#check();
+    withDeno("fsync", undefined, () => this.ctx.sys.fsync(this.#fd));
+  }
+  /** Async `syncSync`. */
+  sync(): Promise<void> {
+    return asyncOp(this.ctx, "fsync", undefined, () => this.syncSync());
+  }
+  /** Flush data. */
+  syncDataSync(): void {
+    this.syncSync();
+  }
+  /** Async `syncDataSync`. */
+  syncData(): Promise<void> {
+    return this.sync();
+  }
+
+  /** Set access and modification times (seconds or Dates). */
+  utimeSync(atime: number | Date, mtime: number | Date): void {
+    this.#check();
+    withDeno(
+      "futime",
+      undefined,
+      () => this.ctx.sys.futimens(this.#fd, timeMs(atime), timeMs(mtime)),
+    );
+  }
+  /** Async `utimeSync`. */
+  utime(atime: number | Date, mtime: number | Date): Promise<void> {
+    return asyncOp(this.ctx, "futime", undefined, () => this.utimeSync(atime, mtime));
+  }
+
+  /** Files of the sandbox are never terminals. */
+  isTerminal(): boolean {
+    this.#check();
+    return false;
+  }
+
+  /** Raw mode needs a terminal. */
+  setRaw(_mode: boolean): void {
+    throw new Deno.errors.NotSupported("setRaw: not a terminal");
+  }
+
+  /** Advisory locks are not provided by the sandbox's file systems. */
+  lockSync(_exclusive?: boolean): void {
+    throw new Deno.errors.NotSupported("file locks are not available in the sandbox");
+  }
+  /** See `lockSync`. */
+  lock(exclusive?: boolean): Promise<void> {
+    return asyncOp(this.ctx, "flock", undefined, () => this.lockSync(exclusive));
+  }
+  /** See `lockSync`. */
+  unlockSync(): void {
+    this.lockSync();
+  }
+  /** See `lockSync`. */
+  unlock(): Promise<void> {
+    return this.lock();
+  }
+
+  /** Close the file (BadResource if already closed). */
+  close(): void {
+    this.#check();
+    this.#closed = true;
+    withDeno("close", undefined, () => this.ctx.sys.close(this.#fd));
+  }
+
+  [Symbol.dispose](): void {
+    if (!this.#closed) this.close();
+  }
+
+  /** The file as a byte stream; the file closes when the stream ends or is cancelled. */
+  get readable(): ReadableStream<Uint8Array> {
+    if (this.#readable) return this.#readable;
+    const release = this.ctx.live.hold();
+    const done = () => {
+      release();
+      if (!this.#closed) this.close();
+    };
+    this.#readable = new ReadableStream<Uint8Array>({
+      type: "bytes",
+      pull: async (c) => {
+        try {
+          const buf = new Uint8Array(STREAM_CHUNK);
+          const n = await this.read(buf);
+          if (n === null) {
+            done();
+            c.close();
+          } else c.enqueue(buf.subarray(0, n));
+        } catch (e) {
+          done();
+          c.error(e);
+        }
+      },
+      cancel: done,
+    });
+    return this.#readable;
+  }
+
+  /** The file as a byte sink; closing the stream closes the file. */
+  get writable(): WritableStream<Uint8Array> {
+    if (this.#writable) return this.#writable;
+    this.#writable = new WritableStream<Uint8Array>({
+      write: async (chunk) => {
+        let off = 0;
+        while (off < chunk.length) off += await this.write(chunk.subarray(off));
+      },
+      close: () => {
+        if (!this.#closed) this.close();
+      },
+      abort: () => {
+        if (!this.#closed) this.close();
+      },
+    });
+    return this.#writable;
+  }
+}
