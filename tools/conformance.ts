@@ -6,6 +6,8 @@
  *
  *   deno task conformance <suite> [--update-best] [--isolation worker|process] [--filter re]
  *
+ * `--boot <file: URL>` boots picoprocesses from another module (SandboxOptions.bootUrl).
+ *
  * Exit status: 0 when the total is at least the best total, 1 below it, 2 on bad usage.
  */
 import { parseArgs } from "node:util";
@@ -74,7 +76,12 @@ function removeCleanup(dir: string): void {
   }
 }
 
-async function runOne(wasm: string, suite: string, isolation: "worker" | "process") {
+async function runOne(
+  wasm: string,
+  suite: string,
+  isolation: "worker" | "process",
+  bootUrl: string | undefined,
+) {
   const t0 = performance.now();
   const dir = wasm.slice(0, wasm.lastIndexOf("/"));
   const base = wasm.slice(dir.length + 1, -".wasm".length);
@@ -106,7 +113,7 @@ async function runOne(wasm: string, suite: string, isolation: "worker" | "proces
       fs: { mounts },
       sys: { wall_time: "5s", isolation },
     }, { baseDir: tmp });
-    await using sb = await Sandbox.create(m);
+    await using sb = await Sandbox.create(m, bootUrl ? { bootUrl } : {});
     const out = await sb.run({});
     const why: string[] = [];
     const want = spec.exit_code ?? 0;
@@ -135,6 +142,7 @@ async function main(): Promise<number> {
       isolation: { type: "string", default: "process" },
       filter: { type: "string" },
       jobs: { type: "string", default: "2" },
+      boot: { type: "string" },
     },
   });
   const suite = positionals[0];
@@ -152,7 +160,7 @@ async function main(): Promise<number> {
   const worker = async () => {
     while (next < tests.length) {
       const t = tests[next++]!;
-      const r = await runOne(t, resolve(suite), isolation);
+      const r = await runOne(t, resolve(suite), isolation, values.boot);
       results.push(r);
       console.log(
         `${r.ok ? "PASS" : "FAIL"} ${r.name} (${r.ms.toFixed(0)} ms)${r.ok ? "" : `: ${r.why}`}`,

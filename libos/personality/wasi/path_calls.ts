@@ -23,7 +23,8 @@ export function pathOpenFlags(
   fdflags: number,
 ): number {
   if (oflags & ~0xf) throw new WasiError(WasiErrno.INVAL, "unknown oflags");
-  const write = (rights & WRITE_RIGHTS) !== 0n;
+  // A directory is never opened for writing: its write rights only matter to its children.
+  const write = (rights & WRITE_RIGHTS) !== 0n && !(oflags & OFlags.DIRECTORY);
   const read = (rights & READ_RIGHTS) !== 0n;
   let fl = write ? (read ? O.RDWR : O.WRONLY) : O.RDONLY;
   if (oflags & OFlags.CREAT) fl |= O.CREAT;
