@@ -9,6 +9,8 @@ import { Kernel } from "./kernel.ts";
 import { Liveness } from "./liveness.ts";
 import { installDeno } from "./personality/deno/install.ts";
 import { setupMounts, setupStdio } from "./setup.ts";
+// Loaded with boot's graph, so an app may import the native API without read access to it.
+import "./native.ts";
 import { createSys } from "./sys/mod.ts";
 import type { Sys } from "./sys/types.ts";
 
