@@ -16,9 +16,10 @@ export interface WasiCtx {
   readonly startNs: bigint;
 }
 
-/** ms (possibly fractional) → ns. */
+/** ms (possibly fractional) → ns, rounded to the µs: finer digits of an epoch time in ms are
+ * floating-point noise, not data. */
 export function msToNs(ms: number): bigint {
-  return Number.isFinite(ms) ? BigInt(Math.round(ms * 1e6)) : 0n;
+  return Number.isFinite(ms) ? BigInt(Math.round(ms * 1000)) * 1000n : 0n;
 }
 
 /** ns → ms (fractional; exact below 2^53 ns). */

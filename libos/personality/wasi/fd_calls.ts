@@ -15,13 +15,14 @@ import { readdirInto } from "./readdir.ts";
 const F_GETFL = 3;
 const F_SETFL = 4;
 
+/** The fdflags the WASI layer keeps itself (see WasiFd.syncFlags). */
+export const SYNC_FLAGS = FdFlags.DSYNC | FdFlags.RSYNC | FdFlags.SYNC;
+
 /** Linux open flags → WASI fdflags. */
 function fdflagsOf(fl: number): number {
   let f = 0;
   if (fl & O.APPEND) f |= FdFlags.APPEND;
   if (fl & O.NONBLOCK) f |= FdFlags.NONBLOCK;
-  if ((fl & O.SYNC) === O.SYNC) f |= FdFlags.SYNC | FdFlags.RSYNC;
-  else if (fl & O.DSYNC) f |= FdFlags.DSYNC;
   return f;
 }
 
@@ -31,8 +32,6 @@ export function openFlagsOf(fdflags: number): number {
   let fl = 0;
   if (fdflags & FdFlags.APPEND) fl |= O.APPEND;
   if (fdflags & FdFlags.NONBLOCK) fl |= O.NONBLOCK;
-  if (fdflags & (FdFlags.SYNC | FdFlags.RSYNC)) fl |= O.SYNC;
-  else if (fdflags & FdFlags.DSYNC) fl |= O.DSYNC;
   return fl;
 }
 
@@ -63,7 +62,7 @@ export function fdCalls(c: WasiCtx) {
     },
     fd_fdstat_get(fd: number, ptr: number): number {
       const e = fds.get(fd);
-      const flags = fdflagsOf(sys.fcntl(fd, F_GETFL));
+      const flags = fdflagsOf(sys.fcntl(fd, F_GETFL)) | e.syncFlags;
       mem.zero(ptr, 24);
       mem.setU8(ptr, e.filetype);
       mem.setU16(ptr + 2, flags);
@@ -72,9 +71,10 @@ export function fdCalls(c: WasiCtx) {
       return 0;
     },
     fd_fdstat_set_flags(fd: number, flags: number): number {
-      fds.need(fd, Rights.FD_FDSTAT_SET_FLAGS);
+      const e = fds.need(fd, Rights.FD_FDSTAT_SET_FLAGS);
       const fl = openFlagsOf(flags);
       sys.fcntl(fd, F_SETFL, fl);
+      e.syncFlags = flags & SYNC_FLAGS;
       return 0;
     },
     fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint): number {
@@ -135,7 +135,7 @@ export function fdCalls(c: WasiCtx) {
       return 0;
     },
     fd_pwrite(fd: number, iovs: number, n: number, off: bigint, outPtr: number): number {
-      fds.file(fd, Rights.FD_WRITE | Rights.FD_SEEK);
+      const e = fds.file(fd, Rights.FD_WRITE | Rights.FD_SEEK);
       mem.check(outPtr, 4);
       let pos = u64ToNumber(off, WasiErrno.INVAL);
       let total = 0;
@@ -146,6 +146,7 @@ export function fdCalls(c: WasiCtx) {
         pos += k;
         if (k < b.length) break;
       }
+      if (e.syncFlags) sys.fdatasync(fd);
       mem.setU32(outPtr, total);
       return 0;
     },
@@ -191,10 +192,11 @@ export function fdCalls(c: WasiCtx) {
       return 0;
     },
     fd_write(fd: number, iovs: number, n: number, outPtr: number): number {
-      fds.file(fd, Rights.FD_WRITE);
+      const e = fds.file(fd, Rights.FD_WRITE);
       mem.check(outPtr, 4);
       const bufs = mem.iovecs(iovs, n);
       const k = bufs.length === 1 ? sys.write(fd, bufs[0]!) : sys.writev(fd, bufs);
+      if (e.syncFlags) sys.fdatasync(fd);
       mem.setU32(outPtr, k);
       return 0;
     },

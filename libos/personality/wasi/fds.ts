@@ -22,6 +22,8 @@ export interface WasiFd {
   rightsInheriting: bigint;
   /** Guest path this fd was preopened as (fd_prestat_*), or null. */
   preopen: string | null;
+  /** fdflags dsync/rsync/sync: kept here (the libOS has no such flags); fd_write then syncs. */
+  syncFlags: number;
 }
 
 /** WASI filetype of a stat mode. */
@@ -74,6 +76,7 @@ export class WasiFdTable {
       rightsBase: base & max.base,
       rightsInheriting: inheriting & max.inheriting,
       preopen,
+      syncFlags: 0,
     };
     this.#fds.set(fd, e);
     return e;

@@ -4,16 +4,17 @@
  * Every path is resolved by the libOS beneath its directory fd (RESOLVE_BENEATH): `..` above
  * it, absolute paths and symlinks that leave it answer notcapable.
  */
+import { Errno, ErrnoError } from "../../errno.ts";
 import { AT, O } from "../../sys/types.ts";
 import { LOOKUP_SYMLINK_FOLLOW, OFlags, Rights, WasiErrno } from "./constants.ts";
 import { timesFromFlags, type WasiCtx, writeFilestat } from "./ctx.ts";
 import { WasiError } from "./errno.ts";
-import { openFlagsOf } from "./fd_calls.ts";
+import { openFlagsOf, SYNC_FLAGS } from "./fd_calls.ts";
 
 const BENEATH = { beneath: true } as const;
 const READ_RIGHTS = Rights.FD_READ | Rights.FD_READDIR;
-const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_DATASYNC | Rights.FD_ALLOCATE |
-  Rights.FD_FILESTAT_SET_SIZE;
+/** Rights that need a writable open file description (fdatasync works on read-only ones). */
+const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
 
 /** Linux open flags for a WASI path_open. */
 export function pathOpenFlags(
@@ -23,8 +24,7 @@ export function pathOpenFlags(
   fdflags: number,
 ): number {
   if (oflags & ~0xf) throw new WasiError(WasiErrno.INVAL, "unknown oflags");
-  // A directory is never opened for writing: its write rights only matter to its children.
-  const write = (rights & WRITE_RIGHTS) !== 0n && !(oflags & OFlags.DIRECTORY);
+  const write = (rights & WRITE_RIGHTS) !== 0n;
   const read = (rights & READ_RIGHTS) !== 0n;
   let fl = write ? (read ? O.RDWR : O.WRONLY) : O.RDONLY;
   if (oflags & OFlags.CREAT) fl |= O.CREAT;
@@ -33,6 +33,23 @@ export function pathOpenFlags(
   if (oflags & OFlags.DIRECTORY) fl |= O.DIRECTORY;
   if (!(lookup & LOOKUP_SYMLINK_FOLLOW)) fl |= O.NOFOLLOW;
   return fl | openFlagsOf(fdflags) | O.CLOEXEC;
+}
+
+/**
+ * link and symlink create a non-directory, so their new path may not end in "/": it answers
+ * eexist when something is there already, else noent (Linux's rule).
+ */
+function noTrailingSlash(c: WasiCtx, fd: number, path: string): void {
+  if (!path.endsWith("/")) return;
+  try {
+    c.sys.fstatat(fd, path.replace(/\/+$/, ""), AT.SYMLINK_NOFOLLOW, BENEATH);
+  } catch (e) {
+    if (e instanceof ErrnoError && e.errno === Errno.ENOENT) {
+      throw new WasiError(WasiErrno.NOENT, "trailing slash on a new non-directory");
+    }
+    throw e;
+  }
+  throw new WasiError(WasiErrno.EXIST);
 }
 
 /** *at flags for a lookupflags argument. */
@@ -87,7 +104,9 @@ export function pathCalls(c: WasiCtx) {
       fds.dir(oldFd, Rights.PATH_LINK_SOURCE);
       fds.dir(newFd, Rights.PATH_LINK_TARGET);
       const flags = lookup & LOOKUP_SYMLINK_FOLLOW ? AT.SYMLINK_FOLLOW : 0;
-      sys.linkat(oldFd, str(op, on), newFd, str(np, nn), flags, BENEATH);
+      const target = str(np, nn);
+      noTrailingSlash(c, newFd, target);
+      sys.linkat(oldFd, str(op, on), newFd, target, flags, BENEATH);
       return 0;
     },
     path_open(
@@ -101,8 +120,9 @@ export function pathCalls(c: WasiCtx) {
       fdflags: number,
       out: number,
     ): number {
-      const creat = (oflags & OFlags.CREAT) !== 0;
-      const dir = fds.dir(fd, Rights.PATH_OPEN | (creat ? Rights.PATH_CREATE_FILE : 0n));
+      const need = Rights.PATH_OPEN | (oflags & OFlags.CREAT ? Rights.PATH_CREATE_FILE : 0n) |
+        (oflags & OFlags.TRUNC ? Rights.PATH_FILESTAT_SET_SIZE : 0n);
+      const dir = fds.dir(fd, need);
       const path = str(p, n);
       mem.check(out, 4);
       const b = BigInt.asUintN(64, base);
@@ -110,7 +130,8 @@ export function pathCalls(c: WasiCtx) {
       const nfd = sys.openat(fd, path, flags, 0o666, BENEATH);
       const st = sys.fstat(nfd);
       const inh = dir.rightsInheriting;
-      fds.add(nfd, st, b & inh, BigInt.asUintN(64, inheriting) & inh, null);
+      const e = fds.add(nfd, st, b & inh, BigInt.asUintN(64, inheriting) & inh, null);
+      e.syncFlags = fdflags & SYNC_FLAGS;
       mem.setU32(out, nfd);
       return 0;
     },
@@ -137,7 +158,9 @@ export function pathCalls(c: WasiCtx) {
     },
     path_symlink(op: number, on: number, fd: number, np: number, nn: number): number {
       fds.dir(fd, Rights.PATH_SYMLINK);
-      sys.symlinkat(str(op, on), fd, str(np, nn), BENEATH);
+      const path = str(np, nn);
+      noTrailingSlash(c, fd, path);
+      sys.symlinkat(str(op, on), fd, path, BENEATH);
       return 0;
     },
     path_unlink_file(fd: number, p: number, n: number): number {
