@@ -55,7 +55,7 @@ function devStat(rdev: number, ino = rdev): Stat {
 /** The /dev file system of a process. */
 export function devFs(k: Kernel): VirtualFs {
   let ino = 10;
-  const dev = (name: string, kind: DevKind, rdev: number): VNode => ({
+  const dev = (kind: DevKind, rdev: number): VNode => ({
     type: "dev",
     ino: ino++,
     open: (req: OpenRequest) => new GuestDevHandle(req.path, kind, rdev),
@@ -73,14 +73,14 @@ export function devFs(k: Kernel): VirtualFs {
   };
   const children = new Map<string, VNode>([
     ["fd", link("/proc/self/fd")],
-    ["null", dev("null", "null", 0x103)],
-    ["random", dev("random", "random", 0x108)],
+    ["null", dev("null", 0x103)],
+    ["random", dev("random", 0x108)],
     ["stderr", link("/proc/self/fd/2")],
     ["stdin", link("/proc/self/fd/0")],
     ["stdout", link("/proc/self/fd/1")],
     ["tty", tty],
-    ["urandom", dev("urandom", "random", 0x109)],
-    ["zero", dev("zero", "zero", 0x105)],
+    ["urandom", dev("random", 0x109)],
+    ["zero", dev("zero", 0x105)],
   ]);
   const root: VNode = { type: "dir", ino: 2, children: () => children };
   return new VirtualFs("devtmpfs", DEV_NO, () => root, Errno.EACCES);

@@ -4,7 +4,7 @@
  */
 import { Errno } from "../errno.ts";
 import type { Kernel } from "../kernel.ts";
-import { type Stat } from "../sys/types.ts";
+import type { Stat } from "../sys/types.ts";
 import { joinAbs } from "./path.ts";
 import { VirtualFs, type VNode } from "./virtual_fs.ts";
 
