@@ -20,5 +20,10 @@ self.onmessage = async (e: MessageEvent) => {
     return;
   }
   os.installDenoPersonality();
+  if (init.plugin) {
+    const { servePlugin } = await import("./plugin_guest.ts");
+    await servePlugin(os, init.plugin, init.entry);
+    return;
+  }
   await os.runModule(init.entry);
 };

@@ -44,6 +44,20 @@ export interface InitMessage {
   /** strace-like tracing of libOS calls to the host trace. */
   readonly trace: boolean;
   readonly startTimeMs: number;
+  /** Set when the picoprocess hosts a plugin (sandbox/plugin.ts): boot serves its calls. */
+  readonly plugin?: PluginInit;
+}
+
+/** How a plugin picoprocess talks to the embedding app (libos/plugin_guest.ts). */
+export interface PluginInit {
+  /** Calls in, results and host-function calls out (sandbox/plugin_wire.ts messages). */
+  readonly port: MessagePort;
+  /** The fast-call page (sandbox/plugin_page.ts); `worker` isolation only. */
+  readonly page: SharedArrayBuffer | null;
+  /** Names of the host functions the plugin's `init(host)` capability may call. */
+  readonly expose: readonly string[];
+  /** `clone`: structured clones on the port; `v8`: `node:v8` serializations (process isolation). */
+  readonly wire: "clone" | "v8";
 }
 
 /** Messages a picoprocess posts to the host (besides ring calls). */

@@ -10,7 +10,8 @@ import { processFlags, workerPermissions } from "./permissions.ts";
 
 /** A channel to a sandbox host. */
 export interface HostLink {
-  send(cmd: HostCommand): void;
+  /** Send a command; `transfer` (worker isolation only) lists ports to move with it. */
+  send(cmd: HostCommand, transfer?: Transferable[]): void;
   /** Ends the host by force (terminate / SIGKILL). */
   kill(): void;
   /** Resolves when the host is gone. */
@@ -48,8 +49,8 @@ export function startWorkerHost(cfg: HostConfig, onEvent: (ev: HostEvent) => voi
   };
   w.postMessage({ type: "config", config: cfg });
   return {
-    send: (cmd) => {
-      if (!dead) w.postMessage(cmd);
+    send: (cmd, transfer) => {
+      if (!dead) w.postMessage(cmd, transfer ?? []);
     },
     kill: () => {
       if (!dead) onEvent({ type: "closed" });

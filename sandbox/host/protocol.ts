@@ -16,7 +16,30 @@ export type HostCommand =
   | { readonly type: "spawn"; readonly reqId: number; readonly spec: SpawnSpec }
   | { readonly type: "stdin"; readonly pid: number; readonly data: Uint8Array | null }
   | { readonly type: "kill"; readonly pid: number; readonly signal: string }
-  | { readonly type: "close" };
+  | { readonly type: "close" }
+  | PluginSpawnCommand
+  /** process isolation: one `node:v8`-serialized message for plugin `pid` (sandbox/plugin_wire.ts). */
+  | { readonly type: "plugin-msg"; readonly pid: number; readonly data: Uint8Array };
+
+/**
+ * Start a picoprocess that hosts a plugin (libos/plugin_guest.ts). In `worker` isolation the
+ * embedding app transfers `port` (its other end stays with the app) and shares `page`, the
+ * fast-call page; in `process` isolation both are absent and the host bridges the plugin's port
+ * to `plugin-msg` commands and events (sandbox/plugin_bridge.ts).
+ */
+export interface PluginSpawnCommand {
+  readonly type: "plugin-spawn";
+  readonly reqId: number;
+  /** Names of the host functions the plugin may call (identifiers). */
+  readonly expose: readonly string[];
+  readonly port?: MessagePort;
+  readonly page?: SharedArrayBuffer;
+}
+
+/** Bytes of the fast-call page (sandbox/plugin_page.ts). */
+export const PLUGIN_PAGE_BYTES = 64 + 4096;
+/** Largest `plugin-msg` payload either way. */
+export const PLUGIN_MSG_MAX_BYTES = 16 << 20;
 
 /** Why a sandbox or process was ended by the host. */
 export type LimitName =
@@ -41,6 +64,11 @@ export type HostEvent =
   }
   | { readonly type: "limit"; readonly limit: LimitName; readonly message: string }
   | { readonly type: "trace"; readonly line: string }
+  /**
+   * process isolation: a message from plugin `pid`, as the plugin serialized it (unchecked
+   * beyond its size); null when the plugin posted something that is not a bounded byte string.
+   */
+  | { readonly type: "plugin-msg"; readonly pid: number; readonly data: Uint8Array | null }
   | { readonly type: "closed" };
 
 const SIGNALS = new Set([
@@ -95,6 +123,35 @@ export function parseCommand(v: unknown): HostCommand | null {
       return { type: "kill", pid: m.pid as number, signal: m.signal };
     case "close":
       return { type: "close" };
+    case "plugin-spawn":
+      return parsePluginSpawn(m);
+    case "plugin-msg":
+      if (!Number.isSafeInteger(m.pid) || !(m.data instanceof Uint8Array)) return null;
+      if (m.data.length > PLUGIN_MSG_MAX_BYTES) return null;
+      return { type: "plugin-msg", pid: m.pid as number, data: m.data };
   }
   return null;
+}
+
+const IDENT = /^[A-Za-z_$][\w$]{0,127}$/;
+
+function parsePluginSpawn(m: Record<string, unknown>): PluginSpawnCommand | null {
+  if (!Number.isSafeInteger(m.reqId)) return null;
+  const ex = m.expose;
+  if (!Array.isArray(ex) || ex.length > 1024) return null;
+  if (!ex.every((n) => typeof n === "string" && IDENT.test(n))) return null;
+  if (m.port !== undefined && !(m.port instanceof MessagePort)) return null;
+  if (m.page !== undefined) {
+    if (!(m.page instanceof SharedArrayBuffer) || m.page.byteLength !== PLUGIN_PAGE_BYTES) {
+      return null;
+    }
+    if (m.port === undefined) return null; // the page's overflow path is the port
+  }
+  return {
+    type: "plugin-spawn",
+    reqId: m.reqId as number,
+    expose: [...ex] as string[],
+    ...(m.port ? { port: m.port as MessagePort } : {}),
+    ...(m.page ? { page: m.page as SharedArrayBuffer } : {}),
+  };
 }

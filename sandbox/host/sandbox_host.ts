@@ -14,7 +14,8 @@ import { RingServer } from "../../pal/host/server.ts";
 import { TmpFs } from "../../pal/host/tmpfs.ts";
 import { TrustedFile } from "../../pal/host/trusted_files.ts";
 import { createDoorbell, createPage, DEFAULT_GEOMETRY } from "../../pal/ring.ts";
-import type { InitMessage, StdioSpec } from "../../libos/init.ts";
+import type { InitMessage, PluginInit, StdioSpec } from "../../libos/init.ts";
+import { PluginBridges } from "../plugin_bridge.ts";
 import type { HostConfig } from "./config.ts";
 import { hostHandlers } from "./handlers.ts";
 import { HostProc } from "./proc.ts";
@@ -34,6 +35,7 @@ export class SandboxHost implements HostServices {
   readonly #mounts = new Map<number, BoundMount>();
   readonly #doorbell = createDoorbell();
   readonly #audit: AuditLog | null;
+  readonly #plugins = new PluginBridges(this);
   #nextPid = 1;
   #outputBytes = 0;
   #closed = false;
@@ -84,11 +86,17 @@ export class SandboxHost implements HostServices {
       case "close":
         void this.close();
         return;
+      case "plugin-spawn":
+        this.#plugins.spawn(cmd);
+        return;
+      case "plugin-msg":
+        this.#plugins.deliver(cmd.pid, cmd.data);
+        return;
     }
   }
 
-  /** Start a picoprocess running the manifest's entrypoint. */
-  spawn(spec: SpawnSpec, ppid: number): number {
+  /** Start a picoprocess running the manifest's entrypoint (as a plugin when `plugin` is set). */
+  spawn(spec: SpawnSpec, ppid: number, plugin?: PluginInit): number {
     if (this.#closed) throw new Error("the sandbox is closed");
     const m = this.cfg.manifest;
     const live = [...this.procs.values()].filter((p) => p.state !== "exited").length;
@@ -143,8 +151,9 @@ export class SandboxHost implements HostServices {
       discover: m.fs.discover,
       trace: this.cfg.trace,
       startTimeMs: Date.now(),
+      ...(plugin ? { plugin } : {}),
     };
-    worker.postMessage(init, [ch.port2]);
+    worker.postMessage(init, plugin ? [ch.port2, plugin.port] : [ch.port2]);
     proc.state = "running";
     return pid;
   }
@@ -160,6 +169,7 @@ export class SandboxHost implements HostServices {
     if (p.pageToken) this.server.detach(p.pageToken);
     for (const h of p.handles.drain()) closeHandle(h);
     p.stdin.push(null);
+    this.#plugins.end(p.pid);
     this.emit({ type: "exit", pid: p.pid, code, signal });
   }
 
