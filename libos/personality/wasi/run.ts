@@ -115,6 +115,8 @@ function start(sys: Sys, entry: () => void): number {
     return 0;
   } catch (e) {
     if (e instanceof WasiExit) return e.code;
+    if (!(e instanceof Error)) throw e;
+    say(sys, `sandpiper: wasm program failed: ${e.stack ?? e.message}\n`);
     if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
       const top = (e.stack ?? "").split("\n").slice(1, 6).join("\n");
       say(sys, `sandpiper: wasm trap: ${e.message}\n${top}\n`);
