@@ -39,3 +39,15 @@ export type {
 } from "./sandbox/manifest.ts";
 export { describePermissions, processFlags, workerPermissions } from "./sandbox/permissions.ts";
 export { PalCode, PalError } from "./pal/errors.ts";
+export { Plugin } from "./sandbox/plugin.ts";
+export type { CallOptions, HostFunction, PluginApi, PluginOptions } from "./sandbox/plugin.ts";
+export {
+  PluginCallError,
+  PluginCrashError,
+  PluginError,
+  PluginLimitError,
+  PluginLoadError,
+  PluginProtocolError,
+  PluginTimeoutError,
+  PluginUsageError,
+} from "./sandbox/plugin_errors.ts";

@@ -217,7 +217,10 @@ export class Plugin {
       } catch (e) {
         return Promise.reject(this.#violation(e));
       }
-      if (r && r.status !== 2) return this.#pageResult(name, r) as Promise<R>;
+      if (r && r.status !== 2) {
+        const out = this.#pageOutcome(name, r);
+        return (out.ok ? Promise.resolve(out.value) : Promise.reject(out.error)) as Promise<R>;
+      }
       const p = this.#register(id, name, timeoutMs, true);
       if (!r) void this.#watchPage(page, id);
       return p as Promise<R>;
@@ -333,12 +336,10 @@ export class Plugin {
   #deathError(what: string, code: number | null): PluginError {
     const l = this.#limit;
     if (l) return new PluginLimitError(this.name, l.limit, l.message);
-    const tail = this.#stderrTail.trim();
-    return new PluginCrashError(
-      this.name,
-      `${this.name} ${what}${tail ? `: ${tail.split("\n").slice(-3).join("\n")}` : ""}`,
-      code,
-    );
+    // The libOS reports an uncaught error as "error: Uncaught …" then the stack: keep that line.
+    const lines = this.#stderrTail.trim().split("\n");
+    const line = lines.findLast((l) => l.startsWith("error:")) ?? lines.at(-1) ?? "";
+    return new PluginCrashError(this.name, `${this.name} ${what}${line ? `: ${line}` : ""}`, code);
   }
 
   #receiveBytes(data: Uint8Array | null): void {
@@ -459,19 +460,20 @@ export class Plugin {
       }
       if (!r) continue;
       if (r.status === 2) return; // the answer comes on the port
-      const result = this.#pageResult(this.#pending.get(id)!.fn, r);
-      this.#settle(id, (x) => x.resolve(result));
+      const out = this.#pageOutcome(this.#pending.get(id)!.fn, r);
+      this.#settle(id, (x) => out.ok ? x.resolve(out.value) : x.reject(out.error));
       return;
     }
   }
 
-  #pageResult(fn: string, r: PageResponse): Promise<unknown> {
-    if (r.status === 0) return Promise.resolve(r.value);
-    if (r.status === 1) {
-      const e = parseRemoteError(r.value);
-      if (e) return Promise.reject(this.#callError(fn, e));
-    }
-    return Promise.reject(this.#violation(new PageViolation("malformed error response")));
+  #pageOutcome(
+    fn: string,
+    r: PageResponse,
+  ): { ok: true; value: unknown } | { ok: false; error: Error } {
+    if (r.status === 0) return { ok: true, value: r.value };
+    const e = r.status === 1 ? parseRemoteError(r.value) : null;
+    if (e) return { ok: false, error: this.#callError(fn, e) };
+    return { ok: false, error: this.#violation(new PageViolation("malformed error response")) };
   }
 
   #callError(fn: string, e: { name: string; message: string }): PluginCallError {
