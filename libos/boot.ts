@@ -7,11 +7,12 @@
 import { PalClient } from "../pal/guest/client.ts";
 import type { InitMessage } from "./init.ts";
 import { Libos } from "./libos.ts";
+import { workerScope } from "../pal/worker_scope.ts";
 
-self.onmessage = async (e: MessageEvent) => {
+workerScope.onmessage = async (e: MessageEvent) => {
   const init = e.data as InitMessage;
   if (init?.type !== "init") return;
-  self.onmessage = null;
+  workerScope.onmessage = null;
   const pal = new PalClient(init.channel);
   const os = new Libos(init, pal);
   if (init.entry.endsWith(".wasm")) {

@@ -144,14 +144,20 @@ export class RingServer<Owner = unknown> {
   }
 
   async #loop(): Promise<void> {
-    let busy = 0;
+    let busySince = -1;
     while (this.#running) {
       const seen = Atomics.load(this.#doorbell, 0);
       if (this.serveAvailable() > 0) {
-        if (++busy % 32 === 0) await yieldToEventLoop();
+        // Let the event loop (async handlers, control messages) run at least every ~2 ms.
+        const now = performance.now();
+        if (busySince < 0) busySince = now;
+        else if (now - busySince > 2) {
+          busySince = -1;
+          await yieldToEventLoop();
+        }
         continue;
       }
-      busy = 0;
+      busySince = -1;
       const t0 = performance.now();
       let rang = false;
       while (performance.now() - t0 < SPIN_MS) {

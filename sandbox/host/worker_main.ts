@@ -5,15 +5,16 @@
 import type { HostConfig } from "./config.ts";
 import { type HostEvent, parseCommand } from "./protocol.ts";
 import { SandboxHost } from "./sandbox_host.ts";
+import { workerScope } from "../../pal/worker_scope.ts";
 
 let host: SandboxHost | null = null;
 
 function emit(ev: HostEvent): void {
-  if (ev.type === "output") postMessage(ev, [ev.data.buffer as ArrayBuffer]);
-  else postMessage(ev);
+  if (ev.type === "output") workerScope.postMessage(ev, [ev.data.buffer as ArrayBuffer]);
+  else workerScope.postMessage(ev);
 }
 
-self.onmessage = (e: MessageEvent) => {
+workerScope.onmessage = (e: MessageEvent) => {
   if (!host) {
     const m = e.data as { type?: string; config?: HostConfig };
     if (m?.type !== "config" || !m.config) return;

@@ -36,7 +36,7 @@ export function sandboxHost(isolation: "worker" | "process"): PalHostUnderTest {
   };
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -51,7 +51,7 @@ async function world(): Promise<{ root: string; manifest: string }> {
     new URL("./fixtures/conformance_guest.ts", import.meta.url),
     join(root, "app", "guest.ts"),
   );
-  const port = await freePort();
+  const port = freePort();
   const manifest = join(root, "app", "pal.toml");
   await Deno.writeTextFile(
     manifest,
