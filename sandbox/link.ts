@@ -7,6 +7,7 @@ import { type HostConfig, sandpiperSourceDir } from "./host/config.ts";
 import { encodeFrame, FrameDecoder } from "./host/framing.ts";
 import type { HostCommand, HostEvent } from "./host/protocol.ts";
 import { processFlags, workerPermissions } from "./permissions.ts";
+import { SandboxError } from "./errors_runtime.ts";
 
 /** A channel to a sandbox host. */
 export interface HostLink {
@@ -60,6 +61,13 @@ export function startWorkerHost(cfg: HostConfig, onEvent: (ev: HostEvent) => voi
   };
 }
 
+function startFailed(e: unknown): SandboxError {
+  return new SandboxError(
+    `process isolation could not start a host process (${e instanceof Error ? e.message : e}); ` +
+      'grant --allow-run for the deno executable, or use isolation: "worker"',
+  );
+}
+
 /** Start a host process. */
 export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => void): HostLink {
   const src = sandpiperSourceDir();
@@ -69,18 +77,29 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
     const v = Deno.env.get(k);
     if (v !== undefined) env[k] = v;
   }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...processFlags(cfg.manifest, [src]),
-      new URL("./host/process_main.ts", import.meta.url).pathname,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    clearEnv: true,
-    env,
-  }).spawn();
+  let command: Deno.Command;
+  try {
+    command = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...processFlags(cfg.manifest, [src]),
+        new URL("./host/process_main.ts", import.meta.url).pathname,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      clearEnv: true,
+      env,
+    });
+  } catch (e) {
+    throw startFailed(e);
+  }
+  let child: Deno.ChildProcess;
+  try {
+    child = command.spawn();
+  } catch (e) {
+    throw startFailed(e);
+  }
   const writer = child.stdin.getWriter();
   let closedSeen = false;
   const emit = (ev: HostEvent) => {

@@ -6,6 +6,7 @@
  * It runs in a host Worker (`worker` isolation) or as the main module of a `deno run` child
  * (`process` isolation); `emit` carries events to the embedding app either way.
  */
+import { pathToFileURL } from "node:url";
 import { ChrootFs } from "../../pal/host/chrootfs.ts";
 import type { FsBackend } from "../../pal/host/fs_types.ts";
 import { closeHandle } from "../../pal/host/handles.ts";
@@ -134,7 +135,7 @@ export class SandboxHost implements HostServices {
       ppid,
       sandboxId: this.sandboxId,
       channel: { page, doorbell: this.#doorbell, syncPort: ch.port2 },
-      entry: new URL(`file://${m.loader.entrypoint}`).href,
+      entry: pathToFileURL(m.loader.entrypoint).href,
       exePath: m.loader.argv[0] ?? m.loader.entrypoint,
       argv: spec.argv ?? m.loader.argv,
       env: spec.env ?? m.loader.env,
