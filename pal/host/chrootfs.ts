@@ -12,8 +12,15 @@
  * compares the opened file's dev/ino with the walked one, and creates with O_EXCL (which never
  * follows a final symlink), truncating only after the check.
  *
- * Limits: `symlink` needs unscoped --allow-read and --allow-write in the host process (Deno's
- * rule), else NOT_SUPPORTED; `statfs` needs --allow-sys=statfs, else reports 0/0 ("unknown");
+ * Symlinks: a real host symlink needs unscoped --allow-read and --allow-write in the host process
+ * (Deno's rule). Without them (the narrowed sandbox host), or with `symlinks: "emulate"`,
+ * `symlink` stores an emulated link: a regular host file holding a magic line and the target,
+ * marked with the sticky bit (chrootfs_link.ts). Every call treats such a file exactly as a
+ * symlink (lstat, readlink, the walk's SYMLINK error, readdir, unlink, rename, link, O_EXCL);
+ * a guest cannot forge one, because the sticky bit is stripped from every mode a guest passes
+ * and the PAL has no chmod. Real host symlinks keep working; neither kind is ever followed here.
+ *
+ * Limits: `statfs` needs --allow-sys=statfs, else reports 0/0 ("unknown");
  * `mkdir`/`open` modes pass through the host umask; fifos, sockets and devices are listed and
  * lstat-able but `open` refuses them (NOT_SUPPORTED), so a guest cannot block the host on a fifo.
  * Files listed in `trustedFiles` open read-only and verified (trusted_files.ts).
@@ -34,6 +41,7 @@ import {
 } from "./fs_path.ts";
 import type { DirEntry, FileStat, FsBackend, FsFile, FsSpace, OpenFlags } from "./fs_types.ts";
 import { ChrootFile, hostError, hostType, statFromHost } from "./chrootfs_file.ts";
+import { createLink, LINK_MODE_BIT, linkInfo, readLink } from "./chrootfs_link.ts";
 import type { TrustedFile } from "./trusted_files.ts";
 
 /** Options of {@link ChrootFs}. */
@@ -44,7 +52,13 @@ export interface ChrootFsOptions {
   readonly?: boolean;
   /** Files (by mount-relative path) served only if their sha256 matches; never writable. */
   trustedFiles?: ReadonlyMap<string, TrustedFile>;
+  /** `"auto"` (default): real host symlinks when the host may create them, else emulated ones;
+   * `"emulate"`: always emulated (chrootfs_link.ts). */
+  symlinks?: "auto" | "emulate";
 }
+
+/** A host lstat; `linkTarget` is set for an emulated link (then `isSymlink` is true). */
+type HostInfo = Deno.FileInfo & { linkTarget?: string };
 
 /**
  * A host directory as a mount.
@@ -63,6 +77,7 @@ export class ChrootFs implements FsBackend {
   readonly readonly: boolean;
   readonly #root: string;
   readonly #trusted: ReadonlyMap<string, TrustedFile>;
+  readonly #emulate: boolean;
 
   /** @throws {PalError} INVAL if `hostRoot` is not absolute; NOT_DIR/NOT_FOUND if not a dir */
   constructor(opts: ChrootFsOptions) {
@@ -79,6 +94,7 @@ export class ChrootFs implements FsBackend {
     }
     this.readonly = opts.readonly === true;
     this.#trusted = opts.trustedFiles ?? new Map();
+    this.#emulate = opts.symlinks === "emulate";
   }
 
   #host(parts: readonly string[], n = parts.length): string {
@@ -89,17 +105,22 @@ export class ChrootFs implements FsBackend {
     if (this.readonly) throw readOnlyError(op);
   }
 
-  /** lstat of the first `n` components, or null if the name does not exist. */
-  #lstat(parts: readonly string[], n: number): Deno.FileInfo | null {
+  /** lstat of the first `n` components (an emulated link as a symlink), or null if absent. */
+  #lstat(parts: readonly string[], n: number): HostInfo | null {
+    const host = this.#host(parts, n);
     try {
-      return Deno.lstatSync(this.#host(parts, n));
+      const st = Deno.lstatSync(host);
+      const target = readLink(host, st);
+      return target === null ? st : { ...linkInfo(st, target), linkTarget: target };
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw hostError(e, "lstat", parts.slice(0, n).join("/"));
     }
   }
 
-  #readlink(parts: readonly string[], n: number): string {
+  /** Target of the link `st` at the first `n` components. */
+  #readlink(parts: readonly string[], n: number, st: HostInfo): string {
+    if (st.linkTarget !== undefined) return st.linkTarget;
     try {
       return Deno.readLinkSync(this.#host(parts, n));
     } catch (e) {
@@ -113,7 +134,7 @@ export class ChrootFs implements FsBackend {
       const st = this.#lstat(parts, i);
       const name = parts.slice(0, i).join("/");
       if (!st) throw new PalError(PalCode.NOT_FOUND, `"${name}" not found`);
-      if (st.isSymlink) throw symlinkError(this.#readlink(parts, i), parts, i - 1);
+      if (st.isSymlink) throw symlinkError(this.#readlink(parts, i, st), parts, i - 1);
       if (!st.isDirectory) throw new PalError(PalCode.NOT_DIR, `"${name}" is not a directory`);
     }
   }
@@ -129,13 +150,13 @@ export class ChrootFs implements FsBackend {
   }
 
   /** Walk all of `p`; the final object must exist and, if `follow`, not be a symlink. */
-  #final(p: string, follow: boolean): { parts: string[]; st: Deno.FileInfo } {
+  #final(p: string, follow: boolean): { parts: string[]; st: HostInfo } {
     const parts = checkRelPath(p);
     this.#walk(parts, Math.max(0, parts.length - 1));
     const st = this.#lstat(parts, parts.length);
     if (!st) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
     if (follow && st.isSymlink) {
-      throw symlinkError(this.#readlink(parts, parts.length), parts, parts.length - 1);
+      throw symlinkError(this.#readlink(parts, parts.length, st), parts, parts.length - 1);
     }
     return { parts, st };
   }
@@ -168,13 +189,15 @@ export class ChrootFs implements FsBackend {
     if (!st) {
       if (!f.create) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
       if (f.directory) throw new PalError(PalCode.INVAL, "open: create with directory");
-      const opts = { read: true, write: true, createNew: true, mode: checkMode(mode) };
+      // The sticky bit marks emulated links: a guest never sets it on a file.
+      const m = checkMode(mode) & ~LINK_MODE_BIT;
+      const opts = { read: true, write: true, createNew: true, mode: m };
       const file = this.#do("open", p, () => Deno.openSync(this.#host(parts), opts));
       return new ChrootFile(file, f.read, f.write, false, p);
     }
     if (f.create && f.excl) throw new PalError(PalCode.EXISTS, `"${p}" exists`);
     if (st.isSymlink) {
-      throw symlinkError(this.#readlink(parts, parts.length), parts, parts.length - 1);
+      throw symlinkError(this.#readlink(parts, parts.length, st), parts, parts.length - 1);
     }
     const type = hostType(st);
     if (type === "other") throw new PalError(PalCode.NOT_SUPPORTED, `open: "${p}" is not a file`);
@@ -246,30 +269,28 @@ export class ChrootFs implements FsBackend {
     this.#do("link", existing, () => Deno.linkSync(this.#host(a), this.#host(b)));
   }
 
-  /** See {@link FsBackend.symlink}. NOT_SUPPORTED if the host lacks unscoped read+write. */
+  /** See {@link FsBackend.symlink}. An emulated link if the host may not make a real one. */
   symlink(target: string, p: string): void {
     this.#mutating("symlink");
     const t = checkLinkTarget(target);
     const parts = this.#slot(p, "symlink");
-    try {
-      Deno.symlinkSync(t, this.#host(parts));
-    } catch (e) {
-      if (e instanceof Deno.errors.NotCapable) {
-        throw new PalError(
-          PalCode.NOT_SUPPORTED,
-          "symlink: creating symlinks on a host directory mount needs unscoped --allow-read and " +
-            "--allow-write in the sandbox host",
-        );
+    const host = this.#host(parts);
+    if (!this.#emulate) {
+      try {
+        return Deno.symlinkSync(t, host);
+      } catch (e) {
+        // Deno checks permissions before the system call: nothing was created.
+        if (!(e instanceof Deno.errors.NotCapable)) throw hostError(e, "symlink", p);
       }
-      throw hostError(e, "symlink", p);
     }
+    this.#do("symlink", p, () => createLink(host, t));
   }
 
   /** See {@link FsBackend.readlink}. */
   readlink(p: string): string {
     const { parts, st } = this.#final(p, false);
     if (!st.isSymlink) throw new PalError(PalCode.INVAL, `"${p}" is not a symlink`);
-    return this.#readlink(parts, parts.length);
+    return this.#readlink(parts, parts.length, st);
   }
 
   /** See {@link FsBackend.readdir}. Entries that vanish (or whose names the host cannot

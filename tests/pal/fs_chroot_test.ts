@@ -19,6 +19,20 @@ runFsConformance({
   },
 });
 
+runFsConformance({
+  name: "chroot (emulated symlinks)",
+  makeFs: ({ readonly }) => {
+    const dir = Deno.makeTempDirSync({ prefix: "sandpiper-chroot-" });
+    if (readonly) {
+      Deno.writeTextFileSync(`${dir}/f`, "seed");
+      Deno.mkdirSync(`${dir}/d`);
+    }
+    const cleanup = () => Deno.removeSync(dir, { recursive: true });
+    const fs = new ChrootFs({ hostRoot: dir, readonly, symlinks: "emulate" });
+    return Promise.resolve({ fs, cleanup });
+  },
+});
+
 /** A temp dir holding `root/` (the mount) and `outside/secret` (must never change). */
 function setup(): { base: string; root: string; secret: string; fs: ChrootFs } {
   const base = Deno.makeTempDirSync({ prefix: "sandpiper-chroot-" });
@@ -160,7 +174,7 @@ Deno.test("chroot: hostRoot must be an absolute existing directory", () => {
   assertPal(() => new ChrootFs({ hostRoot: "/no/such/sandpiper/dir" }), PalCode.NOT_FOUND);
 });
 
-Deno.test("chroot: under path-scoped permissions symlink is NOT_SUPPORTED, the rest works", async () => {
+Deno.test("chroot: under path-scoped permissions symlinks are emulated, the rest works", async () => {
   const { base, root } = setup();
   const script = `${base}/probe.ts`;
   const mod = new URL("../../pal/host/chrootfs.ts", import.meta.url).href;
@@ -179,6 +193,9 @@ fs.rename("d/b", "c");
 out.names = fs.readdir("").map((e) => e.name);
 out.statfs = fs.statfs();
 try { fs.symlink("/etc", "l"); out.symlink = "created"; } catch (e) { out.symlink = e.code; out.msg = e.message; }
+out.lstat = fs.lstat("l");
+out.readlink = fs.readlink("l");
+try { fs.open("l/hostname", { read: true }, 0); } catch (e) { out.walk = e.detail; }
 console.log(JSON.stringify(out));`,
   );
   try {
@@ -201,8 +218,14 @@ console.log(JSON.stringify(out));`,
     assert.equal(out.size, 5);
     assert.deepEqual(out.names, ["a", "c", "d"]);
     assert.deepEqual(out.statfs, { totalBytes: 0, usedBytes: 0 });
-    assert.equal(out.symlink, PalCode.NOT_SUPPORTED, out.msg);
-    assert.throws(() => Deno.lstatSync(`${root}/l`), Deno.errors.NotFound);
+    assert.equal(out.symlink, "created", out.msg);
+    assert.equal(out.lstat.type, "symlink");
+    assert.equal(out.lstat.size, 4);
+    assert.equal(out.readlink, "/etc");
+    assert.deepEqual(out.walk, { target: "/etc", consumed: "l", rest: "hostname" });
+    const host = Deno.lstatSync(`${root}/l`);
+    assert.ok(host.isFile, "the host holds a regular file, not a real symlink");
+    assert.equal((host.mode ?? 0) & 0o7777, 0o1444);
   } finally {
     Deno.removeSync(base, { recursive: true });
   }

@@ -160,7 +160,10 @@ export function pathCalls(c: WasiCtx) {
       fds.dir(fd, Rights.PATH_SYMLINK);
       const path = str(np, nn);
       noTrailingSlash(c, fd, path);
-      sys.symlinkat(str(op, on), fd, path, BENEATH);
+      const target = str(op, on);
+      // A link to an absolute path could never be followed beneath a directory fd (as wasmtime).
+      if (target.startsWith("/")) throw new WasiError(WasiErrno.PERM, "absolute symlink target");
+      sys.symlinkat(target, fd, path, BENEATH);
       return 0;
     },
     path_unlink_file(fd: number, p: number, n: number): number {
