@@ -3,6 +3,7 @@
  * Run with `--no-prompt` (the deno.json tasks do): a worker's denied permission is otherwise
  * left in the prompt state on a terminal.
  */
+import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { loadManifest } from "../sandbox/manifest.ts";
 import { ManifestError } from "../sandbox/errors.ts";
@@ -46,14 +47,16 @@ async function main(args: string[]): Promise<number> {
   ) {
     throw new UsageError(`--isolation must be "worker" or "process", not "${values.isolation}"`);
   }
+  if (cmd !== "run" && cmd !== "check") {
+    throw new UsageError(`unknown command "${cmd}" (try --help)`);
+  }
   if (!file) throw new UsageError(`${cmd}: missing <manifest.toml>`);
   const manifest = await loadManifest(file, { hostEnv: Deno.env.toObject() });
   if (cmd === "check") {
     console.log(describePolicy(manifest));
     console.log(describePermissions(manifest));
-    return 0;
+    return await verifyTrustedFiles(manifest) ? 0 : 1;
   }
-  if (cmd !== "run") throw new UsageError(`unknown command "${cmd}" (try --help)`);
   const opts: { isolation?: Isolation; trace?: (line: string) => void } = {};
   if (values.isolation) opts.isolation = values.isolation as Isolation;
   if (values.trace) opts.trace = (line) => console.error(`trace: ${line}`);
@@ -109,6 +112,28 @@ function describePolicy(m: Manifest): string {
     `output ${m.sys.maxOutputBytes} B, wall ${m.sys.wallTimeMs ?? "none"} ms`,
   ];
   return lines.join("\n") + "\n";
+}
+
+/** `check` hashes every trusted file now (a run verifies lazily, when the app opens one). */
+async function verifyTrustedFiles(m: Manifest): Promise<boolean> {
+  let ok = true;
+  for (const [i, t] of m.fs.trustedFiles.entries()) {
+    const hash = createHash("sha256");
+    using f = await Deno.open(t.hostPath);
+    for await (const chunk of f.readable) hash.update(chunk);
+    const got = hash.digest("hex");
+    if (got !== t.sha256) {
+      console.error(
+        `sandpiper: ${m.file ?? "<manifest>"}: fs.trusted_files[${i}].sha256: ` +
+          `${t.hostPath} hashes to ${got}, not ${t.sha256}`,
+      );
+      ok = false;
+    }
+  }
+  if (ok && m.fs.trustedFiles.length > 0) {
+    console.log(`trusted files: ${m.fs.trustedFiles.length} verified`);
+  }
+  return ok;
 }
 
 class UsageError extends Error {}

@@ -91,10 +91,15 @@ export function errnoName(errno: number): string {
 /** The error a libOS handler throws. `path` names the guest path involved, when there is one. */
 export class ErrnoError extends Error {
   override name = "ErrnoError";
+  /** Why, when the host said (e.g. which policy refused). */
+  readonly reason: string | undefined;
   constructor(readonly errno: ErrnoValue, message?: string, readonly path?: string) {
     super(
-      `${errnoName(errno)}${message ? `: ${message}` : ""}${path !== undefined ? ` '${path}'` : ""}`,
+      `${errnoName(errno)}${message ? `: ${message}` : ""}${
+        path !== undefined ? ` '${path}'` : ""
+      }`,
     );
+    this.reason = message;
   }
 }
 
@@ -136,6 +141,9 @@ const PAL_TO_ERRNO: Record<number, ErrnoValue> = {
   [PalCode.NOT_SUPPORTED]: Errno.EOPNOTSUPP,
   [PalCode.NO_PROCESS]: Errno.ESRCH,
   [PalCode.NO_CHILD]: Errno.ECHILD,
+  [PalCode.ID_REMOVED]: Errno.EIDRM,
+  [PalCode.NO_MESSAGE]: Errno.ENOMSG,
+  [PalCode.TOO_BIG]: Errno.E2BIG,
 };
 
 /** The one PAL→errno conversion. Anything that is not a `PalError` is re-thrown unchanged. */

@@ -22,6 +22,15 @@ import { hostHandlers } from "./handlers.ts";
 import { HostProc } from "./proc.ts";
 import type { HostCommand, HostEvent, LimitName, SpawnSpec } from "./protocol.ts";
 import { AuditLog } from "./audit.ts";
+import { HostPipes } from "./proc_pipes.ts";
+import type { ChildOptions } from "./proc_handlers.ts";
+import { deliver } from "./proc_signals.ts";
+import { adoptNew, exited } from "./proc_table.ts";
+import { SIG } from "../../libos/signal/shared.ts";
+import { PalCode, PalError } from "../../pal/errors.ts";
+import { LimitExceeded } from "./limits.ts";
+import { Watchdog } from "./watchdog.ts";
+import { Revocations } from "./revoke.ts";
 
 /** Sends an event to the embedding app. */
 export type Emit = (ev: HostEvent) => void;
@@ -37,16 +46,29 @@ export class SandboxHost implements HostServices {
   readonly #doorbell = createDoorbell();
   readonly #audit: AuditLog | null;
   readonly #plugins = new PluginBridges(this);
+  /** Pipes shared between picoprocesses (proc_pipes.ts). */
+  readonly pipes = new HostPipes();
+  /** Called when a process ends (IPC: SEM_UNDO adjustments). */
+  readonly onProcessEnd: ((p: HostProc) => void)[] = [];
   #nextPid = 1;
   #outputBytes = 0;
   #closed = false;
   #wallTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #watchdog: Watchdog<HostProc> | null;
+  /** Revocations in progress and the repossession log. */
+  readonly revocations: Revocations<HostProc> = new Revocations<HostProc>(this);
 
   constructor(readonly cfg: HostConfig, readonly emit: Emit) {
     this.sandboxId = cfg.sandboxId;
     for (const m of cfg.mounts) this.#mounts.set(m.id, bindMount(m, cfg.manifest.fs.trustedFiles));
     this.#audit = cfg.manifest.sys.auditPath ? new AuditLog(cfg.manifest.sys.auditPath) : null;
-    this.server = new RingServer<HostProc>(this.#doorbell, hostHandlers(this));
+    const wd = cfg.manifest.sys.watchdogMs;
+    this.#watchdog = wd === null ? null : new Watchdog<HostProc>(this, wd);
+    const handlers = hostHandlers(this);
+    this.server = new RingServer<HostProc>(
+      this.#doorbell,
+      this.#watchdog ? this.#watchdog.wrap(handlers) : handlers,
+    );
     if (cfg.trace) {
       this.server.onCall = (p, name, result) =>
         this.trace(p.pid, `${String(name)} = ${result < 0 ? `-${-result}` : "ok"}`);
@@ -73,6 +95,7 @@ export class SandboxHost implements HostServices {
             type: "spawn-failed",
             reqId: cmd.reqId,
             message: e instanceof Error ? e.message : String(e),
+            ...(e instanceof LimitExceeded ? { limit: e.limit } : {}),
           });
         }
         return;
@@ -81,11 +104,24 @@ export class SandboxHost implements HostServices {
         return;
       case "kill": {
         const p = this.procs.get(cmd.pid);
-        if (p) this.endProcess(p, 128 + signalNumber(cmd.signal), cmd.signal);
+        // Delivered like a guest's kill: a handled SIGTERM/SIGINT runs the app's handler.
+        if (p) deliver(this, p, signalNumber(cmd.signal));
         return;
       }
       case "close":
         void this.close();
+        return;
+      case "revoke":
+        try {
+          this.revocations.start(
+            cmd.capability,
+            cmd.graceMs,
+            (outcome) => this.emit({ type: "revoked", reqId: cmd.reqId, outcome }),
+          );
+        } catch (e) {
+          const message = e instanceof Error ? e.message : String(e);
+          this.emit({ type: "revoke-failed", reqId: cmd.reqId, message });
+        }
         return;
       case "plugin-spawn":
         this.#plugins.spawn(cmd);
@@ -97,16 +133,25 @@ export class SandboxHost implements HostServices {
   }
 
   /** Start a picoprocess running the manifest's entrypoint (as a plugin when `plugin` is set). */
-  spawn(spec: SpawnSpec, ppid: number, plugin?: PluginInit): number {
+  spawn(spec: SpawnSpec, ppid: number, plugin?: PluginInit, child?: ChildOptions): number {
     if (this.#closed) throw new Error("the sandbox is closed");
     const m = this.cfg.manifest;
     const live = [...this.procs.values()].filter((p) => p.state !== "exited").length;
     if (live >= m.sys.maxProcesses) {
-      throw new Error(`sys.max_processes (${m.sys.maxProcesses}) reached`);
+      throw new LimitExceeded(
+        "max_processes",
+        PalCode.TRY_AGAIN,
+        `sys.max_processes (${m.sys.maxProcesses}) reached`,
+      );
     }
     const pid = this.#nextPid++;
     const proc = new HostProc(pid, ppid, this, m.sys.maxFds + EXTRA_HANDLES);
     this.procs.set(pid, proc);
+    const argv = spec.argv ?? m.loader.argv;
+    const exePath = child?.exePath ?? m.loader.argv[0] ?? m.loader.entrypoint;
+    const pgid = child?.pgid !== undefined ? { pgid: child.pgid } : {};
+    adoptNew(this, proc, { exePath, argv, ...pgid });
+    child?.prepare(pid);
     const page = createPage(DEFAULT_GEOMETRY);
     const ch = new MessageChannel();
     proc.pageToken = this.server.attach(page, DEFAULT_GEOMETRY, proc, ch.port1);
@@ -124,7 +169,7 @@ export class SandboxHost implements HostServices {
     };
     worker.onmessageerror = (e) => e.preventDefault();
     worker.onmessage = () => {}; // guests speak through the ring; stray messages are ignored
-    const stdio: StdioSpec[] = [
+    const stdio: StdioSpec[] = child ? [...child.stdio] : [
       { kind: "host", uri: "dev:stdin" },
       { kind: "host", uri: "dev:stdout" },
       { kind: "host", uri: "dev:stderr" },
@@ -135,9 +180,9 @@ export class SandboxHost implements HostServices {
       ppid,
       sandboxId: this.sandboxId,
       channel: { page, doorbell: this.#doorbell, syncPort: ch.port2 },
-      entry: pathToFileURL(m.loader.entrypoint).href,
-      exePath: m.loader.argv[0] ?? m.loader.entrypoint,
-      argv: spec.argv ?? m.loader.argv,
+      entry: child?.entry ?? pathToFileURL(m.loader.entrypoint).href,
+      exePath,
+      argv,
       env: spec.env ?? m.loader.env,
       cwd: spec.cwd ?? m.fs.root,
       umask: 0o022,
@@ -152,9 +197,19 @@ export class SandboxHost implements HostServices {
       discover: m.fs.discover,
       trace: this.cfg.trace,
       startTimeMs: Date.now(),
+      pgid: proc.tree.pgid,
+      sid: proc.tree.sid,
+      signals: proc.tree.signals.buffer as SharedArrayBuffer,
+      interrupt: proc.tree.interrupt.sab,
+      ...(child && child.fds.length > 0 ? { fds: child.fds } : {}),
+      ...(child?.fork ? { fork: child.fork } : {}),
       ...(plugin ? { plugin } : {}),
     };
     worker.postMessage(init, plugin ? [ch.port2, plugin.port] : [ch.port2]);
+    if (this.#watchdog) {
+      this.#watchdog.watch(proc);
+      worker.postMessage({ type: "sandpiper-control", heartbeatMs: this.#watchdog.heartbeatMs });
+    }
     proc.state = "running";
     return pid;
   }
@@ -171,7 +226,21 @@ export class SandboxHost implements HostServices {
     for (const h of p.handles.drain()) closeHandle(h);
     p.stdin.push(null);
     this.#plugins.end(p.pid);
+    this.pipes.dropProcess(p.pid);
+    for (const f of this.onProcessEnd) f(p);
     this.emit({ type: "exit", pid: p.pid, code, signal });
+    const parent = exited(this, p);
+    if (parent && !this.#closed) deliver(this, parent, SIG.SIGCHLD);
+  }
+
+  /** process_create: start a child of `parent`. @throws {PalError} TRY_AGAIN at the limit */
+  spawnChild(parent: HostProc, spec: SpawnSpec, child: ChildOptions): number {
+    const m = this.cfg.manifest;
+    const live = [...this.procs.values()].filter((p) => p.state !== "exited").length;
+    if (live >= m.sys.maxProcesses) {
+      throw new PalError(PalCode.TRY_AGAIN, `sys.max_processes (${m.sys.maxProcesses}) reached`);
+    }
+    return this.spawn(spec, parent.pid, undefined, child);
   }
 
   /** End the sandbox because a limit was exceeded. */
@@ -187,6 +256,8 @@ export class SandboxHost implements HostServices {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#wallTimer);
+    this.#watchdog?.stop();
+    this.revocations.stop();
     for (const p of this.procs.values()) this.endProcess(p, 137, "SIGKILL");
     await this.server.stop();
     this.#audit?.close();
@@ -196,10 +267,26 @@ export class SandboxHost implements HostServices {
   // HostServices
 
   mount(id: number): BoundMount | undefined {
+    if (this.revocations.mountRevoked(id)) {
+      throw new PalError(PalCode.REVOKED, `mount ${id} was revoked`);
+    }
     return this.#mounts.get(id);
   }
 
-  output(pid: number, fd: 1 | 2, data: Uint8Array, force = false): void {
+  /** Mount id of the manifest's mount at guest path `path`. */
+  mountIdAt(path: string): number | undefined {
+    return this.cfg.mounts.find((m) => m.path === path)?.id;
+  }
+
+  /** Whether `host:port` is listed under net.connect or net.listen. */
+  netListed(entry: string): boolean {
+    const n = this.cfg.manifest.net;
+    return n.connect.includes(entry) || n.listen.includes(entry);
+  }
+
+  output(procId: number, fd: 1 | 2, data: Uint8Array, force = false): void {
+    // A child's host stdio belongs to the stream of its embedding-started ancestor.
+    const pid = this.procs.get(procId)?.tree.outPid || procId;
     const max = this.cfg.manifest.sys.maxOutputBytes;
     if (!force && this.#outputBytes + data.length > max) {
       const room = Math.max(0, max - this.#outputBytes);
@@ -215,20 +302,22 @@ export class SandboxHost implements HostServices {
   }
 
   readStdin(pid: number, max: number): Promise<Uint8Array | null> {
-    const p = this.procs.get(pid);
+    const p = this.procs.get(this.procs.get(pid)?.tree.outPid || pid);
     return p ? p.stdin.read(max) : Promise.resolve(null);
   }
 
   stdinPoll(pid: number): { ready: boolean; wait: Promise<void> | null } {
-    const p = this.procs.get(pid);
+    const p = this.procs.get(this.procs.get(pid)?.tree.outPid || pid);
     if (!p) return { ready: true, wait: null };
     return p.stdin.ready ? { ready: true, wait: null } : { ready: false, wait: p.stdin.changed() };
   }
 
-  netAllowed(kind: "connect" | "listen", host: string, port: number): boolean {
+  netAllowed(kind: "connect" | "listen", host: string, port: number): boolean | "revoked" {
     const list = kind === "connect" ? this.cfg.manifest.net.connect : this.cfg.manifest.net.listen;
     const h = host.includes(":") ? `[${host}]` : host;
-    return list.includes(`${h}:${port}`);
+    const entry = `${h}:${port}`;
+    if (!list.includes(entry)) return false;
+    return this.revocations.netRevoked(entry) ? "revoked" : true;
   }
 
   audit(pid: number, ev: AuditEvent): void {
@@ -251,7 +340,9 @@ function bindMount(
     const root = m.hostPath!.endsWith("/") ? m.hostPath! : `${m.hostPath}/`;
     for (const t of trustedFiles) {
       if (t.hostPath.startsWith(root)) {
-        trusted.set(t.hostPath.slice(root.length), new TrustedFile(t.hostPath, t.sha256));
+        // Named by its guest path in messages: a guest never learns a host path.
+        const rel = t.hostPath.slice(root.length);
+        trusted.set(rel, new TrustedFile(`${m.path.replace(/\/$/, "")}/${rel}`, t.sha256));
       }
     }
     backend = new ChrootFs({ hostRoot: m.hostPath!, readonly: m.readonly, trustedFiles: trusted });
@@ -271,6 +362,8 @@ export function signalNumber(sig: string): number {
     SIGUSR1: 10,
     SIGUSR2: 12,
     SIGTERM: 15,
+    SIGCONT: 18,
+    SIGSTOP: 19,
   };
   return table[sig] ?? 9;
 }

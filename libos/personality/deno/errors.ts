@@ -85,7 +85,9 @@ export function denoError(e: unknown, op: string, path?: string): unknown {
   if (!(e instanceof ErrnoError)) return e;
   const what = STRERROR[e.errno] ?? errnoName(e.errno);
   const where = path !== undefined ? ` '${path}'` : e.path !== undefined ? ` '${e.path}'` : "";
-  const err = new (classFor(e.errno))(`${what} (os error ${e.errno}): ${op}${where}`);
+  // A refusal by policy says why (e.g. a trusted file's hash, a read-only mount's key).
+  const why = e.errno === Errno.EACCES && e.reason ? `: ${e.reason}` : "";
+  const err = new (classFor(e.errno))(`${what} (os error ${e.errno}): ${op}${where}${why}`);
   Object.defineProperty(err, "code", { value: errnoName(e.errno), enumerable: false });
   return err;
 }
