@@ -4,7 +4,6 @@ import { Errno, ErrnoError } from "../errno.ts";
 import { OpenFile } from "../fd_table.ts";
 import type { Kernel } from "../kernel.ts";
 import { PipeHandle } from "../pipe_handle.ts";
-import { HOST_APPEND } from "./file.ts";
 import { O, POLL, type PollFd } from "./types.ts";
 
 /** fcntl(2) commands. */
@@ -50,7 +49,7 @@ export function fcntl(k: Kernel, fd: number, cmd: number, arg = 0): number {
       slot.cloexec = (arg & FD_CLOEXEC) !== 0;
       return 0;
     case F.GETFL:
-      return slot.file.flags & ~HOST_APPEND;
+      return slot.file.flags;
     case F.SETFL: {
       const of = slot.file;
       const settable = O.APPEND | O.NONBLOCK;

@@ -14,8 +14,6 @@ const KNOWN = O.ACCMODE | O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.APPEND | O.N
   O.DSYNC | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC | O.SYNC;
 /** Status flags kept on the open file description. */
 const STATUS = O.ACCMODE | O.APPEND | O.NONBLOCK;
-/** Set on an OpenFile whose host handle appends by itself (opened with O_APPEND). */
-export const HOST_APPEND = 0x40000000;
 
 /** openat(2). */
 export function openat(
@@ -39,11 +37,7 @@ export function openat(
     follow: (flags & O.NOFOLLOW) === 0,
     beneath: res?.beneath,
   }, (t) => t.mount.fs.open(t.rel, { flags, mode: mode & ~k.umask, path: joinAbs(t.parts) }));
-  const writable = (flags & O.ACCMODE) !== O.RDONLY;
-  const of = new OpenFile(
-    handle,
-    (flags & STATUS) | ((flags & O.APPEND) && writable ? HOST_APPEND : 0),
-  );
+  const of = new OpenFile(handle, flags & STATUS);
   if (flags & O.NONBLOCK) handle.setNonblocking(true);
   try {
     return k.fds.install(of, (flags & O.CLOEXEC) !== 0);
@@ -103,12 +97,10 @@ export function write(k: Kernel, fd: number, buf: Uint8Array): number {
   const h = of.handle;
   if (!h.seekable) return h.write(buf, null);
   if (of.flags & O.APPEND) {
-    if (of.flags & HOST_APPEND) {
-      const n = h.write(buf, null);
-      of.offsetAtEnd = true;
-      return n;
-    }
-    of.offset = h.stat().size;
+    // No position: the handle appends atomically at the end (the host's append call).
+    const n = h.write(buf, null);
+    of.offsetAtEnd = true;
+    return n;
   }
   const n = h.write(buf, position(of));
   of.offset += n;

@@ -12,7 +12,8 @@ import { O, S, type Stat } from "../sys/types.ts";
 import { HostDirHandle, HostFileHandle, statFromPal } from "./host_handle.ts";
 import type { MountFs, OpenRequest } from "./mount.ts";
 
-/** PAL stream flags for open(2) flags. */
+/** PAL stream flags for open(2) flags. O_APPEND is not passed: the handle appends per write
+ * (`stream_write` at -1) while the description has O_APPEND, so fcntl can clear it. */
 export function palOpenFlags(flags: number): number {
   const acc = flags & O.ACCMODE;
   const writable = acc === O.WRONLY || acc === O.RDWR;
@@ -24,7 +25,6 @@ export function palOpenFlags(flags: number): number {
   if (flags & O.CREAT) f |= OpenFlag.CREATE;
   if (flags & O.EXCL) f |= OpenFlag.EXCL;
   if ((flags & O.TRUNC) && writable) f |= OpenFlag.TRUNC;
-  if ((flags & O.APPEND) && writable) f |= OpenFlag.APPEND;
   if (flags & O.NONBLOCK) f |= OpenFlag.NONBLOCK;
   return f;
 }

@@ -91,7 +91,8 @@ abstract class HostHandle extends Handle {
     let done = 0;
     while (done < buf.length) {
       const len = Math.min(this.chunk, buf.length - done);
-      const at = pos === null ? 0 : pos + done;
+      // No position on a file: an atomic append at its end (stream_write at -1).
+      const at = pos === null ? (this.seekable ? -1 : 0) : pos + done;
       const part = buf.subarray(done, done + len);
       done += pcall(this.path, () => this.pal.call("stream_write", this.palHandle, at, part));
     }

@@ -130,7 +130,9 @@ export const streamHandlers: HostHandlers<HostProcess> = {
     switch (hd.kind) {
       case "file":
         if (!hd.write) throw new PalError(PalCode.BAD_HANDLE, "not open for writing");
-        return hd.append ? hd.file.append(data) : hd.file.pwrite(data, checkInt(pos, "position"));
+        // pos -1: an atomic append at the end (per call, so O_APPEND can be set and cleared)
+        if (hd.append || pos === -1) return hd.file.append(data);
+        return hd.file.pwrite(data, checkInt(pos, "position"));
       case "dir":
         throw new PalError(PalCode.IS_DIR, "is a directory");
       case "dev":
