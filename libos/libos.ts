@@ -7,6 +7,7 @@ import type { PalClient } from "../pal/guest/client.ts";
 import type { InitMessage } from "./init.ts";
 import { Kernel } from "./kernel.ts";
 import { Liveness } from "./liveness.ts";
+import { installHostControl } from "./revoke.ts";
 import { installDeno } from "./personality/deno/install.ts";
 import { setupMounts, setupStdio } from "./setup.ts";
 // Loaded with boot's graph, so an app may import the native API without read access to it.
@@ -33,6 +34,7 @@ export class Libos {
     setupStdio(this.kernel);
     this.sys = createSys(this.kernel, (code) => this.exit(code));
     this.live = new Liveness(() => this.exit(0));
+    installHostControl(this);
     current = this;
   }
 

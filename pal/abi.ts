@@ -259,6 +259,15 @@ export const ABI = {
     "narrow the policy; split → new sandbox id",
   ),
   sandbox_policy: c(91, "sandbox", "host", [], "json", "the caller's current policy"),
+  sandbox_release: c(92, "sandbox", "host", ["json"], "void", "give back a revoked capability"),
+  sandbox_repossessions: c(
+    93,
+    "sandbox",
+    "host",
+    [],
+    "json",
+    "what the host took by force (repossession log)",
+  ),
   // Debug
   debug_log: c(95, "debug", "host", ["str"], "void", "write a line to the sandbox trace"),
   null_call: c(96, "debug", "host", [], "int", "do nothing (benchmarks)"),

@@ -102,10 +102,15 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
   }
   const writer = child.stdin.getWriter();
   let closedSeen = false;
+  // After a limit the host ends itself; if it cannot (a thread that never yields), SIGKILL.
+  let limitKill: ReturnType<typeof setTimeout> | undefined;
   const emit = (ev: HostEvent) => {
     if (ev.type === "closed") {
       if (closedSeen) return;
       closedSeen = true;
+    }
+    if (ev.type === "limit" && limitKill === undefined) {
+      limitKill = setTimeout(() => killChild(child), LIMIT_KILL_MS);
     }
     onEvent(ev);
   };
@@ -132,6 +137,7 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
   })();
   const gone = (async () => {
     const status = await child.status;
+    clearTimeout(limitKill);
     await pump;
     const errText = await errPump;
     if (!closedSeen) {
@@ -153,13 +159,18 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
     send: (cmd) => {
       writer.write(encodeFrame(cmd as unknown as Record<string, unknown>)).catch(() => {});
     },
-    kill: () => {
-      try {
-        child.kill("SIGKILL");
-      } catch (_e) {
-        // already exited
-      }
-    },
+    kill: () => killChild(child),
     gone,
   };
+}
+
+/** How long a host process has to exit by itself after reporting a limit. */
+const LIMIT_KILL_MS = 1000;
+
+function killChild(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGKILL");
+  } catch (_e) {
+    // already exited
+  }
 }

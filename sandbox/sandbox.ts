@@ -4,7 +4,13 @@
 import type { Isolation, Manifest } from "./manifest.ts";
 import { loadManifest } from "./manifest.ts";
 import { hostConfigFromManifest } from "./host/config.ts";
-import type { HostEvent, SpawnSpec } from "./host/protocol.ts";
+import type {
+  Capability,
+  HostEvent,
+  Repossession,
+  RevocationOutcome,
+  SpawnSpec,
+} from "./host/protocol.ts";
 import { type HostLink, startProcessHost, startWorkerHost } from "./link.ts";
 import { LimitError, SandboxError } from "./errors_runtime.ts";
 import { checkCodeDir } from "./code_check.ts";
@@ -67,6 +73,11 @@ export class Sandbox {
     { resolve: (pid: number) => void; reject: (e: Error) => void }
   >();
   readonly #ready: Promise<void>;
+  readonly #revokes = new Map<
+    number,
+    { resolve: (o: RevocationOutcome) => void; reject: (e: Error) => void }
+  >();
+  readonly #repossessions: Repossession[] = [];
   #reqId = 0;
   #closed = false;
   #limit: LimitError | null = null;
@@ -156,6 +167,50 @@ export class Sandbox {
     return p.output();
   }
 
+  /**
+   * Revoke a capability while the sandbox runs (visible revocation): new binds of it fail at
+   * once; every picoprocess is told and has `graceMs` to give back what it holds; past that the
+   * host takes it by force and records it in {@link Sandbox.repossessions}.
+   * @param capability `{kind: "mount", path: "/data"}` or `{kind: "net", entry: "127.0.0.1:8080"}`
+   * @param opts.graceMs the grace period (default 1000 ms, at most 600000)
+   * @returns how it ended: `returned` when nothing had to be taken
+   * @throws {SandboxError} when the sandbox was not granted the capability, or is closed
+   * @example
+   * ```ts
+   * import { Sandbox } from "./sandbox.ts";
+   * const dir = await Deno.makeTempDir();
+   * await Deno.mkdir(`${dir}/data`);
+   * await Deno.writeTextFile(`${dir}/app.ts`, `setTimeout(() => {}, 300);`);
+   * await Deno.writeTextFile(
+   *   `${dir}/app.toml`,
+   *   `[loader]\nentrypoint = "app.ts"\n[[fs.mounts]]\npath = "/data"\nuri = "file:data"\n`,
+   * );
+   * await using sb = await Sandbox.create(`${dir}/app.toml`, { isolation: "worker" });
+   * const p = await sb.spawn();
+   * const outcome = await sb.revoke({ kind: "mount", path: "/data" }, { graceMs: 100 });
+   * console.assert(outcome.returned && sb.repossessions.length === 0);
+   * await p.wait();
+   * ```
+   */
+  revoke(capability: Capability, opts: { graceMs?: number } = {}): Promise<RevocationOutcome> {
+    if (this.#closed) return Promise.reject(this.#limit ?? new SandboxError("sandbox is closed"));
+    const graceMs = opts.graceMs ?? 1000;
+    if (!Number.isSafeInteger(graceMs) || graceMs < 0) {
+      return Promise.reject(new SandboxError(`graceMs must be a non-negative integer`));
+    }
+    const reqId = ++this.#reqId;
+    const done = new Promise<RevocationOutcome>((resolve, reject) =>
+      this.#revokes.set(reqId, { resolve, reject })
+    );
+    this.#link.send({ type: "revoke", reqId, capability, graceMs });
+    return done;
+  }
+
+  /** What the host took by force from this sandbox's processes (oldest first). */
+  get repossessions(): readonly Repossession[] {
+    return [...this.#repossessions];
+  }
+
   /** End every process and the host. */
   async close(): Promise<void> {
     if (!this.#closed) {
@@ -201,7 +256,9 @@ export class Sandbox {
         this.#spawns.delete(ev.reqId);
         return;
       case "spawn-failed":
-        this.#spawns.get(ev.reqId)?.reject(new SandboxError(ev.message));
+        this.#spawns.get(ev.reqId)?.reject(
+          ev.limit ? new LimitError(ev.limit, ev.message) : new SandboxError(ev.message),
+        );
         this.#spawns.delete(ev.reqId);
         return;
       case "output": {
@@ -227,6 +284,15 @@ export class Sandbox {
       case "limit":
         this.#limit = new LimitError(ev.limit, ev.message);
         return;
+      case "revoked":
+        this.#repossessions.push(...ev.outcome.repossessed);
+        this.#revokes.get(ev.reqId)?.resolve(ev.outcome);
+        this.#revokes.delete(ev.reqId);
+        return;
+      case "revoke-failed":
+        this.#revokes.get(ev.reqId)?.reject(new SandboxError(ev.message));
+        this.#revokes.delete(ev.reqId);
+        return;
       case "closed":
         this.#closed = true;
         for (const [pid, p] of this.#procs) {
@@ -239,6 +305,10 @@ export class Sandbox {
           s.reject(this.#limit ?? new SandboxError("sandbox is closed"));
         }
         this.#spawns.clear();
+        for (const r of this.#revokes.values()) {
+          r.reject(this.#limit ?? new SandboxError("sandbox is closed"));
+        }
+        this.#revokes.clear();
         this.#closedResolve();
         return;
     }

@@ -49,6 +49,8 @@ export type DevName = "null" | "zero" | "random" | "stdin" | "stdout" | "stderr"
 /** A bounded table of handles, numbered from 1. */
 export class HandleTable {
   readonly #map = new Map<number, HostHandle>();
+  /** Ids the host repossessed (revocation, split): REVOKED until the guest closes them. */
+  readonly #revoked = new Set<number>();
   #next = 1;
   constructor(readonly limit: number) {}
 
@@ -57,7 +59,9 @@ export class HandleTable {
     if (this.#map.size >= this.limit) {
       throw new PalError(PalCode.TOO_MANY, `handle limit ${this.limit} reached`);
     }
-    while (this.#map.has(this.#next)) this.#next = (this.#next % 0x7fffffff) + 1;
+    while (this.#map.has(this.#next) || this.#revoked.has(this.#next)) {
+      this.#next = (this.#next % 0x7fffffff) + 1;
+    }
     const id = this.#next;
     this.#map.set(id, h);
     this.#next = (this.#next % 0x7fffffff) + 1;
@@ -67,15 +71,33 @@ export class HandleTable {
   /** The handle `id`, BAD_HANDLE if unbound. */
   get(id: number): HostHandle {
     const h = this.#map.get(id);
-    if (!h) throw new PalError(PalCode.BAD_HANDLE, `no handle ${id}`);
+    if (!h) {
+      if (this.#revoked.has(id)) throw new PalError(PalCode.REVOKED, `handle ${id} was revoked`);
+      throw new PalError(PalCode.BAD_HANDLE, `no handle ${id}`);
+    }
     return h;
   }
 
-  /** Unbind `id` and return what it was bound to. */
+  /** Unbind `id` and return what it was bound to (closing a revoked id forgets it: REVOKED). */
   take(id: number): HostHandle {
+    if (this.#revoked.delete(id)) throw new PalError(PalCode.REVOKED, `handle ${id} was revoked`);
     const h = this.get(id);
     this.#map.delete(id);
     return h;
+  }
+
+  /** Repossess `id`: unbind it, remember it as revoked, and return what it was bound to. */
+  revoke(id: number): HostHandle | undefined {
+    const h = this.#map.get(id);
+    if (!h) return undefined;
+    this.#map.delete(id);
+    this.#revoked.add(id);
+    return h;
+  }
+
+  /** The bound handles, as [id, handle] pairs (a copy). */
+  entries(): [number, HostHandle][] {
+    return [...this.#map.entries()];
   }
 
   /** Number of bound handles. */
@@ -87,6 +109,7 @@ export class HandleTable {
   drain(): HostHandle[] {
     const all = [...this.#map.values()];
     this.#map.clear();
+    this.#revoked.clear();
     return all;
   }
 }

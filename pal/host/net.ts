@@ -16,11 +16,18 @@ const CHUNK = 64 * 1024;
 export async function openNet(p: HostProcess, u: NetUri): Promise<HostHandle> {
   const listen = u.scheme.endsWith(".srv");
   const target = `${u.host}:${u.port}`;
-  if (!p.services.netAllowed(listen ? "listen" : "connect", u.host, u.port)) {
-    p.services.audit(p.pid, { what: listen ? "listen" : "connect", target, result: "denied" });
+  const verdict = p.services.netAllowed(listen ? "listen" : "connect", u.host, u.port);
+  if (verdict !== true) {
+    const revoked = verdict === "revoked";
+    p.services.audit(p.pid, {
+      what: listen ? "listen" : "connect",
+      target,
+      result: "denied",
+      reason: revoked ? "revoked" : "not granted",
+    });
     throw new PalError(
-      PalCode.DENIED,
-      `${listen ? "listen on" : "connect to"} ${target} is not granted`,
+      revoked ? PalCode.REVOKED : PalCode.DENIED,
+      `${listen ? "listen on" : "connect to"} ${target} is ${revoked ? "revoked" : "not granted"}`,
     );
   }
   p.services.audit(p.pid, { what: listen ? "listen" : "connect", target, result: "granted" });

@@ -27,8 +27,8 @@ export interface HostServices {
   readStdin(pid: number, max: number): Promise<Uint8Array | null>;
   /** Readiness of stdin: data buffered, EOF seen, or a promise that settles on either. */
   stdinPoll(pid: number): { ready: boolean; wait: Promise<void> | null };
-  /** Whether the manifest grants `host:port` for connect or listen. */
-  netAllowed(kind: "connect" | "listen", host: string, port: number): boolean;
+  /** Whether the manifest grants `host:port` for connect or listen (`"revoked"`: no longer). */
+  netAllowed(kind: "connect" | "listen", host: string, port: number): boolean | "revoked";
   /** Record a bind decision in the audit log (no-op when the log is off). */
   audit(pid: number, ev: AuditEvent): void;
   /** A line for the trace. */

@@ -6,7 +6,7 @@
  * stream_accept, stream_shutdown, stream_statfs.
  */
 import { OpenFlag, PollBits } from "../abi.ts";
-import { PalCode, PalError } from "../errors.ts";
+import { PalCode, palCodeName, PalError } from "../errors.ts";
 import type { HostHandlers } from "./dispatch.ts";
 import type { FileStat } from "./fs_types.ts";
 import { closeHandle, type HostHandle } from "./handles.ts";
@@ -54,7 +54,14 @@ const DEV_STAT: FileStat = {
 function openFs(p: HostProcess, uri: string, flags: number, mode: number): HostHandle {
   const u = parseUri(uri);
   if (u.scheme !== "file" && u.scheme !== "dir") throw new PalError(PalCode.INVAL, "bad URI");
-  const m = mountOf(p, u.mount);
+  let m: BoundMount;
+  try {
+    m = mountOf(p, u.mount);
+  } catch (e) {
+    const reason = e instanceof PalError ? palCodeName(e.code).toLowerCase() : "error";
+    p.services.audit(p.pid, { what: "open", target: uri, result: "denied", reason });
+    throw e;
+  }
   const mutating = OpenFlag.WRITE | OpenFlag.CREATE | OpenFlag.TRUNC | OpenFlag.APPEND;
   if (m.readonly && (flags & mutating)) {
     p.services.audit(p.pid, { what: "open", target: uri, result: "denied", reason: "read-only" });

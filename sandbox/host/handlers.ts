@@ -2,7 +2,8 @@
  * The host dispatch table of a sandbox: the PAL's stream handlers plus the process, misc,
  * sandbox and debug calls, which need the sandbox host itself.
  * Calls here: process_exit, process_info, mem_reserve, mem_release, memory_quota, host_time,
- * sandbox_policy, debug_log, null_call, echo_bytes (and every stream_* from pal/host/streams.ts).
+ * sandbox_policy, sandbox_release, sandbox_repossessions, debug_log, null_call, echo_bytes (and
+ * every stream_* from pal/host/streams.ts).
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
@@ -63,6 +64,14 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
         maxProcesses: m.sys.maxProcesses,
         maxFds: m.sys.maxFds,
       };
+    },
+    sandbox_release(ctx, v) {
+      const id = (v as { id?: unknown } | null)?.id;
+      if (!Number.isSafeInteger(id)) throw new PalError(PalCode.INVAL, "expected {id}");
+      host.revocations.release(ctx.owner, id as number);
+    },
+    sandbox_repossessions(ctx) {
+      return host.revocations.entriesOf(ctx.owner.services.sandboxId);
     },
     debug_log(ctx, line) {
       host.trace(ctx.owner.pid, line.slice(0, MAX_LOG_LINE));

@@ -7,6 +7,7 @@ import type { HostConfig } from "./config.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
 import { type HostEvent, parseCommand } from "./protocol.ts";
 import { SandboxHost } from "./sandbox_host.ts";
+import { watchMemory } from "./limits.ts";
 
 const out = Deno.stdout.writable.getWriter();
 let writing: Promise<void> = Promise.resolve();
@@ -31,7 +32,13 @@ for await (const chunk of Deno.stdin.readable) {
     if (!host) {
       const c = m as { type?: string; config?: HostConfig };
       if (c?.type !== "config" || !c.config) continue;
-      host = new SandboxHost(c.config, emit);
+      const h = host = new SandboxHost(c.config, emit);
+      // This process holds one sandbox: its whole resident set is the sandbox's.
+      watchMemory({
+        maxMemoryBytes: c.config.manifest.sys.maxMemoryBytes,
+        liveProcesses: () => [...h.procs.values()].filter((p) => p.state !== "exited").length,
+        limit: (limit, message) => h.limit(limit, message),
+      });
       emit({ type: "ready" });
       continue;
     }

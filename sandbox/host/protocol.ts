@@ -17,6 +17,12 @@ export type HostCommand =
   | { readonly type: "stdin"; readonly pid: number; readonly data: Uint8Array | null }
   | { readonly type: "kill"; readonly pid: number; readonly signal: string }
   | { readonly type: "close" }
+  | {
+    readonly type: "revoke";
+    readonly reqId: number;
+    readonly capability: Capability;
+    readonly graceMs: number;
+  }
   | PluginSpawnCommand
   /** process isolation: one `node:v8`-serialized message for plugin `pid` (sandbox/plugin_wire.ts). */
   | { readonly type: "plugin-msg"; readonly pid: number; readonly data: Uint8Array };
@@ -41,6 +47,36 @@ export const PLUGIN_PAGE_BYTES = 64 + 4096;
 /** Largest `plugin-msg` payload either way. */
 export const PLUGIN_MSG_MAX_BYTES = 16 << 20;
 
+/** A capability the embedding app can revoke while the sandbox runs (sandbox/host/revoke.ts). */
+export type Capability =
+  /** The mount at this guest path. */
+  | { readonly kind: "mount"; readonly path: string }
+  /** A `host:port` entry of net.connect / net.listen. */
+  | { readonly kind: "net"; readonly entry: string };
+
+/** One entry of the repossession log: a host handle the host took by force. */
+export interface Repossession {
+  /** ISO time of the repossession. */
+  readonly time: string;
+  readonly sandbox: string;
+  readonly pid: number;
+  /** `mount:/data`, `net:127.0.0.1:8080`. */
+  readonly capability: string;
+  /** The host handle id (now answering REVOKED). */
+  readonly handle: number;
+  /** What it was bound to (`file://1/log.txt`, `tcp:127.0.0.1:8080`). */
+  readonly uri: string;
+}
+
+/** How a revocation ended. */
+export interface RevocationOutcome {
+  readonly id: number;
+  readonly capability: string;
+  /** True when every picoprocess gave it back in time (nothing was taken). */
+  readonly returned: boolean;
+  readonly repossessed: readonly Repossession[];
+}
+
 /** Why a sandbox or process was ended by the host. */
 export type LimitName =
   | "max_output"
@@ -54,7 +90,13 @@ export type LimitName =
 export type HostEvent =
   | { readonly type: "ready" }
   | { readonly type: "spawned"; readonly reqId: number; readonly pid: number }
-  | { readonly type: "spawn-failed"; readonly reqId: number; readonly message: string }
+  | {
+    readonly type: "spawn-failed";
+    readonly reqId: number;
+    readonly message: string;
+    /** Set when a manifest limit refused the spawn. */
+    readonly limit?: LimitName;
+  }
   | { readonly type: "output"; readonly pid: number; readonly fd: 1 | 2; readonly data: Uint8Array }
   | {
     readonly type: "exit";
@@ -63,6 +105,8 @@ export type HostEvent =
     readonly signal: string | null;
   }
   | { readonly type: "limit"; readonly limit: LimitName; readonly message: string }
+  | { readonly type: "revoked"; readonly reqId: number; readonly outcome: RevocationOutcome }
+  | { readonly type: "revoke-failed"; readonly reqId: number; readonly message: string }
   | { readonly type: "trace"; readonly line: string }
   /**
    * process isolation: a message from plugin `pid`, as the plugin serialized it (unchecked
@@ -123,6 +167,8 @@ export function parseCommand(v: unknown): HostCommand | null {
       return { type: "kill", pid: m.pid as number, signal: m.signal };
     case "close":
       return { type: "close" };
+    case "revoke":
+      return parseRevoke(m);
     case "plugin-spawn":
       return parsePluginSpawn(m);
     case "plugin-msg":
@@ -131,6 +177,28 @@ export function parseCommand(v: unknown): HostCommand | null {
       return { type: "plugin-msg", pid: m.pid as number, data: m.data };
   }
   return null;
+}
+
+const NET_ENTRY = /^(\[[0-9a-fA-F:.]{1,64}\]|[A-Za-z0-9.-]{1,253}):\d{1,5}$/;
+
+function parseRevoke(m: Record<string, unknown>): HostCommand | null {
+  if (!Number.isSafeInteger(m.reqId) || !Number.isSafeInteger(m.graceMs)) return null;
+  if ((m.graceMs as number) < 0) return null;
+  const c = m.capability as Record<string, unknown> | null;
+  if (typeof c !== "object" || c === null) return null;
+  let capability: Capability;
+  if (c.kind === "mount" && typeof c.path === "string") {
+    if (!c.path.startsWith("/") || c.path.length > 4096) return null;
+    capability = { kind: "mount", path: c.path };
+  } else if (c.kind === "net" && typeof c.entry === "string" && NET_ENTRY.test(c.entry)) {
+    capability = { kind: "net", entry: c.entry };
+  } else return null;
+  return {
+    type: "revoke",
+    reqId: m.reqId as number,
+    capability,
+    graceMs: m.graceMs as number,
+  };
 }
 
 const IDENT = /^[A-Za-z_$][\w$]{0,127}$/;

@@ -1,0 +1,122 @@
+/**
+ * The libOS's side of the host's control messages, which arrive on the Worker's message port
+ * (control) while calls go through the call page (data):
+ *
+ * - `sandpiper-control {heartbeatMs}`: the sandbox has a watchdog (`sys.watchdog`); make a PAL
+ *   call every `heartbeatMs` so the host sees this picoprocess's event loop turning.
+ * - `sandpiper-revoke {id, capability, handles, graceMs}`: visible revocation. The libOS
+ *   dispatches a `sandpiper:revoke` event (an app may clean up), closes every fd and socket bound
+ *   to one of the listed host handles, then calls `sandbox_release(id)`. Past the grace period
+ *   the host takes what is left by force (sandbox/host/revoke.ts); later uses fail with
+ *   ENOTCAPABLE, and `repossessions()` lists what was taken.
+ */
+import type { PalClient } from "../pal/guest/client.ts";
+import type { FdTable } from "./fd_table.ts";
+
+/** A host → guest control message. */
+export type HostControl =
+  | { readonly type: "sandpiper-control"; readonly heartbeatMs: number }
+  | {
+    readonly type: "sandpiper-revoke";
+    readonly id: number;
+    readonly capability: string;
+    readonly handles: readonly number[];
+    readonly graceMs: number;
+  };
+
+/** One record of the repossession log (see `sandbox_repossessions`). */
+export interface GuestRepossession {
+  readonly time: string;
+  readonly sandbox: string;
+  readonly pid: number;
+  readonly capability: string;
+  readonly handle: number;
+  readonly uri: string;
+}
+
+/** Host handles held outside the fd table (sockets of the Deno personality), with a closer. */
+const holders = new Map<number, () => void>();
+
+/**
+ * Register a host handle held outside the fd table, so a revocation can close it.
+ * @returns a function to call when the holder closes it itself
+ */
+export function holdHostHandle(palHandle: number, close: () => void): () => void {
+  holders.set(palHandle, close);
+  return () => holders.delete(palHandle);
+}
+
+/** What the control listener needs of the libOS. */
+export interface Controlled {
+  readonly pal: PalClient;
+  readonly kernel: { readonly fds: FdTable };
+}
+
+/** Listen for control messages (call once, at boot, before the app runs). */
+export function installHostControl(os: Controlled): void {
+  const setIntervalOrig = globalThis.setInterval.bind(globalThis);
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  // The Worker's own scope: messages from the host Worker arrive here (boot took the first).
+  globalThis.addEventListener("message", (e: Event) => {
+    const m = (e as MessageEvent).data as HostControl | null;
+    if (m?.type === "sandpiper-control" && heartbeat === undefined) {
+      const ms = Math.max(10, Number(m.heartbeatMs) || 1000);
+      heartbeat = setIntervalOrig(() => beat(os.pal), ms);
+    } else if (m?.type === "sandpiper-revoke") {
+      giveBack(os, m);
+    }
+  });
+}
+
+function beat(pal: PalClient): void {
+  try {
+    pal.call("null_call");
+  } catch (_e) {
+    // The host is closing this process: nothing to report to.
+  }
+}
+
+/** Close everything bound to the revoked capability, then tell the host. */
+function giveBack(os: Controlled, m: Extract<HostControl, { type: "sandpiper-revoke" }>): void {
+  const want = new Set(Array.isArray(m.handles) ? m.handles : []);
+  globalThis.dispatchEvent(
+    new CustomEvent("sandpiper:revoke", {
+      detail: { capability: m.capability, graceMs: m.graceMs },
+    }),
+  );
+  const fds = os.kernel.fds;
+  for (const fd of fds.fds()) {
+    const h = fds.get(fd).handle as { palHandle?: unknown };
+    if (typeof h.palHandle === "number" && want.has(h.palHandle)) {
+      try {
+        fds.close(fd);
+      } catch (_e) {
+        // Already closed by a dup'd fd's release: the handle is gone either way.
+      }
+    }
+  }
+  for (const [h, close] of holders) {
+    if (want.has(h)) {
+      holders.delete(h);
+      close();
+    }
+  }
+  try {
+    os.pal.call("sandbox_release", { id: m.id });
+  } catch (_e) {
+    // The revocation already ended (deadline passed): the host has taken what was left.
+  }
+}
+
+/**
+ * What the host took from this sandbox by force.
+ * @example
+ * ```ts ignore
+ * import { repossessions } from "./revoke.ts";
+ * for (const r of repossessions(pal)) console.log(r.capability, r.uri);
+ * ```
+ */
+export function repossessions(pal: PalClient): GuestRepossession[] {
+  const v = pal.call("sandbox_repossessions");
+  return Array.isArray(v) ? (v as GuestRepossession[]) : [];
+}

@@ -1,0 +1,106 @@
+/**
+ * The unresponsiveness watchdog (`sys.watchdog`). A picoprocess shows it is alive by making PAL
+ * calls: the libOS makes one from a timer every `heartbeatMs` (libos/revoke.ts, told the period
+ * by a `sandpiper-control` message), and every other call counts too. The host stamps each call
+ * it serves; a picoprocess that has made no call for `timeoutMs` and is not waiting inside an
+ * asynchronous host call (a blocking read, an accept) is runaway: its event loop never turns,
+ * e.g. a busy loop. The sandbox is then ended with the `watchdog` limit.
+ *
+ * Ending is reliable in `process` isolation only: the host process exits, which stops every
+ * thread. In `worker` isolation `worker.terminate()` does not stop a busy loop (measured): the
+ * embedding app gets the LimitError and the sandbox is closed, but the thread keeps a core busy
+ * until the embedding process exits.
+ */
+import type { HostHandlers } from "../../pal/host/dispatch.ts";
+import type { LimitName } from "./protocol.ts";
+
+/** What the watchdog sees of a picoprocess. */
+export interface Watched {
+  readonly pid: number;
+  readonly state: string;
+}
+
+/** What the watchdog needs from the host. */
+export interface WatchdogHost<P extends Watched> {
+  readonly procs: ReadonlyMap<number, P>;
+  limit(limit: LimitName, message: string): void;
+}
+
+interface Seen {
+  lastMs: number;
+  inflight: number;
+}
+
+/** Longest a libOS waits between heartbeats, whatever the timeout. */
+const MAX_HEARTBEAT_MS = 1000;
+
+/** One sandbox's watchdog. */
+export class Watchdog<P extends Watched> {
+  readonly #seen = new WeakMap<P, Seen>();
+  readonly #timer: ReturnType<typeof setInterval>;
+  /** Period of the libOS heartbeat: a quarter of the timeout, within [20, 1000] ms. */
+  readonly heartbeatMs: number;
+
+  /**
+   * @param host the sandbox host
+   * @param timeoutMs `sys.watchdog`
+   */
+  constructor(readonly host: WatchdogHost<P>, readonly timeoutMs: number) {
+    this.heartbeatMs = Math.max(20, Math.min(MAX_HEARTBEAT_MS, Math.floor(timeoutMs / 4)));
+    this.#timer = setInterval(() => this.check(), this.heartbeatMs);
+  }
+
+  /** Start watching `p` (at spawn); it has `timeoutMs` to make its first call. */
+  watch(p: P): void {
+    this.#seen.set(p, { lastMs: performance.now(), inflight: 0 });
+  }
+
+  /** Wrap a handler table so every served call stamps its caller. */
+  wrap(handlers: HostHandlers<P>): HostHandlers<P> {
+    const out: Record<string, unknown> = {};
+    for (const [name, h] of Object.entries(handlers)) {
+      const fn = h as (ctx: { owner: P }, ...a: unknown[]) => unknown;
+      out[name] = (ctx: { owner: P }, ...args: unknown[]) => {
+        const s = this.#seen.get(ctx.owner);
+        if (!s) return fn(ctx, ...args);
+        s.lastMs = performance.now();
+        const r = fn(ctx, ...args);
+        if (r instanceof Promise) {
+          s.inflight++;
+          const done = () => {
+            s.inflight--;
+            s.lastMs = performance.now();
+          };
+          r.then(done, done);
+        }
+        return r;
+      };
+    }
+    return out as HostHandlers<P>;
+  }
+
+  /** Find a runaway picoprocess; ends the sandbox when there is one. */
+  check(): void {
+    const now = performance.now();
+    for (const p of this.host.procs.values()) {
+      if (p.state === "exited") continue;
+      const s = this.#seen.get(p);
+      if (!s || s.inflight > 0) continue;
+      const idle = now - s.lastMs;
+      if (idle > this.timeoutMs) {
+        this.stop();
+        this.host.limit(
+          "watchdog",
+          `pid ${p.pid} stopped answering for ${Math.round(idle)} ms (sys.watchdog = ` +
+            `${this.timeoutMs} ms): treated as runaway`,
+        );
+        return;
+      }
+    }
+  }
+
+  /** Stop checking. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
