@@ -86,7 +86,8 @@ export function workerPermissions(
 /**
  * The `deno run` flags of a sandbox host child process (`process` isolation): the host role's
  * grants as `--allow-*` flags, a V8 heap cap from `sys.max_memory`, no prompts, no remote
- * modules. Never emits a bare `--allow-read`/`--allow-write`/`--allow-net` (which would grant
+ * modules and no npm packages (measured: `--no-remote` does not stop a Worker's
+ * `import("npm:…")` from downloading from the registry; `--no-npm` does). Never emits a bare `--allow-read`/`--allow-write`/`--allow-net` (which would grant
  * everything); never grants env, run, ffi, sys or import.
  *
  * @param m the resolved manifest.
@@ -114,7 +115,7 @@ export function processFlags(m: Manifest, extraRead: readonly string[]): string[
   const bad = extraRead.find((p) => p.includes(","));
   if (bad !== undefined) throw new RangeError(`extraRead path contains ",": ${bad}`);
   const p = workerPermissions(m, "host", { extraRead });
-  const flags = ["--no-prompt", "--no-remote", "--unstable-worker-options"];
+  const flags = ["--no-prompt", "--no-remote", "--no-npm", "--unstable-worker-options"];
   if (p.read) flags.push(`--allow-read=${p.read.join(",")}`);
   if (p.write) flags.push(`--allow-write=${p.write.join(",")}`);
   if (p.net) flags.push(`--allow-net=${p.net.join(",")}`);
