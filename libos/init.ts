@@ -18,8 +18,22 @@ export interface GuestMount {
 export type StdioSpec =
   | { readonly kind: "host"; readonly uri: "dev:stdin" | "dev:stdout" | "dev:stderr" }
   | { readonly kind: "null" }
-  /** A guest pipe ring end (SharedArrayBuffer from pal/pipe_ring.ts). */
-  | { readonly kind: "pipe"; readonly sab: SharedArrayBuffer; readonly end: "read" | "write" };
+  /** A guest pipe ring end (SharedArrayBuffer from pal/pipe_ring.ts); `id` when the host
+   * registered the ring (sandbox/host/proc_pipes.ts): closing it is then a `pipe_close` call. */
+  | {
+    readonly kind: "pipe";
+    readonly sab: SharedArrayBuffer;
+    readonly end: "read" | "write";
+    readonly id?: number;
+  }
+  /** A file the child opens itself at boot (posix_spawn_file_actions_addopen), at `offset`. */
+  | {
+    readonly kind: "open";
+    readonly path: string;
+    readonly flags: number;
+    readonly mode: number;
+    readonly offset: number;
+  };
 
 /** The init message (`{type: "init", ...}`) posted to a picoprocess Worker. */
 export interface InitMessage {
@@ -44,6 +58,16 @@ export interface InitMessage {
   /** strace-like tracing of libOS calls to the host trace. */
   readonly trace: boolean;
   readonly startTimeMs: number;
+  /** Process group and session (libos/proc). */
+  readonly pgid?: number;
+  readonly sid?: number;
+  /** The signal page (libos/signal/shared.ts) and the EINTR token the host raises. */
+  readonly signals?: SharedArrayBuffer;
+  readonly interrupt?: SharedArrayBuffer;
+  /** fds above 2 the child starts with (spawn fd actions, fork). */
+  readonly fds?: readonly { readonly fd: number; readonly spec: StdioSpec }[];
+  /** fork-with-state: call export `entry` of the program with the deserialized state. */
+  readonly fork?: { readonly entry: string; readonly state: Uint8Array };
   /** Set when the picoprocess hosts a plugin (sandbox/plugin.ts): boot serves its calls. */
   readonly plugin?: PluginInit;
 }

@@ -7,6 +7,8 @@ import { FdTable } from "./fd_table.ts";
 import type { InitMessage } from "./init.ts";
 import { MountTable } from "./vfs/mount_table.ts";
 import { absParts } from "./vfs/path.ts";
+import { Interrupt } from "../pal/futex.ts";
+import { Signals } from "./signal/signals.ts";
 
 /** One process's libOS state. */
 export class Kernel {
@@ -17,11 +19,15 @@ export class Kernel {
   umask: number;
   /** Monotonic ms at boot (for /proc/uptime). */
   readonly bootMs = performance.now();
+  /** Dispositions, mask and delivery of signals (libos/signal). */
+  readonly signals: Signals;
 
   constructor(readonly init: InitMessage, readonly pal: PalClient) {
     this.fds = new FdTable(init.limits.maxFds);
     this.cwd = absParts(init.cwd);
     this.umask = init.umask & 0o777;
+    const token = init.interrupt ? Interrupt.attach(init.interrupt) : null;
+    this.signals = new Signals(pal, init.pid, init.signals, token);
   }
 
   /** Log a line to the host trace when discovery mode is on. */

@@ -9,7 +9,11 @@ import { Kernel } from "./kernel.ts";
 import { Liveness } from "./liveness.ts";
 import { installHostControl } from "./revoke.ts";
 import { installDeno } from "./personality/deno/install.ts";
-import { setupMounts, setupStdio } from "./setup.ts";
+import { setupExtraFds, setupMounts, setupStdio } from "./setup.ts";
+import { BUILTIN_SCHEME } from "./bin/names.ts";
+import { loadBuiltin } from "./bin/mod.ts";
+import { runForked } from "./proc/fork.ts";
+import { wrapSys } from "./signal/signals.ts";
 // Loaded with boot's graph, so an app may import the native API without read access to it.
 import "./native.ts";
 import { createSys } from "./sys/mod.ts";
@@ -32,7 +36,10 @@ export class Libos {
     this.kernel = new Kernel(init, pal);
     setupMounts(this.kernel);
     setupStdio(this.kernel);
-    this.sys = createSys(this.kernel, (code) => this.exit(code));
+    setupExtraFds(this.kernel);
+    // Every call is a signal safe point (libos/signal/signals.ts).
+    this.sys = wrapSys(createSys(this.kernel, (code) => this.exit(code)), this.kernel.signals);
+    this.kernel.signals.watch();
     this.live = new Liveness(() => this.exit(0));
     installHostControl(this);
     current = this;
@@ -59,7 +66,10 @@ export class Libos {
     const release = this.live.hold();
     try {
       const specifier = String(url);
-      await import(specifier);
+      const mod = specifier.startsWith(BUILTIN_SCHEME)
+        ? await loadBuiltin(specifier.slice(BUILTIN_SCHEME.length))
+        : await import(specifier);
+      if (this.init.fork) await runForked(mod, this.init.fork);
     } catch (e) {
       this.fatal(e);
     }

@@ -14,6 +14,20 @@ import { devFs, GuestDevHandle } from "./vfs/dev_fs.ts";
 import { HostDevHandle } from "./vfs/host_handle.ts";
 import { HostFs } from "./vfs/host_fs.ts";
 import { procFs } from "./vfs/proc_fs.ts";
+import { SharedPipeHandle } from "./proc/pipe.ts";
+import { binFs } from "./proc/bin_fs.ts";
+import { openat } from "./sys/file.ts";
+import { AT_FDCWD } from "./sys/types.ts";
+
+function report(k: Kernel, spec: StdioSpec, e: unknown): void {
+  const what = spec.kind === "open" ? spec.path : spec.kind;
+  const msg = `${what}: ${e instanceof Error ? e.message : String(e)}\n`;
+  try {
+    k.fds.get(2).handle.write(new TextEncoder().encode(msg), null);
+  } catch (_e) {
+    // stderr is not writable either: the child still starts, with fd at /dev/null.
+  }
+}
 
 /** Mount the manifest's file systems, then /dev and /proc unless the manifest covers them. */
 export function setupMounts(k: Kernel): void {
@@ -27,6 +41,7 @@ export function setupMounts(k: Kernel): void {
   const taken = new Set(k.init.mounts.map((m) => m.path));
   if (!taken.has("/dev")) k.mounts.add("/dev", devFs(k), "rw,nosuid");
   if (!taken.has("/proc")) k.mounts.add("/proc", procFs(k), "rw,nosuid,nodev,noexec");
+  if (!taken.has("/bin")) k.mounts.add("/bin", binFs(), "ro");
 }
 
 const NAMES = ["stdin", "stdout", "stderr"] as const;
@@ -46,7 +61,47 @@ function stdioHandle(k: Kernel, fd: 0 | 1 | 2, spec: StdioSpec): Handle {
       return new GuestDevHandle("/dev/null", "null", 0x103);
     case "pipe": {
       const ring = PipeRing.attach(spec.sab);
+      if (spec.id !== undefined) return new SharedPipeHandle(k.pal, spec.id, spec.end, ring);
       return new PipeHandle(spec.end === "read" ? ring.adoptReader() : ring.adoptWriter());
+    }
+    case "open":
+      throw new Error("open specs are installed by installFd");
+  }
+}
+
+/** Install `spec` at `fd` (the lower fds are already taken at boot). */
+function installFd(k: Kernel, fd: number, spec: StdioSpec): void {
+  if (spec.kind === "open") {
+    const got = openat(k, AT_FDCWD, spec.path, spec.flags, spec.mode);
+    const of = k.fds.get(got);
+    if (spec.offset > 0 && of.handle.seekable) of.offset = spec.offset;
+    if (got !== fd) {
+      k.fds.dupTo(got, fd);
+      k.fds.close(got);
+    }
+    return;
+  }
+  const flags = spec.kind === "pipe"
+    ? (spec.end === "read" ? O.RDONLY : O.WRONLY)
+    : fd === 0
+    ? O.RDONLY
+    : O.WRONLY;
+  const dev = spec.kind === "host" ? NAMES.indexOf(spec.uri.slice(4) as "stdin") : fd;
+  const of = new OpenFile(stdioHandle(k, Math.min(dev, 2) as 0 | 1 | 2, spec), flags);
+  const got = k.fds.install(of, false, fd);
+  if (got !== fd) {
+    k.fds.dupTo(got, fd);
+    k.fds.close(got);
+  }
+}
+
+/** Install the extra fds of a spawn or fork (above 2); one that cannot open is closed. */
+export function setupExtraFds(k: Kernel): void {
+  for (const { fd, spec } of k.init.fds ?? []) {
+    try {
+      installFd(k, fd, spec);
+    } catch (e) {
+      k.discover(`fd ${fd} not inherited: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 }
@@ -55,7 +110,12 @@ function stdioHandle(k: Kernel, fd: 0 | 1 | 2, spec: StdioSpec): Handle {
 export function setupStdio(k: Kernel): void {
   k.init.stdio.forEach((spec, i) => {
     const fd = i as 0 | 1 | 2;
-    const of = new OpenFile(stdioHandle(k, fd, spec), fd === 0 ? O.RDONLY : O.WRONLY);
-    k.fds.dupTo(k.fds.install(of, false, fd), fd);
+    try {
+      installFd(k, fd, spec);
+    } catch (e) {
+      // A redirection that cannot open (`< missing`): say so on stderr (if any), read EOF.
+      if (fd !== 2 && k.fds.fds().includes(2)) report(k, spec, e);
+      installFd(k, fd, { kind: "null" });
+    }
   });
 }

@@ -25,6 +25,7 @@ export type Category =
   | "rpc"
   | "misc"
   | "sandbox"
+  | "ipc"
   | "debug";
 
 /** One row of the table. */
@@ -49,7 +50,7 @@ function c<const S extends Side, const A extends readonly ArgType[], const R ext
 }
 
 /** The table. Keep numbers grouped by category: 1–29 streams, 30–39 memory, 40–59 threads,
- * 60–69 processes, 70–79 rpc, 80–89 misc, 90–94 sandbox, 95–99 debug. */
+ * 60–69 processes, 70–79 rpc, 80–89 misc, 90–94 sandbox, 95–99 debug, 100–119 ipc. */
 export const ABI = {
   // Streams: URIs file:, dir:, dev:, tmp:, pipe:, pipe.srv:, tcp:, tcp.srv:, udp:, udp.srv:, rpc:
   stream_open: c(
@@ -128,6 +129,8 @@ export const ABI = {
     "json",
     "capacity and use of the backend of a URI",
   ),
+  pipe_create: c(21, "streams", "host", ["int"], "int", "a pipe ring shared via the host → id"),
+  pipe_close: c(22, "streams", "host", ["int", "int"], "void", "close(id, 0 read | 1 write) end"),
   // Memory: VMAs live in guest SharedArrayBuffers; the host keeps the quota.
   vma_alloc: c(
     30,
@@ -170,7 +173,7 @@ export const ABI = {
     "guest",
     ["int", "int", "int"],
     "int",
-    "futex wait(addr, expected, timeoutMs)",
+    "futex wait(addr, expected, timeoutMs) → 0 woken, 1 ≠, 2 timeout",
   ),
   futex_wake: c(48, "threads", "guest", ["int", "int"], "int", "futex wake(addr, count) → woken"),
   wait_any: c(
@@ -186,9 +189,9 @@ export const ABI = {
     60,
     "processes",
     "host",
-    ["json"],
+    ["json", "bytes"],
     "int",
-    "start a picoprocess from a spec → pid",
+    "start a picoprocess from a spec (+ fork state) → pid",
   ),
   process_exit: c(
     61,
@@ -224,6 +227,16 @@ export const ABI = {
     "receive bulk bytes (timeoutMs)",
   ),
   process_info: c(66, "processes", "host", [], "json", "pid, ppid and the sandbox's process table"),
+  process_wait: c(
+    67,
+    "processes",
+    "host",
+    ["int", "int"],
+    "json",
+    "waitpid(pid|-1|0|-pgid, options) → status",
+  ),
+  process_kill: c(68, "processes", "host", ["int", "int"], "void", "kill(pid|0|-1|-pgid, sig)"),
+  process_setpgid: c(69, "processes", "host", ["int", "int"], "void", "setpgid(pid, pgid)"),
   // RPC: MessagePort streams between picoprocesses of one sandbox.
   rpc_listen: c(70, "rpc", "host", ["str"], "int", "listen on a sandbox-local name → handle"),
   rpc_connect: c(71, "rpc", "host", ["str"], "int", "connect to a name → handle (port arrives)"),
@@ -268,6 +281,40 @@ export const ABI = {
     "json",
     "what the host took by force (repossession log)",
   ),
+  // System V IPC: objects live in the sandbox host, ids are per sandbox.
+  ipc_msgget: c(100, "ipc", "host", ["int", "int"], "int", "msgget(key, flags) → id"),
+  ipc_msgsnd: c(
+    101,
+    "ipc",
+    "host",
+    ["int", "int", "bytes", "int"],
+    "void",
+    "msgsnd(id, type, data, flags)",
+  ),
+  ipc_msgrcv: c(
+    102,
+    "ipc",
+    "host",
+    ["int", "int", "int", "out"],
+    "bytes",
+    "msgrcv(id, type, flags, 8+max) → type + data",
+  ),
+  ipc_msgctl: c(103, "ipc", "host", ["int", "int"], "json", "msgctl(id, IPC_STAT | IPC_RMID)"),
+  ipc_semget: c(104, "ipc", "host", ["int", "int", "int"], "int", "semget(key, nsems, flags)"),
+  ipc_semop: c(105, "ipc", "host", ["int", "json", "int"], "void", "semop(id, ops, timeoutMs)"),
+  ipc_semctl: c(
+    106,
+    "ipc",
+    "host",
+    ["int", "int", "int", "json"],
+    "json",
+    "semctl(id, semnum, cmd, arg)",
+  ),
+  ipc_shmget: c(107, "ipc", "host", ["int", "int", "int"], "int", "shmget(key, size, flags)"),
+  ipc_shmat: c(108, "ipc", "host", ["int"], "int", "shmat(id) → size (SAB arrives)"),
+  ipc_shmdt: c(109, "ipc", "host", ["int"], "void", "shmdt(id)"),
+  ipc_shmctl: c(110, "ipc", "host", ["int", "int"], "json", "shmctl(id, IPC_STAT | IPC_RMID)"),
+  ipc_list: c(111, "ipc", "host", ["int"], "json", "the sandbox's msg/sem/shm objects"),
   // Debug
   debug_log: c(95, "debug", "host", ["str"], "void", "write a line to the sandbox trace"),
   null_call: c(96, "debug", "host", [], "int", "do nothing (benchmarks)"),

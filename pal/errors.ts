@@ -44,6 +44,12 @@ export const PalCode = {
   NOT_SUPPORTED: 35,
   NO_PROCESS: 36,
   NO_CHILD: 37,
+  /** The System V IPC object was removed while the caller used or waited on it. */
+  ID_REMOVED: 38,
+  /** No message of the wanted type (IPC_NOWAIT). */
+  NO_MESSAGE: 39,
+  /** An argument list or message is too big. */
+  TOO_BIG: 40,
 } as const;
 
 /** A PAL error code number. */

@@ -8,6 +8,8 @@ import * as fd from "./fd.ts";
 import * as file from "./file.ts";
 import * as path from "./path.ts";
 import * as proc from "./process.ts";
+import * as spawn from "./spawn.ts";
+import { sharedPipe } from "../proc/pipe.ts";
 import { AT, AT_FDCWD, type Sys } from "./types.ts";
 
 /** Build the Sys of `k`; `exit` ends the picoprocess (the Libos owns that). */
@@ -33,7 +35,7 @@ export function createSys(k: Kernel, exit: (code: number) => never): Sys {
     dup2: (a, b) => fd.dup2(k, a, b),
     dup3: (a, b, flags) => fd.dup3(k, a, b, flags),
     fcntl: (f, cmd, arg) => fd.fcntl(k, f, cmd, arg),
-    pipe: (flags) => fd.pipe(k, flags),
+    pipe: (flags) => sharedPipe(k, flags ?? 0),
     poll: (fds, t) => fd.poll(k, fds, t),
     isatty: (f) => fd.isatty(k, f),
     stat: (p) => path.fstatat(k, AT_FDCWD, p, 0),
@@ -64,6 +66,17 @@ export function createSys(k: Kernel, exit: (code: number) => never): Sys {
     umask: (mask) => proc.umask(k, mask),
     getpid: () => proc.getpid(k),
     getppid: () => proc.getppid(k),
+    spawn: (req) => spawn.spawn(k, req),
+    fork: (entry, state, req) => spawn.fork(k, entry, state, req),
+    waitpid: (pid, options) => spawn.waitpid(k, pid, options),
+    waitpidAsync: (pid, options) => spawn.waitpidAsync(k, pid, options),
+    kill: (pid, sig) => spawn.kill(k, pid, sig),
+    setpgid: (pid, pgid) => spawn.setpgid(k, pid, pgid),
+    getpgid: () => spawn.getpgid(k),
+    processes: () => spawn.processes(k),
+    sigaction: (sig, disp) => spawn.sigaction(k, sig, disp),
+    sigprocmask: (how, set) => spawn.sigprocmask(k, how, set),
+    sigpending: () => spawn.sigpending(k),
     exit,
     clockGettime: (c) => proc.clockGettime(c),
     getrandom: (b) => proc.getrandom(b),

@@ -3,6 +3,10 @@
  * and the personalities on top of it (native API, Deno namespace, WASI). Linux semantics: every
  * call returns a value or throws `ErrnoError` (libos/errno.ts). Paths are guest paths.
  */
+import type { ProcEntry, SpawnRequest, WaitResult } from "../proc/process.ts";
+import type { Disposition } from "../signal/signals.ts";
+export type { ProcEntry, SpawnRequest, WaitResult } from "../proc/process.ts";
+export type { Disposition } from "../signal/signals.ts";
 
 /** open(2) flags (Linux x86_64 values). */
 export const O = {
@@ -179,6 +183,20 @@ export interface Sys {
   // process
   getpid(): number;
   getppid(): number;
+  /** posix_spawn: start a program (guest path or a /bin built-in) as a child. */
+  spawn(req: SpawnRequest): number;
+  /** fork-with-state: the child runs this program's export `entry(state)`. */
+  fork(entry: string, state: unknown, req?: Partial<SpawnRequest>): number;
+  waitpid(pid: number, options?: number): WaitResult;
+  waitpidAsync(pid: number, options?: number): Promise<WaitResult>;
+  kill(pid: number, sig: number): void;
+  setpgid(pid: number, pgid: number): void;
+  getpgid(): number;
+  /** The sandbox's process table (ps, /proc). */
+  processes(): ProcEntry[];
+  sigaction(sig: number, disp: Disposition): Disposition;
+  sigprocmask(how: number, set: number): number;
+  sigpending(): number;
   /** Ends the picoprocess; never returns. */
   exit(code: number): never;
   // misc

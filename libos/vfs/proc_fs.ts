@@ -7,6 +7,7 @@ import type { Kernel } from "../kernel.ts";
 import type { Stat } from "../sys/types.ts";
 import { joinAbs } from "./path.ts";
 import { VirtualFs, type VNode } from "./virtual_fs.ts";
+import { pidDirs, selfStat, sysvipcDir } from "../proc/proc_entries.ts";
 
 const PROC_DEV = 4;
 const enc = new TextEncoder();
@@ -74,6 +75,7 @@ export function procFs(k: Kernel): VirtualFs {
     ["fd", fdDir(k)],
     ["root", { type: "link", ino: 14, target: () => "/" }],
     ["status", file(15, () => status(k))],
+    ["stat", selfStat(k)],
   ]);
   const self: VNode = { type: "dir", ino: 10, children: () => selfChildren };
   const top = new Map<string, VNode>([
@@ -89,6 +91,7 @@ export function procFs(k: Kernel): VirtualFs {
       ),
     ],
     ["self", self],
+    ["sysvipc", sysvipcDir(k)],
     [
       "uptime",
       file(6, () => {
@@ -97,6 +100,7 @@ export function procFs(k: Kernel): VirtualFs {
       }),
     ],
   ]);
-  const root: VNode = { type: "dir", ino: 1, children: () => top };
+  // Other processes of the sandbox come from the host's table at each lookup.
+  const root: VNode = { type: "dir", ino: 1, children: () => new Map([...pidDirs(k), ...top]) };
   return new VirtualFs("proc", PROC_DEV, () => root, Errno.EACCES);
 }

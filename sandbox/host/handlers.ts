@@ -1,6 +1,7 @@
 /**
  * The host dispatch table of a sandbox: the PAL's stream handlers plus the process, misc,
- * sandbox and debug calls, which need the sandbox host itself.
+ * sandbox and debug calls, which need the sandbox host itself; process and pipe calls come from
+ * proc_handlers.ts.
  * Calls here: process_exit, process_info, mem_reserve, mem_release, memory_quota, host_time,
  * sandbox_policy, sandbox_release, sandbox_repossessions, debug_log, null_call, echo_bytes (and
  * every stream_* from pal/host/streams.ts).
@@ -9,6 +10,7 @@ import { PalCode, PalError } from "../../pal/errors.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import { streamHandlers } from "../../pal/host/streams.ts";
 import type { HostProc } from "./proc.ts";
+import { procHandlers } from "./proc_handlers.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 
 const MAX_LOG_LINE = 4096;
@@ -85,5 +87,5 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
       return n;
     },
   };
-  return { ...(streamHandlers as HostHandlers<HostProc>), ...own };
+  return { ...(streamHandlers as HostHandlers<HostProc>), ...own, ...procHandlers(host) };
 }

@@ -8,6 +8,7 @@
  */
 import { HandleTable } from "../../pal/host/handles.ts";
 import type { HostProcess, HostServices } from "../../pal/host/owner.ts";
+import { ProcNode } from "./proc_table.ts";
 
 /** Lifecycle states. */
 export type ProcState = "starting" | "running" | "exited";
@@ -59,10 +60,13 @@ export class HostProc implements HostProcess {
   exitSignal: string | null = null;
   readonly handles: HandleTable;
   readonly stdin = new StdinQueue();
+  /** Process-tree and signal state (sandbox/host/proc_table.ts). */
+  readonly tree = new ProcNode();
 
   constructor(
     readonly pid: number,
-    readonly ppid: number,
+    /** Re-parented when the parent exits (proc_table.ts). */
+    public ppid: number,
     readonly services: HostServices,
     maxHandles: number,
   ) {

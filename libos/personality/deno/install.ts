@@ -10,6 +10,7 @@ import { dirFunctions } from "./dir.ts";
 import { fsFunctions } from "./fs.ts";
 import { SandboxFsFile } from "./fs_file.ts";
 import { DENIED, denied, makeEnv } from "./process.ts";
+import { commandApi } from "./command.ts";
 
 const enc = new TextEncoder();
 
@@ -50,6 +51,15 @@ export function installDeno(os: Libos): void {
     stderr: new SandboxFsFile(ctx, 2),
   };
   for (const name of DENIED) members[name] = denied(name);
+  Object.assign(
+    members,
+    commandApi({
+      ...ctx,
+      signals: os.kernel.signals,
+      env: () => env.toObject(),
+      cwd: () => os.sys.getcwd(),
+    }),
+  );
   for (const [k, v] of Object.entries(members)) define(D, k, v);
   const con = makeConsole((fd, text) => {
     try {

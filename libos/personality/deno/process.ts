@@ -39,14 +39,11 @@ export function makeEnv(initial: Readonly<Record<string, string>>): Deno.Env {
 
 /** Deno members that would reach the host: replaced by functions that throw NotCapable. */
 export const DENIED = [
-  "Command",
-  "ChildProcess",
   "spawn",
   "spawnAndWait",
   "spawnAndWaitSync",
   "run",
   "Process",
-  "kill",
   "dlopen",
   "UnsafeCallback",
   "UnsafePointer",

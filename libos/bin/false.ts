@@ -1,0 +1,2 @@
+/** false: exit 1. */
+Deno.exit(1);

@@ -1,0 +1,2 @@
+/** true: exit 0. */
+Deno.exit(0);

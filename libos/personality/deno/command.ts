@@ -1,0 +1,297 @@
+/**
+ * Deno.Command, Deno.ChildProcess, Deno.kill and Deno.addSignalListener over the libOS's
+ * processes: a command is a program inside the sandbox (`deno run <script>` for a script in the
+ * sandbox's VFS, or a /bin built-in), started as a picoprocess. Piped stdio are shared pipes;
+ * anything the sandbox cannot run is `Deno.errors.NotFound` — never a host process.
+ */
+import { Errno, ErrnoError } from "../../errno.ts";
+import type { FdAction, SpawnRequest, WaitResult } from "../../proc/process.ts";
+import { signalName, signalNumber } from "../../signal/shared.ts";
+import type { Signals } from "../../signal/signals.ts";
+import { O } from "../../sys/types.ts";
+import type { DenoCtx } from "./ctx.ts";
+import { pathArg } from "./ctx.ts";
+import { denoError } from "./errors.ts";
+
+type Stdio = "piped" | "inherit" | "null";
+
+/** What the Command API needs besides the DenoCtx. */
+export interface CommandCtx extends DenoCtx {
+  readonly signals: Signals;
+  readonly env: () => Record<string, string>;
+  readonly cwd: () => string;
+}
+
+/** Deno's flags of `deno run` that take a value (skipped when looking for the script). */
+const VALUE_FLAGS = new Set(["--config", "-c", "--import-map", "--v8-flags", "--env-file"]);
+
+/** Map `cmd args` to the program and argv the sandbox runs. @throws NotFound */
+function programOf(cmd: string, args: readonly string[]): { program: string; argv: string[] } {
+  const base = cmd.split("/").at(-1);
+  if (base === "deno") {
+    if (args[0] !== "run") {
+      throw new Deno.errors.NotFound(`only "deno run <script>" runs in the sandbox: ${cmd}`);
+    }
+    let i = 1;
+    while (i < args.length && args[i]!.startsWith("-")) {
+      i += VALUE_FLAGS.has(args[i]!) && !args[i]!.includes("=") ? 2 : 1;
+    }
+    const script = args[i];
+    if (script === undefined) throw new Deno.errors.NotFound("deno run: no script given");
+    const path = script.startsWith("file://") ? pathArg(new URL(script)) : script;
+    return { program: path, argv: [path, ...args.slice(i + 1)] };
+  }
+  return { program: cmd, argv: [cmd, ...args] };
+}
+
+/** Deno.CommandStatus. */
+function statusOf(w: WaitResult): Deno.CommandStatus {
+  return {
+    success: w.code === 0 && w.signal === 0,
+    code: w.code,
+    signal: w.signal ? signalName(w.signal) as Deno.Signal : null,
+  };
+}
+
+/** Build the Command API classes bound to one process. */
+export function commandApi(ctx: CommandCtx) {
+  const { sys } = ctx;
+
+  /** Read fd until EOF into a stream; the fd is closed at the end. */
+  function readable(fd: number): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        const buf = new Uint8Array(65536);
+        try {
+          const n = await ctx.live.track(sys.readAsync(fd, buf));
+          if (n === 0) {
+            sys.close(fd);
+            c.close();
+          } else c.enqueue(buf.slice(0, n));
+        } catch (e) {
+          c.error(denoError(e, "read"));
+        }
+      },
+      cancel: () => sys.close(fd),
+    }, { highWaterMark: 0 });
+  }
+
+  function writable(fd: number): WritableStream<Uint8Array> {
+    return new WritableStream<Uint8Array>({
+      write: async (chunk) => {
+        let off = 0;
+        while (off < chunk.length) off += await sys.writeAsync(fd, chunk.subarray(off));
+      },
+      close: () => sys.close(fd),
+      abort: () => sys.close(fd),
+    });
+  }
+
+  interface Started {
+    pid: number;
+    stdin: number | null;
+    stdout: number | null;
+    stderr: number | null;
+  }
+
+  function start(cmd: string, o: Deno.CommandOptions, dflt: Stdio, dfltIn: Stdio): Started {
+    const { program, argv } = programOf(cmd, (o.args ?? []).map(String));
+    const actions: FdAction[] = [];
+    const modes: [Stdio, Stdio, Stdio] = [o.stdin ?? dfltIn, o.stdout ?? dflt, o.stderr ?? dflt];
+    const mine: (number | null)[] = [null, null, null];
+    const theirs: number[] = [];
+    modes.forEach((m, fd) => {
+      if (m === "null") {
+        actions.push({ op: "open", fd, path: "/dev/null", flags: fd === 0 ? O.RDONLY : O.WRONLY });
+      } else if (m === "piped") {
+        const [r, w] = sys.pipe(O.CLOEXEC);
+        const [child, parent] = fd === 0 ? [r, w] : [w, r];
+        actions.push({ op: "dup2", fd: child, newfd: fd });
+        theirs.push(child);
+        mine[fd] = parent;
+      }
+    });
+    const env = o.clearEnv ? { ...(o.env ?? {}) } : { ...ctx.env(), ...(o.env ?? {}) };
+    const req: SpawnRequest = {
+      program,
+      argv,
+      env,
+      cwd: o.cwd === undefined ? ctx.cwd() : pathArg(o.cwd),
+      fdActions: actions,
+    };
+    let pid: number;
+    try {
+      pid = sys.spawn(req);
+    } catch (e) {
+      for (const fd of [...theirs, ...mine]) if (fd !== null) sys.close(fd);
+      if (e instanceof ErrnoError && (e.errno === Errno.ENOENT || e.errno === Errno.ENOEXEC)) {
+        throw new Deno.errors.NotFound(`Failed to spawn '${cmd}': ${e.message}`);
+      }
+      throw denoError(e, "spawn", cmd);
+    } finally {
+      for (const fd of theirs) sys.close(fd);
+    }
+    return { pid, stdin: mine[0] ?? null, stdout: mine[1] ?? null, stderr: mine[2] ?? null };
+  }
+
+  /** A running child (Deno.ChildProcess). */
+  class ChildProcess {
+    readonly pid: number;
+    readonly status: Promise<Deno.CommandStatus>;
+    readonly #stdin: WritableStream<Uint8Array> | null;
+    readonly #stdout: ReadableStream<Uint8Array> | null;
+    readonly #stderr: ReadableStream<Uint8Array> | null;
+    #release: () => void;
+
+    constructor(s: Started) {
+      this.pid = s.pid;
+      this.#stdin = s.stdin === null ? null : writable(s.stdin);
+      this.#stdout = s.stdout === null ? null : readable(s.stdout);
+      this.#stderr = s.stderr === null ? null : readable(s.stderr);
+      this.#release = ctx.live.hold();
+      this.status = sys.waitpidAsync(s.pid, 0).then(statusOf);
+      this.status.then(() => this.#release(), () => this.#release());
+    }
+    get stdin(): WritableStream<Uint8Array> {
+      if (!this.#stdin) throw new TypeError("stdin is not piped");
+      return this.#stdin;
+    }
+    get stdout(): ReadableStream<Uint8Array> {
+      if (!this.#stdout) throw new TypeError("stdout is not piped");
+      return this.#stdout;
+    }
+    get stderr(): ReadableStream<Uint8Array> {
+      if (!this.#stderr) throw new TypeError("stderr is not piped");
+      return this.#stderr;
+    }
+    /** Collect piped stdout/stderr and the status. */
+    async output(): Promise<Deno.CommandOutput> {
+      const [stdout, stderr, status] = await Promise.all([
+        this.#stdout ? collect(this.#stdout) : Promise.resolve(new Uint8Array(0)),
+        this.#stderr ? collect(this.#stderr) : Promise.resolve(new Uint8Array(0)),
+        this.status,
+      ]);
+      return { ...status, stdout, stderr } as Deno.CommandOutput;
+    }
+    /** Send a signal (default SIGTERM). */
+    kill(signo: Deno.Signal = "SIGTERM"): void {
+      const n = signalNumber(signo);
+      if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
+      sys.kill(this.pid, n);
+    }
+    /** Keep the parent alive until the child exits (the default). */
+    ref(): void {
+      this.#release();
+      this.#release = ctx.live.hold();
+      this.status.then(() => this.#release(), () => this.#release());
+    }
+    /** Let the parent exit while the child runs. */
+    unref(): void {
+      this.#release();
+    }
+    async [Symbol.asyncDispose](): Promise<void> {
+      try {
+        this.kill("SIGTERM");
+      } catch (_e) {
+        // Already gone.
+      }
+      await this.status;
+    }
+  }
+
+  /** Deno.Command. */
+  class Command {
+    readonly #cmd: string;
+    readonly #opts: Deno.CommandOptions;
+    constructor(command: string | URL, options: Deno.CommandOptions = {}) {
+      this.#cmd = command instanceof URL ? pathArg(command) : String(command);
+      this.#opts = options;
+    }
+    spawn(): ChildProcess {
+      return new ChildProcess(start(this.#cmd, this.#opts, "inherit", "inherit"));
+    }
+    output(): Promise<Deno.CommandOutput> {
+      if (this.#opts.stdin === "piped") {
+        return Promise.reject(new TypeError("Piped stdin is not supported for this function"));
+      }
+      try {
+        return new ChildProcess(start(this.#cmd, this.#opts, "piped", "null")).output();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    outputSync(): Deno.CommandOutput {
+      if (this.#opts.stdin === "piped") {
+        throw new TypeError("Piped stdin is not supported for this function");
+      }
+      const s = start(this.#cmd, this.#opts, "piped", "null");
+      const [stdout, stderr] = drainSync(s.stdout, s.stderr);
+      return { ...statusOf(sys.waitpid(s.pid, 0)), stdout, stderr } as Deno.CommandOutput;
+    }
+  }
+
+  /** Read both fds to EOF without deadlocking on either (poll). */
+  function drainSync(a: number | null, b: number | null): [Uint8Array, Uint8Array] {
+    const parts: Uint8Array[][] = [[], []];
+    const open = [a, b];
+    const buf = new Uint8Array(65536);
+    while (open.some((f) => f !== null)) {
+      const fds = open.flatMap((fd) => (fd === null ? [] : [{ fd, events: 1, revents: 0 }]));
+      sys.poll(fds, -1);
+      for (const p of fds) {
+        if (p.revents === 0) continue;
+        const i = open.indexOf(p.fd);
+        const n = sys.read(p.fd, buf);
+        if (n === 0) {
+          sys.close(p.fd);
+          open[i] = null;
+        } else parts[i]!.push(buf.slice(0, n));
+      }
+    }
+    return [concat(parts[0]!), concat(parts[1]!)];
+  }
+
+  return {
+    Command,
+    ChildProcess,
+    kill(pid: number, signo: Deno.Signal = "SIGTERM"): void {
+      const n = signalNumber(signo);
+      if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
+      try {
+        sys.kill(pid, n);
+      } catch (e) {
+        throw denoError(e, "kill");
+      }
+    },
+    addSignalListener(signo: Deno.Signal, handler: () => void): void {
+      const n = signalNumber(signo);
+      if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
+      try {
+        ctx.signals.addListener(n, handler);
+      } catch (_e) {
+        throw new TypeError(`Binding to signal '${signo}' is not allowed`);
+      }
+    },
+    removeSignalListener(signo: Deno.Signal, handler: () => void): void {
+      const n = signalNumber(signo);
+      if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
+      ctx.signals.removeListener(n, handler);
+    },
+  };
+}
+
+async function collect(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of s) parts.push(c);
+  return concat(parts);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,22 @@
+/**
+ * /bin: a read-only generated directory naming the libOS's built-in programs. Each file holds a
+ * `#!` line; running /bin/<name> (or <name> with /bin in PATH) starts the built-in.
+ */
+import { Errno } from "../errno.ts";
+import { BUILTIN_NAMES } from "../bin/names.ts";
+import { VirtualFs, type VNode } from "../vfs/virtual_fs.ts";
+
+const BIN_DEV = 6;
+
+/** The /bin file system. */
+export function binFs(): VirtualFs {
+  const enc = new TextEncoder();
+  const children = new Map<string, VNode>(
+    BUILTIN_NAMES.map((name, i): [string, VNode] => [
+      name,
+      { type: "file", ino: 2 + i, content: () => enc.encode(`#!/sandpiper/builtin ${name}\n`) },
+    ]),
+  );
+  const root: VNode = { type: "dir", ino: 1, children: () => children };
+  return new VirtualFs("binfs", BIN_DEV, () => root, Errno.EROFS);
+}

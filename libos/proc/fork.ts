@@ -1,0 +1,33 @@
+/**
+ * The child side of fork-with-state: after the program module is imported (its top level runs
+ * again — guard it with `forkedChild()`), call its export `entry` with the deserialized state.
+ */
+import { deserialize } from "node:v8";
+import { Errno, ErrnoError } from "../errno.ts";
+import { currentLibos } from "../libos.ts";
+
+/** Call `mod[fork.entry](state)` and await it. @throws {ErrnoError} ENOENT for a missing export */
+export async function runForked(
+  mod: Record<string, unknown>,
+  fork: { readonly entry: string; readonly state: Uint8Array },
+): Promise<void> {
+  const fn = mod[fork.entry];
+  if (typeof fn !== "function") {
+    throw new ErrnoError(Errno.ENOENT, `the program exports no function ${fork.entry}`);
+  }
+  await fn(deserialize(fork.state));
+}
+
+/**
+ * Whether this process is a fork-with-state child (its program's top level should then skip
+ * the parent's main path).
+ * @returns true in a fork child
+ * @example
+ * ```ts ignore
+ * import { forkedChild } from "@sandpiper/sandpiper/libos";
+ * if (!forkedChild()) main();
+ * ```
+ */
+export function forkedChild(): boolean {
+  return currentLibos()?.init.fork !== undefined;
+}

@@ -1,0 +1,66 @@
+/**
+ * Pipes that can cross picoprocesses: the ring is registered with the host (pipe_create), so the
+ * host can hand its ends to children and close the ends of a process that dies. Closing an end
+ * is a `pipe_close` call: the host owns the endpoint counts (sandbox/host/proc_pipes.ts).
+ */
+import { PalCode, PalError } from "../../pal/errors.ts";
+import type { PalClient } from "../../pal/guest/client.ts";
+import { PipeRing } from "../../pal/pipe_ring.ts";
+import { Errno, ErrnoError, palToErrno } from "../errno.ts";
+import { OpenFile } from "../fd_table.ts";
+import type { Kernel } from "../kernel.ts";
+import { PipeHandle } from "../pipe_handle.ts";
+import { O } from "../sys/types.ts";
+
+/** One end of a host-registered pipe. */
+export class SharedPipeHandle extends PipeHandle {
+  /**
+   * @param pal the PAL client (closing is a host call)
+   * @param id the host's ring id
+   * @param side which end this is
+   * @param ring the ring over the shared buffer
+   */
+  constructor(
+    readonly pal: PalClient,
+    readonly id: number,
+    readonly side: "read" | "write",
+    ring: PipeRing,
+  ) {
+    super(side === "read" ? ring.adoptReader() : ring.adoptWriter(), 100000 + id);
+  }
+
+  protected override close(): void {
+    try {
+      this.pal.call("pipe_close", this.id, this.side === "read" ? 0 : 1);
+    } catch (e) {
+      // The host already dropped the end (the process is being torn down): nothing to undo.
+      if (!(e instanceof PalError && e.code === PalCode.BAD_HANDLE)) throw e;
+    }
+  }
+}
+
+/** pipe2(2) over a host-registered ring. @returns [readFd, writeFd] */
+export function sharedPipe(k: Kernel, flags: number): [number, number] {
+  if ((flags & ~(O.CLOEXEC | O.NONBLOCK)) !== 0) {
+    throw new ErrnoError(Errno.EINVAL, `bad pipe flags ${flags}`);
+  }
+  if (k.fds.size + 2 > k.fds.maxFds) throw new ErrnoError(Errno.EMFILE);
+  let id: number;
+  let sab: SharedArrayBuffer;
+  try {
+    id = k.pal.call("pipe_create", k.init.limits.pipeBufferBytes);
+    sab = k.pal.takeMessage() as SharedArrayBuffer;
+  } catch (e) {
+    throw palToErrno(e);
+  }
+  const ring = PipeRing.attach(sab);
+  const r = new SharedPipeHandle(k.pal, id, "read", ring);
+  const w = new SharedPipeHandle(k.pal, id, "write", ring);
+  const nb = (flags & O.NONBLOCK) !== 0;
+  r.setNonblocking(nb);
+  w.setNonblocking(nb);
+  const cloexec = (flags & O.CLOEXEC) !== 0;
+  const rfd = k.fds.install(new OpenFile(r, O.RDONLY | (flags & O.NONBLOCK)), cloexec);
+  const wfd = k.fds.install(new OpenFile(w, O.WRONLY | (flags & O.NONBLOCK)), cloexec);
+  return [rfd, wfd];
+}

@@ -1,0 +1,203 @@
+/**
+ * Process calls: spawn (posix_spawn with fd actions), fork-with-state, waitpid, setpgid,
+ * getpgid. The child's fd table is the caller's inheritable fds (no FD_CLOEXEC) with the actions
+ * applied, each described so the host can rebuild it in the child: shared pipe ends, the host's
+ * stdio devices, /dev/null, and files (re-opened by path at the same offset).
+ */
+import { serialize } from "node:v8";
+import { Errno, ErrnoError, palToErrno } from "../errno.ts";
+import type { Kernel } from "../kernel.ts";
+import type { StdioSpec } from "../init.ts";
+import { isBuiltin } from "../bin/names.ts";
+import { fstatat, realpath } from "../sys/path.ts";
+import { AT_FDCWD, O } from "../sys/types.ts";
+import { joinAbs, normalizeAbs } from "../vfs/path.ts";
+import { SharedPipeHandle } from "./pipe.ts";
+
+/** One file action of a spawn, applied in order to the inherited fd table. */
+export type FdAction =
+  | { readonly op: "dup2"; readonly fd: number; readonly newfd: number }
+  | { readonly op: "close"; readonly fd: number }
+  | {
+    readonly op: "open";
+    readonly fd: number;
+    readonly path: string;
+    readonly flags: number;
+    readonly mode?: number;
+  };
+
+/** What to start. */
+export interface SpawnRequest {
+  /** A guest path, or a bare name looked up in PATH (built-ins live in /bin). */
+  readonly program: string;
+  /** argv[0] included; defaults to [program]. */
+  readonly argv?: readonly string[];
+  /** Defaults to a copy of the caller's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Defaults to the caller's working directory. */
+  readonly cwd?: string;
+  readonly fdActions?: readonly FdAction[];
+  /** undefined: the caller's group; 0: a new group led by the child; n: join group n. */
+  readonly pgid?: number;
+}
+
+/** What waitpid reports: `pid` 0 when WNOHANG found nothing. */
+export interface WaitResult {
+  readonly pid: number;
+  /** Exit code (128 + n when signal n ended it). */
+  readonly code: number;
+  /** The signal that ended it, 0 if it exited. */
+  readonly signal: number;
+}
+
+type Desc = StdioSpec | { kind: "pipe"; id: number; end: "read" | "write" };
+
+/** Describe fd `fd` for the host, or null when it cannot be inherited. */
+function describe(k: Kernel, fd: number): Desc | null {
+  const of = k.fds.get(fd);
+  const h = of.handle;
+  if (h instanceof SharedPipeHandle) return { kind: "pipe", id: h.id, end: h.side };
+  if (h.kind === "dev") {
+    const uri = `dev:${(h as unknown as { dev?: string }).dev}`;
+    if (uri === "dev:stdin" || uri === "dev:stdout" || uri === "dev:stderr") {
+      return { kind: "host", uri };
+    }
+    if (h.path === "/dev/null") return { kind: "null" };
+    return null;
+  }
+  if (h.kind === "file") {
+    const flags = of.flags & ~(O.CREAT | O.EXCL | O.TRUNC | O.CLOEXEC);
+    return { kind: "open", path: h.path, flags, mode: 0, offset: of.offset };
+  }
+  return null;
+}
+
+/** The child's fds after applying `actions` to the caller's inheritable ones. */
+function childFds(k: Kernel, actions: readonly FdAction[]): Map<number, Desc> {
+  const m = new Map<number, Desc>();
+  for (const fd of k.fds.fds()) {
+    if (k.fds.slot(fd).cloexec) continue;
+    const d = describe(k, fd);
+    if (d) m.set(fd, d);
+  }
+  for (const a of actions) {
+    if (!Number.isInteger(a.fd) || a.fd < 0 || a.fd >= k.fds.maxFds) {
+      throw new ErrnoError(Errno.EBADF, `bad fd ${a.fd} in a spawn action`);
+    }
+    if (a.op === "close") m.delete(a.fd);
+    else if (a.op === "dup2") {
+      const d = m.get(a.fd) ?? (k.fds.fds().includes(a.fd) ? describe(k, a.fd) : null);
+      if (!d) throw new ErrnoError(Errno.EBADF, `fd ${a.fd} cannot be given to a child`);
+      m.set(a.newfd, d);
+    } else {
+      const path = a.path.startsWith("/") ? a.path : `${joinAbs(k.cwd)}/${a.path}`;
+      m.set(a.fd, { kind: "open", path, flags: a.flags, mode: a.mode ?? 0o666, offset: 0 });
+    }
+  }
+  return m;
+}
+
+/** Resolve a program name to what process_create takes (`builtin:<name>` or a guest path). */
+export function resolveProgram(k: Kernel, program: string, searchPath: string): string {
+  if (program === "") throw new ErrnoError(Errno.ENOENT, "empty program name");
+  if (!program.includes("/")) {
+    for (const dir of searchPath.split(":")) {
+      if (dir === "/bin" && isBuiltin(program)) return `builtin:${program}`;
+      if (dir === "" || dir === "/bin") continue;
+      const cand = `${dir.replace(/\/$/, "")}/${program}`;
+      try {
+        fstatat(k, AT_FDCWD, cand, 0);
+      } catch (_e) {
+        continue; // not in this PATH entry
+      }
+      return realProgram(k, cand);
+    }
+    throw new ErrnoError(Errno.ENOENT, `${program}: command not found`);
+  }
+  return realProgram(k, program);
+}
+
+function realProgram(k: Kernel, program: string): string {
+  const abs = normalizeAbs(program.startsWith("/") ? program : `${joinAbs(k.cwd)}/${program}`);
+  const m = /^\/bin\/([^/]+)$/.exec(abs);
+  if (m && isBuiltin(m[1]!)) return `builtin:${m[1]}`;
+  // Symlinks are the guest's business: the host gets a symlink-free path.
+  return realpath(k, abs);
+}
+
+/** posix_spawn: start `req` as a child. @returns the child's pid */
+export function spawn(
+  k: Kernel,
+  req: SpawnRequest,
+  env: Readonly<Record<string, string>>,
+  fork?: { entry: string; state: unknown },
+): number {
+  const program = fork ? "fork" : resolveProgram(k, req.program, env.PATH ?? "/bin");
+  const fds = [...childFds(k, req.fdActions ?? [])].map(([fd, spec]) => ({ fd, spec }));
+  const spec = {
+    program,
+    argv: req.argv ?? k.init.argv,
+    env: req.env ?? env,
+    cwd: req.cwd ?? joinAbs(k.cwd),
+    fds,
+    ...(req.pgid !== undefined ? { pgid: req.pgid } : {}),
+    ...(fork ? { fork: fork.entry } : {}),
+  };
+  const state = fork ? new Uint8Array(serialize(fork.state)) : new Uint8Array(0);
+  try {
+    return k.pal.call("process_create", spec, state);
+  } catch (e) {
+    throw palToErrno(e, req.program);
+  }
+}
+
+/** waitpid(2). */
+export function waitpid(k: Kernel, pid: number, options: number): WaitResult {
+  try {
+    return k.pal.call("process_wait", pid, options) as WaitResult;
+  } catch (e) {
+    throw palToErrno(e);
+  }
+}
+
+/** waitpid(2) that lets the event loop run while it waits. */
+export async function waitpidAsync(k: Kernel, pid: number, options: number): Promise<WaitResult> {
+  try {
+    return await k.pal.callAsync("process_wait", pid, options) as WaitResult;
+  } catch (e) {
+    throw palToErrno(e);
+  }
+}
+
+/** setpgid(2). */
+export function setpgid(k: Kernel, pid: number, pgid: number): void {
+  try {
+    k.pal.call("process_setpgid", pid, pgid);
+  } catch (e) {
+    throw palToErrno(e);
+  }
+}
+
+/** The sandbox's process table (ps, /proc). */
+export interface ProcEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  /** R running, S sleeping, T stopped, Z zombie. */
+  readonly state: string;
+  readonly exe: string;
+  readonly argv: readonly string[];
+  readonly startMs: number;
+}
+
+/** process_info: this process's ids and the sandbox's process table. */
+export function processInfo(
+  k: Kernel,
+): { pid: number; ppid: number; pgid: number; sid: number; processes: ProcEntry[] } {
+  try {
+    return k.pal.call("process_info") as ReturnType<typeof processInfo>;
+  } catch (e) {
+    throw palToErrno(e);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The sandbox's PID namespace, kept by the host: process groups, sessions, parent links, zombies,
+ * waiting and re-parenting. Every picoprocess Worker is created by the host, so the host
+ * allocates pids as it creates them (a batch handed to a guest leader would save no round trip:
+ * spawning needs the host anyway). pid 1 is the first process the embedding app starts.
+ *
+ * A process that exits stays in `host.procs` as a zombie (state `exited`, not reaped) until its
+ * parent waits for it; a process started by the embedding app (ppid 0) is reaped at once (the
+ * app gets its `exit` event). Orphans are re-parented to pid 1 while it lives, else to 0 (reaped
+ * by the host as they exit).
+ */
+import { PalCode, PalError } from "../../pal/errors.ts";
+import { Interrupt } from "../../pal/futex.ts";
+import { SIGNAL_PAGE_BYTES, signalNumber, WNOHANG } from "../../libos/signal/shared.ts";
+import type { HostProc } from "./proc.ts";
+
+/** The wait status a guest receives. `pid` 0: WNOHANG and nothing to report. */
+export interface WaitStatus {
+  readonly pid: number;
+  readonly code: number;
+  /** Number of the signal that ended the process, 0 if it exited. */
+  readonly signal: number;
+}
+
+interface Waiter {
+  readonly match: (child: HostProc) => boolean;
+  readonly resolve: (s: WaitStatus) => void;
+}
+
+/** Process-tree state of one HostProc (`HostProc.tree`). */
+export class ProcNode {
+  pgid = 0;
+  sid = 0;
+  /** The embedding-started ancestor whose stdio streams carry this process's host stdio. */
+  outPid = 0;
+  reaped = false;
+  exePath = "";
+  argv: readonly string[] = [];
+  readonly startMs = Date.now();
+  /** The signal page (libos/signal/shared.ts), shared with the guest. */
+  readonly signals = new Int32Array(new SharedArrayBuffer(SIGNAL_PAGE_BYTES));
+  /** Raised for a handled signal: a blocked pipe read or write returns EINTR. */
+  readonly interrupt = Interrupt.create();
+  readonly waiters: Waiter[] = [];
+  /** Cancel functions of host calls this process is blocked in (EINTR). */
+  readonly blocked = new Set<() => void>();
+}
+
+/** What the process table needs from the sandbox host. */
+export interface ProcHost {
+  readonly procs: Map<number, HostProc>;
+}
+
+/** Set up the tree state of a new process. */
+export function adoptNew(
+  host: ProcHost,
+  p: HostProc,
+  opts: { exePath: string; argv: readonly string[]; pgid?: number },
+): void {
+  const parent = host.procs.get(p.ppid);
+  const t = p.tree;
+  t.exePath = opts.exePath;
+  t.argv = opts.argv;
+  if (!parent) {
+    t.pgid = p.pid;
+    t.sid = p.pid;
+    t.outPid = p.pid;
+    return;
+  }
+  t.sid = parent.tree.sid;
+  t.outPid = parent.tree.outPid;
+  t.pgid = opts.pgid === undefined ? parent.tree.pgid : opts.pgid === 0 ? p.pid : opts.pgid;
+}
+
+/** Whether `child` is what `waitpid(pid)` called by `caller` asks for. */
+function matcher(caller: HostProc, pid: number): (c: HostProc) => boolean {
+  if (pid > 0) return (c) => c.pid === pid;
+  if (pid === -1) return () => true;
+  if (pid === 0) return (c) => c.tree.pgid === caller.tree.pgid;
+  return (c) => c.tree.pgid === -pid;
+}
+
+function statusOf(p: HostProc): WaitStatus {
+  const sig = p.exitSignal ? signalNumber(p.exitSignal) ?? 0 : 0;
+  return { pid: p.pid, code: p.exitCode ?? 0, signal: sig };
+}
+
+function reap(host: ProcHost, p: HostProc): WaitStatus {
+  p.tree.reaped = true;
+  host.procs.delete(p.pid);
+  return statusOf(p);
+}
+
+/**
+ * waitpid(2) for `caller`.
+ * @throws {PalError} NO_CHILD when no child matches; INTERRUPTED when a handled signal arrives
+ */
+export function waitChild(
+  host: ProcHost,
+  caller: HostProc,
+  pid: number,
+  options: number,
+): WaitStatus | Promise<WaitStatus> {
+  const match = matcher(caller, pid);
+  const kids = [...host.procs.values()].filter((c) => c.ppid === caller.pid && match(c));
+  if (kids.length === 0) throw new PalError(PalCode.NO_CHILD, `no child matches ${pid}`);
+  const zombie = kids.find((c) => c.state === "exited");
+  if (zombie) return reap(host, zombie);
+  if (options & WNOHANG) return { pid: 0, code: 0, signal: 0 };
+  return new Promise<WaitStatus>((resolve, reject) => {
+    const t = caller.tree;
+    const cancel = () => {
+      t.waiters.splice(t.waiters.indexOf(w), 1);
+      reject(new PalError(PalCode.INTERRUPTED, "wait interrupted by a signal"));
+    };
+    const w: Waiter = {
+      match,
+      resolve: (s) => {
+        t.blocked.delete(cancel);
+        resolve(s);
+      },
+    };
+    t.waiters.push(w);
+    t.blocked.add(cancel);
+  });
+}
+
+/** Offer the zombie `child` to its parent's waiters; true when one took (and reaped) it. */
+function offer(host: ProcHost, parent: HostProc, child: HostProc): boolean {
+  const i = parent.tree.waiters.findIndex((w) => w.match(child));
+  if (i < 0) return false;
+  const [w] = parent.tree.waiters.splice(i, 1);
+  w!.resolve(reap(host, child));
+  return true;
+}
+
+/**
+ * Bookkeeping after `p` exited: re-parent its children, drop its waiters, and either reap it
+ * (no live parent) or leave it a zombie for its parent. @returns the parent to send SIGCHLD to
+ */
+export function exited(host: ProcHost, p: HostProc): HostProc | null {
+  p.tree.waiters.length = 0;
+  p.tree.blocked.clear();
+  const init = host.procs.get(1);
+  const heir = init && init.state !== "exited" && init !== p ? init : null;
+  for (const c of [...host.procs.values()]) {
+    if (c.ppid !== p.pid || c === p) continue;
+    c.ppid = heir ? heir.pid : 0;
+    if (c.state === "exited" && (!heir || !offer(host, heir, c))) {
+      if (!heir) reap(host, c);
+    }
+  }
+  const parent = host.procs.get(p.ppid);
+  if (!parent || parent.state === "exited") {
+    reap(host, p);
+    return null;
+  }
+  offer(host, parent, p);
+  return parent;
+}
+
+/** Processes `kill(pid)` from `caller` reaches. @throws {PalError} NO_PROCESS */
+export function killTargets(host: ProcHost, caller: HostProc | null, pid: number): HostProc[] {
+  const live = [...host.procs.values()].filter((p) => !p.tree.reaped);
+  let out: HostProc[];
+  if (pid > 0) out = live.filter((p) => p.pid === pid);
+  else if (pid === -1) out = live.filter((p) => p.pid !== 1 && p.state !== "exited");
+  else {
+    const g = pid === 0 ? caller?.tree.pgid ?? -1 : -pid;
+    out = live.filter((p) => p.tree.pgid === g && p.state !== "exited");
+  }
+  if (out.length === 0) throw new PalError(PalCode.NO_PROCESS, `no process ${pid}`);
+  return out;
+}
+
+/** setpgid(2): `pid` 0 = the caller; `pgid` 0 = the target's pid. */
+export function setpgid(host: ProcHost, caller: HostProc, pid: number, pgid: number): void {
+  const target = pid === 0 ? caller : host.procs.get(pid);
+  if (!target || target.state === "exited") throw new PalError(PalCode.NO_PROCESS, `no ${pid}`);
+  if (target !== caller && target.ppid !== caller.pid) {
+    throw new PalError(PalCode.NO_PROCESS, `${pid} is not the caller or its child`);
+  }
+  if (pgid < 0) throw new PalError(PalCode.INVAL, `bad pgid ${pgid}`);
+  const g = pgid === 0 ? target.pid : pgid;
+  if (g !== target.pid) {
+    const same = [...host.procs.values()].some((q) =>
+      q.tree.pgid === g && q.tree.sid === target.tree.sid && q.state !== "exited"
+    );
+    if (!same) throw new PalError(PalCode.DENIED, `no group ${g} in the session`);
+  }
+  target.tree.pgid = g;
+}
+
+/** The process table as process_info shows it (ps, /proc). */
+export function table(host: ProcHost): unknown[] {
+  return [...host.procs.values()].map((q) => ({
+    pid: q.pid,
+    ppid: q.ppid,
+    pgid: q.tree.pgid,
+    sid: q.tree.sid,
+    state: q.state === "exited" ? "Z" : q.tree.signals[4] ? "T" : "S",
+    exe: q.tree.exePath,
+    argv: q.tree.argv,
+    startMs: q.tree.startMs,
+  }));
+}
