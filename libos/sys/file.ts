@@ -6,9 +6,10 @@ import { Errno, ErrnoError } from "../errno.ts";
 import { OpenFile } from "../fd_table.ts";
 import type { Kernel } from "../kernel.ts";
 import { joinAbs } from "../vfs/path.ts";
+import { isHostHandle } from "../vfs/host_handle.ts";
 import { walk } from "../vfs/resolve.ts";
 import { baseOf, checkBuf, checkMode, checkNonNeg, timeArg } from "./_util.ts";
-import { O, type ResolveOptions, SEEK, type Stat } from "./types.ts";
+import { O, type ResolveOptions, SEEK, type Stat, type TimeArg } from "./types.ts";
 
 const KNOWN = O.ACCMODE | O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.APPEND | O.NONBLOCK |
   O.DSYNC | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC | O.SYNC;
@@ -183,12 +184,27 @@ export function fstat(k: Kernel, fd: number): Stat {
   return k.fds.get(fd).handle.stat();
 }
 
-/** futimens(2). */
-export function futimens(
-  k: Kernel,
-  fd: number,
-  atimeMs: number | null | "now",
-  mtimeMs: number | null | "now",
-): void {
-  k.fds.get(fd).handle.setTimes(timeArg(atimeMs), timeArg(mtimeMs));
+/** A {@link TimeArg} in ns since the epoch, or null (unchanged). EINVAL if out of range. */
+export function timeNs(t: TimeArg): bigint | null {
+  if (typeof t === "bigint") {
+    if (t < 0n || t >= 1n << 64n) throw new ErrnoError(Errno.EINVAL, `bad time ${t}`);
+    return t;
+  }
+  const ms = timeArg(t);
+  if (ms === null) return null;
+  const whole = Math.floor(ms);
+  return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
+}
+
+/** ns as ms (for file systems that keep ms). */
+export function msOfNs(ns: bigint | null): number | null {
+  return ns === null ? null : Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
+}
+
+/** futimens(2): host files take the times in ns, others in ms. */
+export function futimens(k: Kernel, fd: number, atime: TimeArg, mtime: TimeArg): void {
+  const [a, m] = [timeNs(atime), timeNs(mtime)];
+  const h = k.fds.get(fd).handle;
+  if (isHostHandle(h)) h.setTimesNs(a, m);
+  else h.setTimes(msOfNs(a), msOfNs(m));
 }

@@ -5,11 +5,12 @@
 import { Errno, ErrnoError } from "../errno.ts";
 import type { Kernel } from "../kernel.ts";
 import { joinAbs, PATH_MAX } from "../vfs/path.ts";
+import { HostFs } from "../vfs/host_fs.ts";
 import { walk, walkParent } from "../vfs/resolve.ts";
-import { baseOf, checkNonNeg, onTarget, timeArg } from "./_util.ts";
+import { baseOf, checkNonNeg, onTarget } from "./_util.ts";
 import { rmdirat } from "./dir.ts";
-import { fstat } from "./file.ts";
-import { ACCESS, AT, type ResolveOptions, S, type Stat } from "./types.ts";
+import { fstat, msOfNs, timeNs } from "./file.ts";
+import { ACCESS, AT, type ResolveOptions, S, type Stat, type TimeArg } from "./types.ts";
 
 /** AT_EMPTY_PATH: fstatat on the dirfd itself. */
 export const AT_EMPTY_PATH = 0x1000;
@@ -142,22 +143,25 @@ export function truncate(k: Kernel, path: string, len: number): void {
   walk(k.mounts, k.cwd, path, { follow: true }, (t) => t.mount.fs.truncate(t.rel, len));
 }
 
-/** utimensat(2). */
+/** utimensat(2): host mounts take the times in ns and, with AT_SYMLINK_NOFOLLOW, set a final
+ * symlink's own times; other file systems take ms and follow. */
 export function utimensat(
   k: Kernel,
   dirfd: number,
   path: string,
-  atimeMs: number | null | "now",
-  mtimeMs: number | null | "now",
+  atime: TimeArg,
+  mtime: TimeArg,
   flags: number,
   res?: ResolveOptions,
 ): void {
-  const a = timeArg(atimeMs);
-  const m = timeArg(mtimeMs);
+  const a = timeNs(atime);
+  const m = timeNs(mtime);
   const follow = (flags & AT.SYMLINK_NOFOLLOW) === 0;
   walk(k.mounts, baseOf(k, dirfd), path, { follow, beneath: res?.beneath }, (t) => {
-    if (a === null && m === null) return void t.mount.fs.stat(t.rel);
-    t.mount.fs.utimes(t.rel, a, m);
+    const fs = t.mount.fs;
+    if (a === null && m === null) return void (follow ? fs.stat(t.rel) : fs.lstat(t.rel));
+    if (fs instanceof HostFs) fs.utimesNs(t.rel, a, m, !follow);
+    else fs.utimes(t.rel, msOfNs(a), msOfNs(m));
   });
 }
 

@@ -74,7 +74,15 @@ export interface Stat {
   atimeMs: number;
   mtimeMs: number;
   ctimeMs: number;
+  /** The same times in ns since the epoch, where the file system knows them exactly. */
+  atimeNs?: bigint;
+  mtimeNs?: bigint;
+  ctimeNs?: bigint;
 }
+
+/** A time argument of utimensat/futimens: ms (number) or ns since the epoch (bigint, for
+ * sub-µs precision); null = leave unchanged (UTIME_OMIT); "now" = the current time. */
+export type TimeArg = number | bigint | null | "now";
 
 /** A directory entry with the cookie that resumes the listing after it. */
 export interface Dirent {
@@ -164,16 +172,16 @@ export interface Sys {
   /** Entries of the directory open as `fd`, starting after `cookie` (0 = from the start). */
   readdir(fd: number, cookie: number): { entries: Dirent[]; eof: boolean };
   truncate(path: string, len: number): void;
-  /** Times in ms; null = leave unchanged (UTIME_OMIT); "now" = the current time. */
+  /** Times: see {@link TimeArg} (a number is ms, a bigint ns). */
   utimensat(
     dirfd: number,
     path: string,
-    atimeMs: number | null | "now",
-    mtimeMs: number | null | "now",
+    atime: TimeArg,
+    mtime: TimeArg,
     flags: number,
     res?: ResolveOptions,
   ): void;
-  futimens(fd: number, atimeMs: number | null | "now", mtimeMs: number | null | "now"): void;
+  futimens(fd: number, atime: TimeArg, mtime: TimeArg): void;
   access(path: string, mode: number): void;
   realpath(path: string): string;
   chdir(path: string): void;

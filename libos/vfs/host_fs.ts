@@ -9,7 +9,7 @@ import type { PalClient } from "../../pal/guest/client.ts";
 import { Errno, ErrnoError } from "../errno.ts";
 import type { Handle } from "../handle.ts";
 import { O, S, type Stat } from "../sys/types.ts";
-import { HostDirHandle, HostFileHandle, statFromPal } from "./host_handle.ts";
+import { HostDirHandle, HostFileHandle, statFromPal, timeAttrs } from "./host_handle.ts";
 import type { MountFs, OpenRequest } from "./mount.ts";
 
 /** PAL stream flags for open(2) flags. O_APPEND is not passed: the handle appends per write
@@ -134,6 +134,19 @@ export class HostFs implements MountFs {
     const attrs: Record<string, number> = {};
     if (atimeMs !== null) attrs.atimeMs = atimeMs;
     if (mtimeMs !== null) attrs.mtimeMs = mtimeMs;
+    this.pal.call("stream_attr_set_uri", this.#uri("file", rel), attrs);
+  }
+
+  /** `utimes` in ns (null = unchanged); `nofollow` sets a final symlink's own times. */
+  utimesNs(
+    rel: readonly string[],
+    atimeNs: bigint | null,
+    mtimeNs: bigint | null,
+    nofollow: boolean,
+  ): void {
+    this.#ro();
+    const attrs: Record<string, string | boolean> = timeAttrs(atimeNs, mtimeNs);
+    if (nofollow) attrs.nofollow = true;
     this.pal.call("stream_attr_set_uri", this.#uri("file", rel), attrs);
   }
 }

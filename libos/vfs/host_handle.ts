@@ -24,11 +24,24 @@ export function typeBits(type: unknown): number {
   }
 }
 
-/** A PAL `FileStat` JSON value as a Stat. */
+/** A PAL time in ns (a decimal string), if well-formed. */
+function nsOf(v: unknown): bigint | undefined {
+  return typeof v === "string" && /^[0-9]{1,20}$/.test(v) ? BigInt(v) : undefined;
+}
+
+/** The `stream_attr_set` attributes for times in ns (null = unchanged). */
+export function timeAttrs(atimeNs: bigint | null, mtimeNs: bigint | null): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  if (atimeNs !== null) attrs.atimeNs = String(atimeNs);
+  if (mtimeNs !== null) attrs.mtimeNs = String(mtimeNs);
+  return attrs;
+}
+
+/** A PAL `FileStat` JSON value as a Stat (with the ns times when the host sends them). */
 export function statFromPal(v: unknown): Stat {
   const j = (v ?? {}) as Record<string, unknown>;
   const num = (k: string) => (typeof j[k] === "number" ? j[k] as number : 0);
-  return makeStat({
+  const st = makeStat({
     dev: num("dev"),
     ino: num("ino"),
     mode: typeBits(j.type) | (num("mode") & 0o7777),
@@ -38,6 +51,11 @@ export function statFromPal(v: unknown): Stat {
     mtimeMs: num("mtimeMs"),
     ctimeMs: num("ctimeMs"),
   });
+  const [a, m, c] = [nsOf(j.atimeNs), nsOf(j.mtimeNs), nsOf(j.ctimeNs)];
+  if (a !== undefined) st.atimeNs = a;
+  if (m !== undefined) st.mtimeNs = m;
+  if (c !== undefined) st.ctimeNs = c;
+  return st;
 }
 
 /** Run a PAL call, converting its failure to errno (with the guest path). */
@@ -47,6 +65,11 @@ export function pcall<T>(path: string, fn: () => T): T {
   } catch (e) {
     throw palToErrno(e, path);
   }
+}
+
+/** Whether `h` is a host-backed handle (it takes times in ns: `setTimesNs`). */
+export function isHostHandle(h: Handle): h is HostHandle {
+  return h instanceof HostHandle;
 }
 
 /** Shared by every host-backed handle: the PAL handle number and I/O through it. */
@@ -107,6 +130,12 @@ abstract class HostHandle extends Handle {
     const attrs: Record<string, number> = {};
     if (atimeMs !== null) attrs.atimeMs = atimeMs;
     if (mtimeMs !== null) attrs.mtimeMs = mtimeMs;
+    pcall(this.path, () => this.pal.call("stream_attr_set", this.palHandle, attrs));
+  }
+
+  /** setTimes in ns (exact on host mounts); null = unchanged. */
+  setTimesNs(atimeNs: bigint | null, mtimeNs: bigint | null): void {
+    const attrs = timeAttrs(atimeNs, mtimeNs);
     pcall(this.path, () => this.pal.call("stream_attr_set", this.palHandle, attrs));
   }
 

@@ -42,6 +42,7 @@ import {
 import type { DirEntry, FileStat, FsBackend, FsFile, FsSpace, OpenFlags } from "./fs_types.ts";
 import { ChrootFile, hostError, hostType, statFromHost } from "./chrootfs_file.ts";
 import { createLink, LINK_MODE_BIT, linkInfo, readLink } from "./chrootfs_link.ts";
+import { checkTimeNs, floorMsOfNs, nsOfMs, TimeMemo } from "./fs_time.ts";
 import type { TrustedFile } from "./trusted_files.ts";
 
 /** Options of {@link ChrootFs}. */
@@ -78,6 +79,7 @@ export class ChrootFs implements FsBackend {
   readonly #root: string;
   readonly #trusted: ReadonlyMap<string, TrustedFile>;
   readonly #emulate: boolean;
+  readonly #times = new TimeMemo();
 
   /** @throws {PalError} INVAL if `hostRoot` is not absolute; NOT_DIR/NOT_FOUND if not a dir */
   constructor(opts: ChrootFsOptions) {
@@ -171,7 +173,7 @@ export class ChrootFs implements FsBackend {
 
   /** See {@link FsBackend.lstat}. */
   lstat(p: string): FileStat {
-    return statFromHost(this.#final(p, false).st);
+    return statFromHost(this.#final(p, false).st, this.#times);
   }
 
   /** See {@link FsBackend.open}. */
@@ -193,7 +195,7 @@ export class ChrootFs implements FsBackend {
       const m = checkMode(mode) & ~LINK_MODE_BIT;
       const opts = { read: true, write: true, createNew: true, mode: m };
       const file = this.#do("open", p, () => Deno.openSync(this.#host(parts), opts));
-      return new ChrootFile(file, f.read, f.write, false, p);
+      return new ChrootFile(file, f.read, f.write, false, p, this.#times);
     }
     if (f.create && f.excl) throw new PalError(PalCode.EXISTS, `"${p}" exists`);
     if (st.isSymlink) {
@@ -220,7 +222,7 @@ export class ChrootFs implements FsBackend {
       throw hostError(e, "open", p);
     }
     if (trusted && type === "file") return trusted.open(file);
-    return new ChrootFile(file, f.read, f.write, type === "dir", p);
+    return new ChrootFile(file, f.read, f.write, type === "dir", p, this.#times);
   }
 
   /** See {@link FsBackend.mkdir}. */
@@ -312,10 +314,28 @@ export class ChrootFs implements FsBackend {
     this.#mutating("utimes");
     const a = checkTime(atimeMs);
     const m = checkTime(mtimeMs);
-    const { parts, st } = this.#final(p, true);
-    const at = new Date(a ?? st.atime?.getTime() ?? 0);
-    const mt = new Date(m ?? st.mtime?.getTime() ?? 0);
-    this.#do("utimes", p, () => Deno.utimeSync(this.#host(parts), at, mt));
+    this.utimesNs(p, a === null ? null : nsOfMs(a), m === null ? null : nsOfMs(m));
+  }
+
+  /**
+   * See {@link FsBackend.utimesNs}. The host keeps whole ms (Deno's limit); the exact ns are
+   * remembered for this backend's life while the host shows them (fs_time.ts). An emulated
+   * link's own times can be set; a real host link's cannot (Deno has no lutimes).
+   */
+  utimesNs(p: string, atimeNs: bigint | null, mtimeNs: bigint | null, nofollow = false): void {
+    this.#mutating("utimes");
+    const a = checkTimeNs(atimeNs);
+    const m = checkTimeNs(mtimeNs);
+    const { parts, st } = this.#final(p, !nofollow);
+    if (st.isSymlink && st.linkTarget === undefined) {
+      throw new PalError(PalCode.NOT_SUPPORTED, `utimes: cannot set the times of link "${p}"`);
+    }
+    const now = statFromHost(st, this.#times);
+    const at = a ?? BigInt(now.atimeNs ?? 0);
+    const mt = m ?? BigInt(now.mtimeNs ?? 0);
+    const [ad, md] = [new Date(floorMsOfNs(at)), new Date(floorMsOfNs(mt))];
+    this.#do("utimes", p, () => Deno.utimeSync(this.#host(parts), ad, md));
+    this.#times.remember(st.dev, st.ino ?? 0, at, mt);
   }
 
   /** See {@link FsBackend.truncate}. */

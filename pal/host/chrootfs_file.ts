@@ -6,6 +6,7 @@
  */
 import { PalCode, type PalCodeValue, PalError } from "../errors.ts";
 import { checkBuffer, checkOffset } from "./fs_path.ts";
+import { msOfNs, nsFields, type TimeMemo } from "./fs_time.ts";
 import type { FileStat, FileType, FsFile } from "./fs_types.ts";
 
 const BY_ERRNO: Record<string, PalCodeValue> = {
@@ -68,8 +69,17 @@ export function hostType(st: Deno.FileInfo): FileType {
   return "other";
 }
 
-/** `FileStat` of a host object (Linux fills every field). */
-export function statFromHost(st: Deno.FileInfo): FileStat {
+/**
+ * `FileStat` of a host object (Linux fills every field). The host reports whole ms; `memo`
+ * supplies the exact ns of times set through the backend (fs_time.ts).
+ */
+export function statFromHost(st: Deno.FileInfo, memo?: TimeMemo): FileStat {
+  const ms = {
+    atimeMs: st.atime?.getTime() ?? 0,
+    mtimeMs: st.mtime?.getTime() ?? 0,
+    ctimeMs: st.ctime?.getTime() ?? 0,
+  };
+  const exact = memo?.exact(st.dev, st.ino ?? 0, ms.atimeMs, ms.mtimeMs) ?? {};
   return {
     type: hostType(st),
     size: st.size,
@@ -77,9 +87,10 @@ export function statFromHost(st: Deno.FileInfo): FileStat {
     nlink: st.nlink ?? 1,
     mode: (st.mode ?? 0) & 0o7777,
     dev: st.dev,
-    atimeMs: st.atime?.getTime() ?? 0,
-    mtimeMs: st.mtime?.getTime() ?? 0,
-    ctimeMs: st.ctime?.getTime() ?? 0,
+    atimeMs: exact.atime === undefined ? ms.atimeMs : msOfNs(exact.atime),
+    mtimeMs: exact.mtime === undefined ? ms.mtimeMs : msOfNs(exact.mtime),
+    ctimeMs: ms.ctimeMs,
+    ...nsFields(ms, exact),
   };
 }
 
@@ -94,6 +105,7 @@ export class ChrootFile implements FsFile {
     readonly canWrite: boolean,
     readonly isDir: boolean,
     readonly name: string,
+    readonly memo?: TimeMemo,
   ) {
     this.#file = file;
   }
@@ -166,7 +178,7 @@ export class ChrootFile implements FsFile {
   stat(): FileStat {
     const f = this.#open("stat");
     try {
-      return statFromHost(f.statSync());
+      return statFromHost(f.statSync(), this.memo);
     } catch (e) {
       throw hostError(e, "stat", this.name);
     }

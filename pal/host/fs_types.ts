@@ -38,6 +38,12 @@ export interface FileStat {
   mtimeMs: number;
   /** Last status change time (ms). */
   ctimeMs: number;
+  /** Last access time in ns since the epoch, as a decimal string (exact where known). */
+  atimeNs?: string;
+  /** Last content modification time in ns, as a decimal string. */
+  mtimeNs?: string;
+  /** Last status change time in ns, as a decimal string. */
+  ctimeNs?: string;
 }
 
 /** One directory entry as `readdir` returns it (no `.` or `..`). */
@@ -139,6 +145,11 @@ export interface FsBackend {
   readdir(p: string): DirEntry[];
   /** Set access and/or modification time; `null` leaves that time unchanged. */
   utimes(p: string, atimeMs: number | null, mtimeMs: number | null): void;
+  /**
+   * `utimes` in ns (fs_time.ts). With `nofollow` a final symlink's own times are set (lutimes;
+   * NOT_SUPPORTED where the host cannot) instead of throwing SYMLINK.
+   */
+  utimesNs(p: string, atimeNs: bigint | null, mtimeNs: bigint | null, nofollow?: boolean): void;
   /** Set the size of file `p` to `len` bytes. */
   truncate(p: string, len: number): void;
   /** Space accounting. */

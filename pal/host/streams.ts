@@ -8,6 +8,7 @@
 import { OpenFlag, PollBits } from "../abi.ts";
 import { PalCode, palCodeName, PalError } from "../errors.ts";
 import type { HostHandlers } from "./dispatch.ts";
+import { checkTimeNs, nsOfMs } from "./fs_time.ts";
 import type { FileStat } from "./fs_types.ts";
 import { closeHandle, type HostHandle } from "./handles.ts";
 import { netHandlers, openNet, readinessOf } from "./net.ts";
@@ -199,14 +200,12 @@ export const streamHandlers: HostHandlers<HostProcess> = {
         if (!hd.write) throw new PalError(PalCode.BAD_HANDLE, "not open for writing");
         hd.file.truncate(a.size);
       }
-      if (a.atimeMs !== undefined || a.mtimeMs !== undefined) {
-        hd.fs.utimes(hd.rel, a.atimeMs ?? null, a.mtimeMs ?? null);
-      }
+      if (a.atime !== null || a.mtime !== null) hd.fs.utimesNs(hd.rel, a.atime, a.mtime);
       return;
     }
     if (hd.kind === "dir") {
       if (a.size !== undefined) throw new PalError(PalCode.IS_DIR, "is a directory");
-      hd.fs.utimes(hd.rel, a.atimeMs ?? null, a.mtimeMs ?? null);
+      hd.fs.utimesNs(hd.rel, a.atime, a.mtime);
       return;
     }
     if (a.size !== undefined) throw new PalError(PalCode.INVAL, "cannot resize this stream");
@@ -216,8 +215,8 @@ export const streamHandlers: HostHandlers<HostProcess> = {
     const { m, rel } = fsTarget(ctx.owner, uri);
     const a = checkAttrs(attrs);
     if (a.size !== undefined) m.backend.truncate(rel, a.size);
-    if (a.atimeMs !== undefined || a.mtimeMs !== undefined) {
-      m.backend.utimes(rel, a.atimeMs ?? null, a.mtimeMs ?? null);
+    if (a.atime !== null || a.mtime !== null || a.nofollow) {
+      m.backend.utimesNs(rel, a.atime, a.mtime, a.nofollow);
     }
   },
 
@@ -299,12 +298,32 @@ export const streamHandlers: HostHandlers<HostProcess> = {
   },
 };
 
-function checkAttrs(v: unknown): { size?: number; atimeMs?: number; mtimeMs?: number } {
+/** Attributes of `stream_attr_set[_uri]`: `size`; times as `atimeMs`/`mtimeMs` (ms numbers)
+ * or `atimeNs`/`mtimeNs` (ns as decimal strings, which win); `nofollow: true` sets a final
+ * symlink's own times (by URI only). Times come back in ns, null = unchanged. */
+interface Attrs {
+  size?: number;
+  atime: bigint | null;
+  mtime: bigint | null;
+  nofollow: boolean;
+}
+
+function checkAttrs(v: unknown): Attrs {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     throw new PalError(PalCode.INVAL, "attributes must be an object");
   }
-  const out: { size?: number; atimeMs?: number; mtimeMs?: number } = {};
+  const out: Attrs = { atime: null, mtime: null, nofollow: false };
+  const ms: { atimeMs?: number; mtimeMs?: number } = {};
   for (const [k, val] of Object.entries(v)) {
+    if (k === "atimeNs" || k === "mtimeNs") {
+      out[k === "atimeNs" ? "atime" : "mtime"] = checkTimeNs(val);
+      continue;
+    }
+    if (k === "nofollow") {
+      if (typeof val !== "boolean") throw new PalError(PalCode.INVAL, "bad value for nofollow");
+      out.nofollow = val;
+      continue;
+    }
     if (k !== "size" && k !== "atimeMs" && k !== "mtimeMs") {
       throw new PalError(PalCode.INVAL, `unknown attribute ${k.slice(0, 40)}`);
     }
@@ -312,8 +331,11 @@ function checkAttrs(v: unknown): { size?: number; atimeMs?: number; mtimeMs?: nu
       throw new PalError(PalCode.INVAL, `bad value for ${k}`);
     }
     if (k === "size" && !Number.isSafeInteger(val)) throw new PalError(PalCode.INVAL, "bad size");
-    out[k] = val;
+    if (k === "size") out.size = val;
+    else ms[k] = val;
   }
+  if (out.atime === null && ms.atimeMs !== undefined) out.atime = nsOfMs(ms.atimeMs);
+  if (out.mtime === null && ms.mtimeMs !== undefined) out.mtime = nsOfMs(ms.mtimeMs);
   return out;
 }
 

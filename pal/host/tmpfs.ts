@@ -19,6 +19,7 @@ import {
   utf8Length,
 } from "./fs_path.ts";
 import type { DirEntry, FileStat, FsBackend, FsFile, FsSpace, OpenFlags } from "./fs_types.ts";
+import { checkTimeNs, msOfNs, nsOfMs } from "./fs_time.ts";
 import { ChunkedBytes } from "./tmpfs_data.ts";
 import {
   contentBytes,
@@ -358,12 +359,19 @@ export class TmpFs implements FsBackend {
 
   /** See {@link FsBackend.utimes}. */
   utimes(p: string, atimeMs: number | null, mtimeMs: number | null): void {
-    this.#mutating("utimes");
     const a = checkTime(atimeMs);
     const m = checkTime(mtimeMs);
-    const node = this.#lookupFollow(p);
-    if (a !== null) node.atimeMs = a;
-    if (m !== null) node.mtimeMs = m;
+    this.utimesNs(p, a === null ? null : nsOfMs(a), m === null ? null : nsOfMs(m));
+  }
+
+  /** See {@link FsBackend.utimesNs}. */
+  utimesNs(p: string, atimeNs: bigint | null, mtimeNs: bigint | null, nofollow = false): void {
+    this.#mutating("utimes");
+    const a = checkTimeNs(atimeNs);
+    const m = checkTimeNs(mtimeNs);
+    const node = nofollow ? this.#lookup(p).node : this.#lookupFollow(p);
+    if (a !== null) [node.atimeMs, node.atimeNs] = [msOfNs(a), a];
+    if (m !== null) [node.mtimeMs, node.mtimeNs] = [msOfNs(m), m];
     node.ctimeMs = Date.now();
   }
 

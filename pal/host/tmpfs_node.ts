@@ -6,6 +6,7 @@
  */
 import { PalCode, PalError } from "../errors.ts";
 import { checkBuffer, checkOffset, MAX_FILE_BYTES } from "./fs_path.ts";
+import { msOfNs, nsFields } from "./fs_time.ts";
 import type { FileStat, FsFile } from "./fs_types.ts";
 import type { ChunkedBytes } from "./tmpfs_data.ts";
 
@@ -25,6 +26,9 @@ interface NodeBase {
   atimeMs: number;
   mtimeMs: number;
   ctimeMs: number;
+  /** Exact times set by `utimesNs`; valid while `msOfNs` of them equals the ms field. */
+  atimeNs?: bigint;
+  mtimeNs?: bigint;
 }
 
 /** A regular file. `openCount` counts live handles. */
@@ -69,6 +73,10 @@ export function statOf(n: Node, dev: number): FileStat {
     atimeMs: n.atimeMs,
     mtimeMs: n.mtimeMs,
     ctimeMs: n.ctimeMs,
+    ...nsFields(n, {
+      atime: n.atimeNs !== undefined && msOfNs(n.atimeNs) === n.atimeMs ? n.atimeNs : undefined,
+      mtime: n.mtimeNs !== undefined && msOfNs(n.mtimeNs) === n.mtimeMs ? n.mtimeNs : undefined,
+    }),
   };
 }
 

@@ -93,3 +93,18 @@ Deno.test("chroot link: calls that would write through an emulated link are refu
     assert.equal(fs.readlink("l"), "a");
   });
 });
+
+Deno.test("chroot link: nofollow sets an emulated link's own times, in ns", () => {
+  withFs((fs, root) => {
+    writeText(fs, "f", "x");
+    fs.symlink("f", "l");
+    const before = Deno.lstatSync(`${root}/f`).mtime?.getTime();
+    fs.utimesNs("l", 5_000_000_123n, 7_000_000_456n, true);
+    const st = fs.lstat("l");
+    assert.equal(st.type, "symlink");
+    assert.equal(st.atimeNs, "5000000123");
+    assert.equal(st.mtimeNs, "7000000456");
+    assert.equal(Deno.lstatSync(`${root}/l`).mtime?.getTime(), 7000);
+    assert.equal(Deno.lstatSync(`${root}/f`).mtime?.getTime(), before);
+  });
+});

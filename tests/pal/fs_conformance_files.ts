@@ -1,6 +1,6 @@
 /** Conformance cases about file data: open flags, reads, writes, append, truncate. @module */
 import assert from "node:assert/strict";
-import { PalCode } from "../../pal/errors.ts";
+import { PalCode, PalError } from "../../pal/errors.ts";
 import {
   assertPal,
   bytes,
@@ -183,6 +183,59 @@ export const FILE_CASES: FsCase[] = [
       });
       await t.step("non-finite times are INVAL", () => {
         assertPal(() => fs.utimes("f", NaN, null), PalCode.INVAL);
+      });
+    },
+  },
+  {
+    name: "utimesNs keeps nanoseconds; nofollow sets a link's own times",
+    run: async (t, make) => {
+      const fs = await make({ readonly: false });
+      writeText(fs, "f", "x");
+      const a = 1_795_270_183_703_999_900n;
+      const m = 1_700_000_000_123_456_789n;
+      await t.step("exact ns come back from lstat and from an open file's stat", () => {
+        fs.utimesNs("f", a, m);
+        const st = fs.lstat("f");
+        assert.equal(st.atimeNs, String(a));
+        assert.equal(st.mtimeNs, String(m));
+        assert.equal(Math.floor(st.mtimeMs), 1_700_000_000_123);
+        const f = fs.open("f", { read: true }, 0);
+        assert.equal(f.stat().mtimeNs, String(m));
+        f.close();
+      });
+      await t.step("null keeps the other time exactly", () => {
+        fs.utimesNs("f", null, m - 100n);
+        const st = fs.lstat("f");
+        assert.equal(st.atimeNs, String(a));
+        assert.equal(st.mtimeNs, String(m - 100n));
+      });
+      await t.step("ms utimes reports whole-ms ns", () => {
+        fs.utimes("f", 1_000_000, 2_000_000);
+        assert.equal(fs.lstat("f").mtimeNs, "2000000000000");
+      });
+      await t.step("a write replaces the set mtime", () => {
+        const f = fs.open("f", { write: true }, 0);
+        f.pwrite(bytes("y"), 0);
+        f.close();
+        assert.ok(BigInt(fs.lstat("f").mtimeNs ?? "0") > 2_000_000_000_000n);
+      });
+      await t.step("ns out of range are INVAL", () => {
+        assertPal(() => fs.utimesNs("f", -1n, null), PalCode.INVAL);
+        assertPal(() => fs.utimesNs("f", null, 1n << 64n), PalCode.INVAL);
+      });
+      await t.step("a final symlink: SYMLINK, or with nofollow its own times", () => {
+        fs.symlink("f", "l");
+        assertPal(() => fs.utimesNs("l", m, m), PalCode.SYMLINK);
+        try {
+          fs.utimesNs("l", a, m, true);
+        } catch (e) {
+          // A real host symlink on a chroot mount: Deno has no lutimes.
+          assert.ok(e instanceof PalError && e.code === PalCode.NOT_SUPPORTED, String(e));
+          return;
+        }
+        assert.equal(fs.lstat("l").mtimeNs, String(m));
+        assert.equal(fs.lstat("l").type, "symlink");
+        assert.notEqual(fs.lstat("f").mtimeNs, String(m));
       });
     },
   },

@@ -1,5 +1,5 @@
 /** The state one WASI instance's calls share, and the small helpers most calls use. */
-import type { Stat, Sys } from "../../sys/types.ts";
+import type { Stat, Sys, TimeArg } from "../../sys/types.ts";
 import { FstFlags, WasiErrno } from "./constants.ts";
 import { WasiError } from "./errno.ts";
 import { filetypeOf, type WasiFdTable } from "./fds.ts";
@@ -35,22 +35,20 @@ export function writeFilestat(mem: GuestMemory, ptr: number, st: Stat): void {
   mem.setU8(ptr + 16, filetypeOf(st.mode));
   mem.setU64(ptr + 24, st.nlink);
   mem.setU64(ptr + 32, st.size);
-  mem.setU64(ptr + 40, msToNs(st.atimeMs));
-  mem.setU64(ptr + 48, msToNs(st.mtimeMs));
-  mem.setU64(ptr + 56, msToNs(st.ctimeMs));
+  mem.setU64(ptr + 40, st.atimeNs ?? msToNs(st.atimeMs));
+  mem.setU64(ptr + 48, st.mtimeNs ?? msToNs(st.mtimeMs));
+  mem.setU64(ptr + 56, st.ctimeNs ?? msToNs(st.ctimeMs));
 }
 
-/** A time argument of utimensat from WASI `fstflags` (inval on contradictory flags). */
-export function timesFromFlags(
-  atim: bigint,
-  mtim: bigint,
-  fst: number,
-): [number | null | "now", number | null | "now"] {
+/** A time argument of utimensat from WASI `fstflags` (inval on contradictory flags); explicit
+ * times stay ns (bigint) so the libOS keeps their full precision. */
+export function timesFromFlags(atim: bigint, mtim: bigint, fst: number): [TimeArg, TimeArg] {
   if (fst & ~0xf) throw new WasiError(WasiErrno.INVAL, "unknown fstflags");
   if ((fst & FstFlags.ATIM) && (fst & FstFlags.ATIM_NOW)) throw new WasiError(WasiErrno.INVAL);
   if ((fst & FstFlags.MTIM) && (fst & FstFlags.MTIM_NOW)) throw new WasiError(WasiErrno.INVAL);
-  const a = fst & FstFlags.ATIM_NOW ? "now" : fst & FstFlags.ATIM ? nsToMs(atim) : null;
-  const m = fst & FstFlags.MTIM_NOW ? "now" : fst & FstFlags.MTIM ? nsToMs(mtim) : null;
+  const u64 = (v: bigint) => BigInt.asUintN(64, v);
+  const a = fst & FstFlags.ATIM_NOW ? "now" : fst & FstFlags.ATIM ? u64(atim) : null;
+  const m = fst & FstFlags.MTIM_NOW ? "now" : fst & FstFlags.MTIM ? u64(mtim) : null;
   return [a, m];
 }
 
