@@ -184,6 +184,23 @@ export const ABI = {
     "int",
     "wait for any of events → index | -1",
   ),
+  thread_join: c(
+    50,
+    "threads",
+    "guest",
+    ["int", "int"],
+    "int",
+    "join(tid, timeoutMs) → the thread's exit code",
+  ),
+  thread_spawn: c(
+    51,
+    "threads",
+    "host",
+    ["int"],
+    "int",
+    "start thread tid's Worker + call page (setup port arrives)",
+  ),
+  thread_end: c(52, "threads", "host", ["int"], "void", "end thread tid: detach page, stop Worker"),
   // Processes
   process_create: c(
     60,

@@ -158,3 +158,43 @@ export function waitAny(events: readonly Event[], timeoutMs?: number): number {
     }
   }
 }
+
+/**
+ * `waitAny` without blocking the thread: waits with `Atomics.waitAsync`, holding a timer so the
+ * event loop stays alive while it waits (a pending waitAsync alone does not).
+ * @returns the index of the event taken, or -1 on timeout
+ * @throws {PalError} INVAL as `waitAny`
+ */
+export async function waitAnyAsync(events: readonly Event[], timeoutMs?: number): Promise<number> {
+  const first = events[0];
+  if (first === undefined) throw new PalError(PalCode.INVAL, "waitAny: no events");
+  const group = first.group;
+  if (events.some((e) => e.group !== group)) {
+    throw new PalError(PalCode.INVAL, "waitAny: events of different groups");
+  }
+  const deadline = deadlineFor(timeoutMs);
+  const i32 = group.i32;
+  for (;;) {
+    const seq = Atomics.load(i32, SEQ);
+    for (let i = 0; i < events.length; i++) if (events[i]!.tryTake()) return i;
+    const left = deadline - performance.now();
+    if (left <= 0) return -1;
+    Atomics.add(i32, WAITERS, 1);
+    try {
+      const r = Atomics.waitAsync(i32, SEQ, seq, left);
+      if (r.async) await heldWhile(r.value);
+    } finally {
+      Atomics.sub(i32, WAITERS, 1);
+    }
+  }
+}
+
+/** Await `p` while a timer keeps the event loop alive. */
+export async function heldWhile<T>(p: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1 << 30);
+  try {
+    return await p;
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -12,6 +12,7 @@ import { streamHandlers } from "../../pal/host/streams.ts";
 import type { HostProc } from "./proc.ts";
 import { procHandlers } from "./proc_handlers.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
+import { threadHandlers } from "./thread_handlers.ts";
 
 const MAX_LOG_LINE = 4096;
 
@@ -87,5 +88,10 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
       return n;
     },
   };
-  return { ...(streamHandlers as HostHandlers<HostProc>), ...own, ...procHandlers(host) };
+  return {
+    ...(streamHandlers as HostHandlers<HostProc>),
+    ...own,
+    ...procHandlers(host),
+    ...threadHandlers(host),
+  };
 }

@@ -51,6 +51,13 @@ export class StdinQueue {
   }
 }
 
+/** An extra thread of a picoprocess (sandbox/host/thread_handlers.ts). */
+export interface HostThread {
+  readonly worker: Worker;
+  /** Its call page, served with this process as owner (so it shares the handle table). */
+  readonly pageToken: object;
+}
+
 /** The host's record of one picoprocess. */
 export class HostProc implements HostProcess {
   state: ProcState = "starting";
@@ -60,6 +67,8 @@ export class HostProc implements HostProcess {
   exitSignal: string | null = null;
   readonly handles: HandleTable;
   readonly stdin = new StdinQueue();
+  /** Live extra threads by tid. */
+  readonly threads = new Map<number, HostThread>();
   /** Process-tree and signal state (sandbox/host/proc_table.ts). */
   readonly tree = new ProcNode();
 

@@ -1,0 +1,415 @@
+/**
+ * A picoprocess's address space shared by all its threads (each thread is a Worker): the region
+ * table lives in a SharedArrayBuffer, so a mapping one thread makes is seen by every other.
+ *
+ * Layout of the table SAB (Int32 words, documented here only):
+ * ```
+ * [0] MAGIC  [1] lock (0 free, 1 held, 2 held with waiters)  [2] region count  [3] capacity
+ * [4] size of the space in pages  [5] generation (bumped by every change)  [6..7] reserved
+ * [8 + 4i ..] region i, sorted by start: first page (counted from BASE_ADDR), pages, prot, flags
+ * ```
+ * Backing: every region lives in one growable heap SAB at offset `addr - BASE_ADDR` (threads of
+ * one process share the heap, so "private" and "shared within the process" coincide). The heap
+ * grows as mappings reach further; freed memory stays in it and is zeroed when mapped again.
+ *
+ * Quota: `alloc` charges the mapped bytes through `QuotaHooks` (in a guest: the host calls
+ * `mem_reserve`/`mem_release`, so the host enforces the sandbox quota) before it touches the table
+ * or grows the heap; `free` gives them back. What JS cannot enforce is as in `pal/vma.ts`: a
+ * thread holding the heap SAB can read or write it directly, and can grow it without charging;
+ * the V8 heap cap of process isolation bounds that. The table is the process's own memory, so
+ * garbage in it harms only that process; the lock wait is bounded, so garbage never hangs a call.
+ */
+import { PalCode, PalError } from "./errors.ts";
+import { BASE_ADDR, PAGE_SIZE, Prot, type RegionInfo } from "./vma.ts";
+
+const MAGIC = 0x564d4153; // "VMAS"
+const W_LOCK = 1;
+const W_COUNT = 2;
+const W_CAP = 3;
+const W_PAGES = 4;
+const W_GEN = 5;
+const HEADER_WORDS = 8;
+const REC_WORDS = 4;
+const LOCK_TIMEOUT_MS = 5000;
+
+/** Charges and returns bytes of the sandbox's memory quota. */
+export interface QuotaHooks {
+  /** @throws {PalError} QUOTA when the charge would overrun the quota */
+  charge(bytes: number): void;
+  release(bytes: number): void;
+}
+
+/** The buffers a thread needs to attach to its process's address space. */
+export interface SharedSpaceBuffers {
+  readonly table: SharedArrayBuffer;
+  readonly heap: SharedArrayBuffer;
+}
+
+interface Rec {
+  page: number;
+  pages: number;
+  prot: number;
+  flags: number;
+}
+
+const pagesOf = (bytes: number) => Math.ceil(bytes / PAGE_SIZE);
+
+/** The address space of one picoprocess, shared by its threads. */
+export class SharedAddressSpace {
+  readonly #w: Int32Array;
+  readonly #heap: SharedArrayBuffer;
+  readonly #cap: number;
+  readonly #pages: number;
+  readonly #quota: QuotaHooks | null;
+  /** Length-tracking views over the growable heap. */
+  readonly #bytes: Uint8Array;
+  readonly #i32: Int32Array;
+
+  private constructor(bufs: SharedSpaceBuffers, pages: number, quota: QuotaHooks | null) {
+    this.#w = new Int32Array(bufs.table);
+    this.#heap = bufs.heap;
+    this.#cap = (this.#w.length - HEADER_WORDS) / REC_WORDS;
+    this.#pages = pages;
+    this.#quota = quota;
+    this.#bytes = new Uint8Array(bufs.heap);
+    this.#i32 = new Int32Array(bufs.heap);
+  }
+
+  /**
+   * A new empty space of `maxBytes` (page multiple) above BASE_ADDR, with room for
+   * `maxRegions` regions.
+   * @throws {PalError} INVAL
+   * @example
+   * ```ts
+   * import { SharedAddressSpace } from "./vma_shared.ts";
+   * import { Prot } from "./vma.ts";
+   * const as = SharedAddressSpace.create({ maxBytes: 1 << 20, maxRegions: 64, quota: null });
+   * const p = as.alloc(100, { prot: Prot.READ | Prot.WRITE });
+   * as.write(p, new Uint8Array([1, 2, 3]));
+   * as.read(p, 3); // Uint8Array [1, 2, 3]
+   * ```
+   */
+  static create(
+    opts: { maxBytes: number; maxRegions: number; quota: QuotaHooks | null },
+  ): SharedAddressSpace {
+    const { maxBytes, maxRegions } = opts;
+    if (!Number.isInteger(maxBytes) || maxBytes <= 0 || maxBytes % PAGE_SIZE !== 0) {
+      throw new PalError(PalCode.INVAL, `bad address space size ${maxBytes}`);
+    }
+    if (!Number.isInteger(maxRegions) || maxRegions < 1 || maxRegions > 1 << 16) {
+      throw new PalError(PalCode.INVAL, `bad region capacity ${maxRegions}`);
+    }
+    const table = new SharedArrayBuffer((HEADER_WORDS + REC_WORDS * maxRegions) * 4);
+    const heap = new SharedArrayBuffer(0, { maxByteLength: maxBytes });
+    const w = new Int32Array(table);
+    w[W_CAP] = maxRegions;
+    w[W_PAGES] = maxBytes / PAGE_SIZE;
+    Atomics.store(w, 0, MAGIC);
+    return new SharedAddressSpace({ table, heap }, maxBytes / PAGE_SIZE, opts.quota);
+  }
+
+  /**
+   * The space over buffers received from another thread of the process.
+   * @throws {PalError} BAD_MESSAGE for buffers that are not a space's
+   */
+  static attach(bufs: SharedSpaceBuffers, quota: QuotaHooks | null): SharedAddressSpace {
+    const { table, heap } = bufs ?? {};
+    const ok = table instanceof SharedArrayBuffer && heap instanceof SharedArrayBuffer &&
+      heap.growable && heap.maxByteLength % PAGE_SIZE === 0 && table.byteLength % 4 === 0 &&
+      table.byteLength > (HEADER_WORDS + REC_WORDS) * 4;
+    if (!ok) throw new PalError(PalCode.BAD_MESSAGE, "address space: bad buffers");
+    const w = new Int32Array(table);
+    const cap = (w.length - HEADER_WORDS) / REC_WORDS;
+    const pages = heap.maxByteLength / PAGE_SIZE;
+    if (Atomics.load(w, 0) !== MAGIC || !Number.isInteger(cap) || w[W_PAGES] !== pages) {
+      throw new PalError(PalCode.BAD_MESSAGE, "address space: bad table");
+    }
+    return new SharedAddressSpace({ table, heap }, pages, quota);
+  }
+
+  /** The buffers to hand to a new thread. */
+  get buffers(): SharedSpaceBuffers {
+    return { table: this.#w.buffer as SharedArrayBuffer, heap: this.#heap };
+  }
+
+  /** The backing heap (mapped at BASE_ADDR); see the file header on bypass. */
+  get heap(): SharedArrayBuffer {
+    return this.#heap;
+  }
+
+  /** Bumped by every change to the table (for caches and tests). */
+  get generation(): number {
+    return Atomics.load(this.#w, W_GEN);
+  }
+
+  /**
+   * Map zeroed memory: charge the quota, place it (first fit, or at `addr`), grow the heap.
+   * @param size bytes, rounded up to pages
+   * @returns the page-aligned start address
+   * @throws {PalError} INVAL, OVERLAP (fixed addr taken), NO_MEM (no room), QUOTA
+   */
+  alloc(size: number, opts: { addr?: number; prot: number }): number {
+    checkProt(opts.prot);
+    if (!Number.isInteger(size) || size <= 0 || pagesOf(size) > this.#pages) {
+      throw new PalError(PalCode.INVAL, `bad mapping size ${size}`);
+    }
+    const pages = pagesOf(size);
+    const fixed = opts.addr === undefined ? -1 : this.#page(opts.addr, pages);
+    this.#quota?.charge(pages * PAGE_SIZE);
+    try {
+      return this.#locked((recs) => {
+        const page = fixed >= 0 ? this.#checkFree(recs, fixed, pages) : this.#firstFit(recs, pages);
+        if (recs.length >= this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
+        this.#zero(page, pages);
+        const i = recs.findIndex((r) => r.page > page);
+        recs.splice(i < 0 ? recs.length : i, 0, { page, pages, prot: opts.prot, flags: 0 });
+        return BASE_ADDR + page * PAGE_SIZE;
+      });
+    } catch (e) {
+      this.#quota?.release(pages * PAGE_SIZE);
+      throw e;
+    }
+  }
+
+  /** Unmap `[addr, addr+size)`; unmapped pages in the range are ignored (like munmap). */
+  free(addr: number, size: number): void {
+    const pages = this.#sizePages(size);
+    const from = this.#page(addr, pages), to = from + pages;
+    let freed = 0;
+    this.#locked((recs) => {
+      const kept: Rec[] = [];
+      for (const r of recs) {
+        const end = r.page + r.pages;
+        if (end <= from || r.page >= to) {
+          kept.push(r);
+          continue;
+        }
+        freed += Math.min(end, to) - Math.max(r.page, from);
+        if (r.page < from) kept.push({ ...r, pages: from - r.page });
+        if (end > to) kept.push({ ...r, page: to, pages: end - to });
+      }
+      if (kept.length > this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
+      recs.splice(0, recs.length, ...kept);
+    });
+    if (freed > 0) this.#quota?.release(freed * PAGE_SIZE);
+  }
+
+  /** Set the protection of `[addr, addr+size)`. @throws {PalError} FAULT if any page unmapped */
+  protect(addr: number, size: number, prot: number): void {
+    checkProt(prot);
+    const pages = this.#sizePages(size);
+    const from = this.#page(addr, pages), to = from + pages;
+    this.#locked((recs) => {
+      this.#covered(recs, from * PAGE_SIZE, to * PAGE_SIZE, 0);
+      const out: Rec[] = [];
+      for (const r of recs) {
+        const end = r.page + r.pages;
+        if (end <= from || r.page >= to) {
+          out.push(r);
+          continue;
+        }
+        const a = Math.max(r.page, from), b = Math.min(end, to);
+        if (r.page < a) out.push({ ...r, pages: a - r.page });
+        out.push({ ...r, page: a, pages: b - a, prot });
+        if (end > b) out.push({ ...r, page: b, pages: end - b });
+      }
+      if (out.length > this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
+      recs.splice(0, recs.length, ...out);
+    });
+  }
+
+  /** The mapping containing `addr`, or null. */
+  query(addr: number): RegionInfo | null {
+    if (!Number.isInteger(addr)) throw new PalError(PalCode.INVAL, `bad address ${addr}`);
+    return this.#locked((recs) => {
+      const r = recs.find((x) =>
+        x.page * PAGE_SIZE + BASE_ADDR <= addr &&
+        addr < (x.page + x.pages) * PAGE_SIZE + BASE_ADDR
+      );
+      return r ? info(r) : null;
+    }, false);
+  }
+
+  /** All mappings, by address. */
+  regions(): RegionInfo[] {
+    return this.#locked((recs) => recs.map(info), false);
+  }
+
+  /** Copy `len` bytes out. @throws {PalError} FAULT on an unmapped or unreadable page */
+  read(addr: number, len: number): Uint8Array {
+    const off = this.#span(addr, len);
+    return this.#locked((recs) => {
+      this.#covered(recs, off, off + len, Prot.READ);
+      return this.#bytes.slice(off, off + len);
+    }, false);
+  }
+
+  /** Copy `bytes` in; nothing is written unless every page is writable. @throws {PalError} FAULT */
+  write(addr: number, bytes: Uint8Array): void {
+    const off = this.#span(addr, bytes.length);
+    this.#locked((recs) => {
+      this.#covered(recs, off, off + bytes.length, Prot.WRITE);
+      this.#bytes.set(bytes, off);
+    }, false);
+  }
+
+  /**
+   * The Int32 word at `addr` for futex calls: 4-byte aligned, mapped and readable.
+   * @returns the heap's Int32 view and the word's index in it
+   * @throws {PalError} INVAL (misaligned), FAULT
+   */
+  word(addr: number): { i32: Int32Array; index: number } {
+    const off = this.#span(addr, 4);
+    if (off % 4 !== 0) throw new PalError(PalCode.INVAL, `futex address ${addr} not aligned`);
+    this.#locked((recs) => this.#covered(recs, off, off + 4, Prot.READ), false);
+    return { i32: this.#i32, index: off >> 2 };
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /** Run `fn` on the region list under the table lock; store it back when `write`. */
+  #locked<T>(fn: (recs: Rec[]) => T, write = true): T {
+    this.#lock();
+    try {
+      const recs = this.#load();
+      const out = fn(recs);
+      if (write) this.#store(recs);
+      return out;
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  #lock(): void {
+    const w = this.#w;
+    if (Atomics.compareExchange(w, W_LOCK, 0, 1) === 0) return;
+    const deadline = performance.now() + LOCK_TIMEOUT_MS;
+    for (;;) {
+      if (Atomics.exchange(w, W_LOCK, 2) === 0) return;
+      const left = deadline - performance.now();
+      if (left <= 0) throw new PalError(PalCode.BUSY, "address space table lock timed out");
+      Atomics.wait(w, W_LOCK, 2, left);
+    }
+  }
+
+  #unlock(): void {
+    if (Atomics.exchange(this.#w, W_LOCK, 0) === 2) Atomics.notify(this.#w, W_LOCK, 1);
+  }
+
+  /** The regions, validated: garbage records (out of range, overlapping) are dropped. */
+  #load(): Rec[] {
+    const w = this.#w;
+    const n = Math.max(0, Math.min(Atomics.load(w, W_COUNT), this.#cap));
+    const recs: Rec[] = [];
+    let next = 0;
+    for (let i = 0; i < n; i++) {
+      const o = HEADER_WORDS + REC_WORDS * i;
+      const r = { page: w[o]!, pages: w[o + 1]!, prot: w[o + 2]! & 7, flags: w[o + 3]! };
+      if (r.page < next || r.pages <= 0 || r.page + r.pages > this.#pages) continue;
+      recs.push(r);
+      next = r.page + r.pages;
+    }
+    return recs;
+  }
+
+  #store(recs: Rec[]): void {
+    const w = this.#w;
+    recs.forEach((r, i) => {
+      const o = HEADER_WORDS + REC_WORDS * i;
+      w[o] = r.page;
+      w[o + 1] = r.pages;
+      w[o + 2] = r.prot;
+      w[o + 3] = r.flags;
+    });
+    Atomics.store(w, W_COUNT, recs.length);
+    Atomics.add(w, W_GEN, 1);
+  }
+
+  #firstFit(recs: Rec[], pages: number): number {
+    let at = 0;
+    for (const r of recs) {
+      if (r.page - at >= pages) break;
+      at = Math.max(at, r.page + r.pages);
+    }
+    if (at + pages > this.#pages) throw new PalError(PalCode.NO_MEM, "address space full");
+    return at;
+  }
+
+  #checkFree(recs: Rec[], page: number, pages: number): number {
+    if (recs.some((r) => r.page < page + pages && page < r.page + r.pages)) {
+      throw new PalError(PalCode.OVERLAP, `address ${BASE_ADDR + page * PAGE_SIZE} is taken`);
+    }
+    return page;
+  }
+
+  /** Make the heap cover pages `[page, page+pages)` with zeroes (under the lock). */
+  #zero(page: number, pages: number): void {
+    const off = page * PAGE_SIZE, len = pages * PAGE_SIZE, had = this.#heap.byteLength;
+    if (off < had) this.#bytes.fill(0, off, Math.min(off + len, had));
+    if (off + len > had) {
+      try {
+        this.#heap.grow(off + len);
+      } catch (e) {
+        throw new PalError(PalCode.NO_MEM, e instanceof Error ? e.message : String(e));
+      }
+    }
+  }
+
+  /** Throw FAULT unless heap offsets `[from, to)` are mapped with all of `need`. */
+  #covered(recs: Rec[], from: number, to: number, need: number): void {
+    if (from >= to) return;
+    let at = from;
+    for (const r of recs) {
+      const start = r.page * PAGE_SIZE, end = start + r.pages * PAGE_SIZE;
+      if (end <= at) continue;
+      if (start > at) break;
+      if ((r.prot & need) !== need) {
+        throw new PalError(PalCode.FAULT, `access to ${BASE_ADDR + at} violates protection`);
+      }
+      at = end;
+      if (at >= to) return;
+    }
+    throw new PalError(PalCode.FAULT, `address ${BASE_ADDR + at} is not mapped`);
+  }
+
+  /** Validate a page-aligned address whose range of `pages` fits; returns its page index. */
+  #page(addr: number, pages: number): number {
+    if (!Number.isInteger(addr) || addr % PAGE_SIZE !== 0 || addr < BASE_ADDR) {
+      throw new PalError(PalCode.INVAL, `bad address ${addr}`);
+    }
+    const page = (addr - BASE_ADDR) / PAGE_SIZE;
+    if (page + pages > this.#pages) {
+      throw new PalError(PalCode.INVAL, "range beyond the address space");
+    }
+    return page;
+  }
+
+  #sizePages(size: number): number {
+    if (!Number.isInteger(size) || size <= 0) throw new PalError(PalCode.INVAL, `bad size ${size}`);
+    return pagesOf(size);
+  }
+
+  /** Validate a byte span; returns its heap offset (may be outside any mapping). */
+  #span(addr: number, len: number): number {
+    if (!Number.isInteger(addr) || !Number.isInteger(len) || addr < BASE_ADDR || len < 0) {
+      throw new PalError(PalCode.FAULT, `bad span ${addr}+${len}`);
+    }
+    return addr - BASE_ADDR;
+  }
+}
+
+function checkProt(prot: number): void {
+  if (!Number.isInteger(prot) || prot < 0 || prot > 7) {
+    throw new PalError(PalCode.INVAL, `bad prot ${prot}`);
+  }
+}
+
+function info(r: Rec): RegionInfo {
+  return {
+    start: BASE_ADDR + r.page * PAGE_SIZE,
+    size: r.pages * PAGE_SIZE,
+    prot: r.prot,
+    shared: false,
+    file: false,
+  };
+}
