@@ -1,0 +1,112 @@
+// Attacks by a guest that bypasses the libOS: raw Deno APIs, a bare PAL client, raw writes to its
+// call page, garbage posted to its parent. Each test fails if the attack works; each also checks
+// that the attacker's host still serves and that a neighbouring sandbox finished its work.
+import assert from "node:assert/strict";
+import type { Isolation } from "../../sandbox/manifest.ts";
+import { Sandbox } from "../../sandbox/sandbox.ts";
+import {
+  assertHostAlive,
+  assertNoSecret,
+  makeWorld,
+  neighbour,
+  RAW_BOOT,
+  results,
+} from "./_world.ts";
+
+/** attack name → what its failure must look like (the right refusal, not a fixture bug). */
+const ATTACKS: Record<string, RegExp> = {
+  "deno-read-outside": /NotCapable/,
+  "deno-read-dotdot": /NotCapable/,
+  "deno-read-symlink-in-mount": /NotCapable/,
+  "deno-read-file-url": /NotCapable/,
+  "deno-read-proc-root": /NotCapable/,
+  "deno-read-proc-environ": /NotCapable/,
+  "deno-read-etc-passwd": /NotCapable/,
+  "deno-write-code-dir": /NotCapable/,
+  "deno-write-tmp": /NotCapable/,
+  "deno-env": /NotCapable/,
+  "deno-env-object": /NotCapable/,
+  "deno-run": /NotCapable/,
+  "deno-ffi": /NotCapable/,
+  "deno-sys-hostname": /NotCapable/,
+  "deno-sys-interfaces": /NotCapable/,
+  "deno-chmod-outside": /NotCapable/,
+  "deno-net-unlisted-host": /NotCapable/,
+  "deno-net-unlisted-port": /NotCapable/,
+  "deno-listen-unlisted": /NotCapable/,
+  "deno-fetch-remote": /NotCapable/,
+  "import-local-json": /Requires read access/,
+  "import-local-js": /Requires read access/,
+  "import-https": /import access/,
+  "import-jsr": /import access/,
+  "import-data-url-reads": /NotCapable/,
+  "import-blob-url-reads": /NotCapable/,
+  "worker-escalation-read": /NotCapable|permission/i,
+  "worker-inherit-env": /NotCapable/,
+  "worker-escalation-run": /NotCapable|permission/i,
+  "pal-dotdot": /PalError/,
+  "pal-absolute": /PalError/,
+  "pal-symlink-escape": /PalError/,
+  "pal-symlink-dir-escape": /PalError/,
+  "pal-case-trick": /PalError/,
+  "pal-unicode-slash": /PalError/,
+  "pal-fullwidth-dots": /PalError/,
+  "pal-nul-truncation": /PalError/,
+  "pal-percent-encoding": /PalError/,
+  "pal-backslash": /PalError/,
+  "pal-overlong-path": /PalError/,
+  "pal-write-readonly": /PalError: read-only/,
+  "pal-truncate-readonly": /PalError: read-only/,
+  "pal-mkdir-readonly": /PalError: read-only/,
+  "pal-delete-readonly": /PalError/,
+  "pal-rename-across-mounts": /PalError/,
+  "pal-setsize-readonly": /PalError/,
+  "pal-no-such-mount": /PalError/,
+  "pal-net-unlisted": /PalError: connect to 127\.0\.0\.1:1 is not granted/,
+  "pal-listen-unlisted": /PalError: listen on 0\.0\.0\.0:0 is not granted/,
+  "pal-forged-handles": /no forged handle answered/,
+  "ring-garbage-slots": /every garbage slot got an error/,
+  "post-garbage-to-parent": /the host ignores guest messages/,
+};
+
+/** Attacks that need a fresh `deno run` (a Worker of this test process would download). */
+const PROCESS_ONLY = new Set(["import-npm", "import-npm-literal"]);
+ATTACKS["import-npm"] = /--no-npm/;
+ATTACKS["import-npm-literal"] = /--no-npm/;
+
+async function runAttack(attack: string, want: RegExp, isolation: Isolation): Promise<void> {
+  const w = await makeWorld();
+  try {
+    const m = await w.manifest("raw_attacks.ts", {
+      argv: [attack, w.outside, w.mount],
+      isolation,
+    });
+    const sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
+    try {
+      const [out] = await Promise.all([
+        sb.run({ argv: ["raw_attacks.ts", attack, w.outside, w.mount] }),
+        neighbour(),
+      ]);
+      assertNoSecret(out);
+      const r = results(out).get(attack);
+      assert.ok(r, `no report: ${new TextDecoder().decode(out.stdout)}`);
+      assert.equal(r.ok, false, `the attack worked: ${r.value}`);
+      assert.match(String(r.error), want);
+      assert.ok(!new TextDecoder().decode(out.stdout).includes("forged output"));
+      await assertHostAlive(sb);
+    } finally {
+      await sb.close();
+    }
+    // Nothing was written where the guest had no write grant.
+    assert.deepEqual([...Deno.readDirSync(w.ro)].map((e) => e.name), ["keep.txt"]);
+    assert.equal(Deno.readTextFileSync(`${w.ro}/keep.txt`), "read-only data");
+  } finally {
+    await w.dispose();
+  }
+}
+
+for (const [attack, want] of Object.entries(ATTACKS)) {
+  const isolation: Isolation = PROCESS_ONLY.has(attack) ? "process" : "worker";
+  Deno.test(`hostile (raw): ${attack} fails, the host and a neighbour carry on (${isolation})`, () =>
+    runAttack(attack, want, isolation));
+}
