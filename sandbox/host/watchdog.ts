@@ -27,6 +27,7 @@ export interface WatchdogHost<P extends Watched> {
 }
 
 interface Seen {
+  /** When the last call was served; NaN until the first (boot is still loading modules). */
   lastMs: number;
   inflight: number;
 }
@@ -50,9 +51,9 @@ export class Watchdog<P extends Watched> {
     this.#timer = setInterval(() => this.check(), this.heartbeatMs);
   }
 
-  /** Start watching `p` (at spawn); it has `timeoutMs` to make its first call. */
+  /** Start watching `p` (at spawn). It is armed by its first call (boot opens its stdio). */
   watch(p: P): void {
-    this.#seen.set(p, { lastMs: performance.now(), inflight: 0 });
+    this.#seen.set(p, { lastMs: NaN, inflight: 0 });
   }
 
   /** Wrap a handler table so every served call stamps its caller. */
@@ -85,7 +86,7 @@ export class Watchdog<P extends Watched> {
     for (const p of this.host.procs.values()) {
       if (p.state === "exited") continue;
       const s = this.#seen.get(p);
-      if (!s || s.inflight > 0) continue;
+      if (!s || s.inflight > 0 || Number.isNaN(s.lastMs)) continue;
       const idle = now - s.lastMs;
       if (idle > this.timeoutMs) {
         this.stop();

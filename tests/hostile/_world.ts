@@ -78,7 +78,7 @@ export async function makeWorld(): Promise<World> {
         opts.extra ?? "",
         "[sys]",
         `isolation = "${opts.isolation ?? "worker"}"`,
-        `wall_time = "60s"`,
+        opts.sys?.includes("wall_time") ? "" : `wall_time = "60s"`,
         opts.sys ?? "",
       ].join("\n");
       const file = join(root, `m${n++}.toml`);
