@@ -9,6 +9,7 @@ import { MountTable } from "./vfs/mount_table.ts";
 import { absParts } from "./vfs/path.ts";
 import { Interrupt } from "../pal/futex.ts";
 import { Signals } from "./signal/signals.ts";
+import { PipeHandle } from "./pipe_handle.ts";
 
 /** One process's libOS state. */
 export class Kernel {
@@ -28,6 +29,7 @@ export class Kernel {
     this.umask = init.umask & 0o777;
     const token = init.interrupt ? Interrupt.attach(init.interrupt) : null;
     this.signals = new Signals(pal, init.pid, init.signals, token);
+    PipeHandle.interrupt = token ?? undefined;
   }
 
   /** Log a line to the host trace when discovery mode is on. */

@@ -16,6 +16,7 @@ import { runForked } from "./proc/fork.ts";
 import { wrapSys } from "./signal/signals.ts";
 // Loaded with boot's graph, so an app may import the native API without read access to it.
 import "./native.ts";
+import "./ipc/sysv.ts";
 import { createSys } from "./sys/mod.ts";
 import type { Sys } from "./sys/types.ts";
 

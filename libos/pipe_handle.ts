@@ -4,7 +4,8 @@
  * keeps running while a pipe is empty or full.
  */
 import { PalCode, PalError } from "../pal/errors.ts";
-import { PipeReader, type PipeWriter } from "../pal/pipe_ring.ts";
+import { type IoOptions, PipeReader, type PipeWriter } from "../pal/pipe_ring.ts";
+import type { Interrupt } from "../pal/futex.ts";
 import { Errno, ErrnoError, palToErrno } from "./errno.ts";
 import { Handle, type HandleKind, makeStat, type Readiness } from "./handle.ts";
 import { S, type Stat } from "./sys/types.ts";
@@ -16,6 +17,9 @@ export class PipeHandle extends Handle {
   readonly kind: HandleKind = "pipe";
   readonly seekable = false;
   #nonblocking = false;
+  /** The process's signal interrupt token: a handled signal makes a blocked read or write
+   * fail with EINTR (set by the Kernel at boot; libos/signal). */
+  static interrupt: Interrupt | undefined;
   readonly #ino: number;
 
   /** @param end the reader or writer endpoint this handle owns (closed with the handle) */
@@ -27,7 +31,7 @@ export class PipeHandle extends Handle {
 
   override read(buf: Uint8Array): number {
     if (!(this.end instanceof PipeReader)) throw new ErrnoError(Errno.EBADF, "write end of a pipe");
-    return this.#io(() => (this.end as PipeReader).read(buf, { nonblocking: this.#nonblocking }));
+    return this.#io(() => (this.end as PipeReader).read(buf, this.#syncOpts()));
   }
 
   override async readAsync(buf: Uint8Array): Promise<number> {
@@ -42,7 +46,7 @@ export class PipeHandle extends Handle {
   override write(buf: Uint8Array): number {
     if (this.end instanceof PipeReader) throw new ErrnoError(Errno.EBADF, "read end of a pipe");
     const w = this.end;
-    return this.#io(() => w.write(buf, { nonblocking: this.#nonblocking }));
+    return this.#io(() => w.write(buf, this.#syncOpts()));
   }
 
   override async writeAsync(buf: Uint8Array): Promise<number> {
@@ -52,6 +56,14 @@ export class PipeHandle extends Handle {
     } catch (e) {
       throw palToErrno(e, this.path);
     }
+  }
+
+  /** Options of a blocking read or write: interruptible by a handled signal. */
+  #syncOpts(): IoOptions {
+    const t = PipeHandle.interrupt;
+    return t
+      ? { nonblocking: this.#nonblocking, interrupt: t }
+      : { nonblocking: this.#nonblocking };
   }
 
   #io(fn: () => number): number {

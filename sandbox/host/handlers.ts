@@ -11,6 +11,7 @@ import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import { streamHandlers } from "../../pal/host/streams.ts";
 import type { HostProc } from "./proc.ts";
 import { procHandlers } from "./proc_handlers.ts";
+import { ipcHandlers } from "./ipc_handlers.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 import { threadHandlers } from "./thread_handlers.ts";
 
@@ -92,6 +93,7 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
     ...(streamHandlers as HostHandlers<HostProc>),
     ...own,
     ...procHandlers(host),
+    ...ipcHandlers(host.onProcessEnd),
     ...threadHandlers(host),
   };
 }

@@ -101,7 +101,9 @@ function childOptions(
   s: Record<string, unknown>,
   state: Uint8Array,
 ) {
-  const program = resolveProgram(host.cfg, (id) => host.mount(id), str(s.program, "program"));
+  const program = s.fork !== undefined
+    ? { entry: caller.tree.entry, exePath: caller.tree.exePath }
+    : resolveProgram(host.cfg, (id) => host.mount(id), str(s.program, "program"));
   const argv = strList(s.argv ?? [program.exePath], "argv");
   const env = envOf(s.env ?? {});
   const cwd = str(s.cwd ?? "/", "cwd");

@@ -35,6 +35,8 @@ export class ProcNode {
   outPid = 0;
   reaped = false;
   exePath = "";
+  /** What boot imported (fork children import the same). */
+  entry = "";
   argv: readonly string[] = [];
   readonly startMs = Date.now();
   /** The signal page (libos/signal/shared.ts), shared with the guest. */
@@ -55,11 +57,12 @@ export interface ProcHost {
 export function adoptNew(
   host: ProcHost,
   p: HostProc,
-  opts: { exePath: string; argv: readonly string[]; pgid?: number },
+  opts: { entry: string; exePath: string; argv: readonly string[]; pgid?: number },
 ): void {
   const parent = host.procs.get(p.ppid);
   const t = p.tree;
   t.exePath = opts.exePath;
+  t.entry = opts.entry;
   t.argv = opts.argv;
   if (!parent) {
     t.pgid = p.pid;
@@ -140,6 +143,8 @@ function offer(host: ProcHost, parent: HostProc, child: HostProc): boolean {
  */
 export function exited(host: ProcHost, p: HostProc): HostProc | null {
   p.tree.waiters.length = 0;
+  // Blocked IPC calls of the dead give up, so a message is never handed to a dead receiver.
+  for (const cancel of [...p.tree.blocked]) cancel();
   p.tree.blocked.clear();
   const init = host.procs.get(1);
   const heir = init && init.state !== "exited" && init !== p ? init : null;

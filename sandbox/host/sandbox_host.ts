@@ -150,7 +150,8 @@ export class SandboxHost implements HostServices {
     const argv = spec.argv ?? m.loader.argv;
     const exePath = child?.exePath ?? m.loader.argv[0] ?? m.loader.entrypoint;
     const pgid = child?.pgid !== undefined ? { pgid: child.pgid } : {};
-    adoptNew(this, proc, { exePath, argv, ...pgid });
+    const entry = child?.entry ?? pathToFileURL(m.loader.entrypoint).href;
+    adoptNew(this, proc, { entry, exePath, argv, ...pgid });
     child?.prepare(pid);
     const page = createPage(DEFAULT_GEOMETRY);
     const ch = new MessageChannel();
@@ -180,7 +181,7 @@ export class SandboxHost implements HostServices {
       ppid,
       sandboxId: this.sandboxId,
       channel: { page, doorbell: this.#doorbell, syncPort: ch.port2 },
-      entry: child?.entry ?? pathToFileURL(m.loader.entrypoint).href,
+      entry,
       exePath,
       argv,
       env: spec.env ?? m.loader.env,

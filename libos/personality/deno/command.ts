@@ -123,7 +123,7 @@ export function commandApi(ctx: CommandCtx) {
     try {
       pid = sys.spawn(req);
     } catch (e) {
-      for (const fd of [...theirs, ...mine]) if (fd !== null) sys.close(fd);
+      for (const fd of mine) if (fd !== null) sys.close(fd);
       if (e instanceof ErrnoError && (e.errno === Errno.ENOENT || e.errno === Errno.ENOEXEC)) {
         throw new Deno.errors.NotFound(`Failed to spawn '${cmd}': ${e.message}`);
       }

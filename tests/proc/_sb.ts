@@ -1,0 +1,50 @@
+/** Test helper: a real sandbox running tests/proc/fixtures/procs.ts scenarios. */
+import { Sandbox } from "../../sandbox/sandbox.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+/** Isolation levels every promise is checked under. */
+export const LEVELS = ["worker", "process"] as const;
+
+/** Open a sandbox over the fixtures (code at /code, a tmpfs at /tmp). */
+export async function openSandbox(
+  isolation: "worker" | "process",
+  opts: { maxProcesses?: number } = {},
+): Promise<{ sb: Sandbox; dir: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "sp_proc_" });
+  const toml = [
+    "[loader]",
+    `entrypoint = "${FIXTURES}procs.ts"`,
+    'argv = ["procs"]',
+    "[fs]",
+    'root = "/"',
+    `mounts = [{ path = "/tmp", type = "tmpfs", size = "4M" }, { path = "/code", uri = "file:${FIXTURES}", readonly = true }]`,
+    "[sys]",
+    `isolation = "${isolation}"`,
+    `max_processes = ${opts.maxProcesses ?? 16}`,
+    'wall_time = "60s"',
+  ].join("\n");
+  await Deno.writeTextFile(`${dir}/app.toml`, toml);
+  const sb = await Sandbox.create(`${dir}/app.toml`, { isolation });
+  return { sb, dir };
+}
+
+/** Run scenario `name` in a fresh sandbox; returns its JSON report, stdout and code. */
+export async function scenario(
+  isolation: "worker" | "process",
+  name: string,
+  opts: { maxProcesses?: number; args?: string[] } = {},
+): Promise<{ report: Record<string, unknown>; stdout: string; stderr: string; code: number }> {
+  const { sb, dir } = await openSandbox(isolation, opts);
+  try {
+    const out = await sb.run({ argv: ["procs", name, ...(opts.args ?? [])] });
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
+    if (!line) throw new Error(`no report (code ${out.code}): ${stdout}\n${stderr}`);
+    return { report: JSON.parse(line), stdout, stderr, code: out.code };
+  } finally {
+    await sb.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
