@@ -1,0 +1,140 @@
+// Visible revocation and the abort protocol: a cooperative libOS gives a revoked mount back in
+// its grace period (nothing repossessed); a guest that ignores the event loses the resource by
+// force (recorded in the repossession log, later uses fail with REVOKED/ENOTCAPABLE), and the
+// host and a neighbour carry on.
+import assert from "node:assert/strict";
+import { PalCode } from "../../pal/errors.ts";
+import { SandboxError } from "../../sandbox/errors_runtime.ts";
+import { Sandbox, type SandboxProcess } from "../../sandbox/sandbox.ts";
+import { assertHostAlive, makeWorld, neighbour, RAW_BOOT } from "./_world.ts";
+
+/** Read `p`'s stdout until a line satisfies `pred`; returns the rest of the stream's text. */
+async function untilLine(
+  p: SandboxProcess,
+  pred: (l: string) => boolean,
+): Promise<() => Promise<string>> {
+  const reader = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream ended before the line: ${buf}`);
+    buf += value;
+    const lines = buf.split("\n");
+    const i = lines.findIndex(pred);
+    if (i >= 0) {
+      let rest = lines.slice(i + 1).join("\n");
+      return async () => {
+        for (;;) {
+          const r = await reader.read();
+          if (r.done) return rest;
+          rest += r.value;
+        }
+      };
+    }
+  }
+}
+
+for (const isolation of ["worker", "process"] as const) {
+  Deno.test(`revoke: a cooperative libOS gives a mount back in time (${isolation})`, async () => {
+    const w = await makeWorld();
+    try {
+      const m = await w.manifest("revoke_coop.ts", { isolation });
+      await using sb = await Sandbox.create(m);
+      const p = await sb.spawn();
+      const rest = await untilLine(p, (l) => l === "opened");
+      const [outcome] = await Promise.all([
+        sb.revoke({ kind: "mount", path: "/data" }, { graceMs: 5000 }),
+        neighbour(),
+      ]);
+      assert.equal(outcome.returned, true);
+      assert.deepEqual(outcome.repossessed, []);
+      assert.deepEqual(sb.repossessions, []);
+      const report = JSON.parse((await rest()).trim());
+      assert.deepEqual(report, {
+        capability: "mount:/data",
+        oldFile: "BadResource",
+        reopen: "NotCapable",
+      });
+      assert.equal((await p.wait()).code, 0);
+      await assertHostAlive(sb);
+    } finally {
+      await w.dispose();
+    }
+  });
+
+  Deno.test(`revoke: a guest ignoring revocation loses the file by force (${isolation})`, async () => {
+    const w = await makeWorld();
+    try {
+      const m = await w.manifest("revoke_ignore.ts", { isolation });
+      await using sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
+      const p = await sb.spawn({ argv: ["revoke_ignore.ts", "file://1/data.txt"] });
+      const rest = await untilLine(p, (l) => l.startsWith('{"opened"'));
+      const t0 = performance.now();
+      const [outcome] = await Promise.all([
+        sb.revoke({ kind: "mount", path: "/data" }, { graceMs: 300 }),
+        neighbour(),
+      ]);
+      assert.ok(performance.now() - t0 >= 250, "taken before the deadline");
+      assert.equal(outcome.returned, false);
+      assert.equal(outcome.repossessed.length, 1);
+      const rec = outcome.repossessed[0]!;
+      assert.equal(rec.capability, "mount:/data");
+      assert.equal(rec.uri, "file://1/data.txt");
+      assert.equal(rec.pid, p.pid);
+      assert.deepEqual(sb.repossessions, outcome.repossessed);
+      const report = JSON.parse((await rest()).trim());
+      assert.equal(report.useErr, PalCode.REVOKED);
+      assert.equal(report.reopen, PalCode.REVOKED);
+      assert.equal(report.closeErr, PalCode.REVOKED);
+      assert.equal(report.reuse, PalCode.BAD_HANDLE); // closing forgot the tombstone
+      assert.deepEqual(report.repo, [rec]);
+      await assertHostAlive(sb);
+    } finally {
+      await w.dispose();
+    }
+  });
+}
+
+Deno.test("revoke: a listener on a revoked net grant is closed by force", async () => {
+  const w = await makeWorld();
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  try {
+    const m = await w.manifest("revoke_ignore.ts", {
+      isolation: "worker",
+      extra: `[net]\nlisten = ["127.0.0.1:${port}"]`,
+    });
+    await using sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
+    const p = await sb.spawn({ argv: ["revoke_ignore.ts", `tcp.srv:127.0.0.1:${port}`] });
+    const rest = await untilLine(p, (l) => l.startsWith('{"opened"'));
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close(); // it listens
+    const outcome = await sb.revoke({ kind: "net", entry: `127.0.0.1:${port}` }, { graceMs: 100 });
+    assert.equal(outcome.repossessed.length, 1);
+    assert.equal(outcome.repossessed[0]!.uri, `tcp.srv:127.0.0.1:${port}`);
+    await assert.rejects(() => Deno.connect({ hostname: "127.0.0.1", port }));
+    const report = JSON.parse((await rest()).trim());
+    assert.equal(report.useErr, PalCode.REVOKED);
+    assert.equal(report.reopen, PalCode.REVOKED);
+  } finally {
+    await w.dispose();
+  }
+});
+
+Deno.test("revoke: a capability the sandbox never had is refused", async () => {
+  const w = await makeWorld();
+  try {
+    const m = await w.manifest("revoke_coop.ts");
+    await using sb = await Sandbox.create(m);
+    await assert.rejects(
+      () => sb.revoke({ kind: "mount", path: "/nope" }),
+      (e: Error) => e instanceof SandboxError && /no mount at \/nope/.test(e.message),
+    );
+    await assert.rejects(
+      () => sb.revoke({ kind: "net", entry: "example.com:443" }),
+      (e: Error) => e instanceof SandboxError && /not in the manifest/.test(e.message),
+    );
+  } finally {
+    await w.dispose();
+  }
+});
