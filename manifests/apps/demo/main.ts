@@ -27,6 +27,12 @@ const names: string[] = [];
 for await (const e of Deno.readDir("/")) names.push(e.name + (e.isDirectory ? "/" : ""));
 show("ls /", names.sort().join(" "));
 
+// A pipeline across picoprocesses: sh, cat and wc each run as their own Worker.
+const pipeline = await new Deno.Command("sh", {
+  args: ["-c", "cat /data/welcome.txt | wc -w"],
+}).output();
+show("sh -c 'cat /data/welcome.txt | wc -w'", new TextDecoder().decode(pipeline.stdout).trim());
+
 console.log("\nWhat the sandbox refuses:");
 await refused("read /etc/passwd", () => Deno.readTextFile("/etc/passwd"));
 await refused(
@@ -46,5 +52,5 @@ await refused(
   "connect example.com:80 (not listed)",
   () => Deno.connect({ hostname: "example.com", port: 80 }),
 );
-await refused("run /bin/sh", () => new Deno.Command("/bin/sh").output());
+await refused("run /usr/bin/id (a host program)", () => new Deno.Command("/usr/bin/id").output());
 console.log("\nDone: the app saw only what demo.toml grants.");
