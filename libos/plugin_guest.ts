@@ -175,6 +175,7 @@ function hostProxy(names: readonly string[], wire: Wire): Readonly<Record<string
 async function serveFastPage(sab: SharedArrayBuffer, fns: Fn[], wire: Wire): Promise<void> {
   const w = new Int32Array(sab, 0, 16);
   const data = new Uint8Array(sab, Page.HEADER_BYTES, Page.DATA_BYTES);
+  const view = new DataView(sab, Page.HEADER_BYTES, Page.DATA_BYTES);
   for (;;) {
     if (!spinFor(w)) {
       const s = Atomics.load(w, Page.STATE);
@@ -188,14 +189,15 @@ async function serveFastPage(sab: SharedArrayBuffer, fns: Fn[], wire: Wire): Pro
     let out: Outcome;
     try {
       if (!fn) throw new TypeError("no such function");
-      const args = decodeValue(data.slice(0, Math.max(0, Math.min(len, Page.DATA_BYTES))));
+      // In place: only the app writes requests, and it waits for the response.
+      const args = decodeValue(data.subarray(0, Math.max(0, Math.min(len, Page.DATA_BYTES))), view);
       const r = runFast(fn, args as unknown[]);
       out = r instanceof Promise ? await r : r;
     } catch (e) {
       out = { ok: false, error: e };
     }
     const value = out.ok ? out.value : toRemoteError(out.error);
-    const n = encodeValue(value, data);
+    const n = encodeValue(value, data, view);
     w[Page.ECHO] = seq;
     w[Page.STATUS] = n < 0 ? PageStatus.VIA_PORT : out.ok ? PageStatus.OK : PageStatus.THREW;
     w[Page.LEN] = Math.max(n, 0);

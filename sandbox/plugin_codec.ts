@@ -37,7 +37,7 @@ export class CodecError extends Error {
 
 /**
  * Encode `v` into `out`; returns the byte count, or -1 when `v` is outside the subset or does
- * not fit.
+ * not fit. `view` (a DataView over exactly `out`) may be passed to save making one per call.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -47,8 +47,11 @@ export class CodecError extends Error {
  * assert.deepEqual(decodeValue(buf.subarray(0, n)), { a: [1, "x", new Uint8Array([7])] });
  * ```
  */
-export function encodeValue(v: unknown, out: Uint8Array): number {
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+export function encodeValue(
+  v: unknown,
+  out: Uint8Array,
+  view: DataView = new DataView(out.buffer, out.byteOffset, out.byteLength),
+): number {
   try {
     return put(v, out, view, 0, 0);
   } catch (e) {
@@ -145,7 +148,8 @@ function putObject(
 }
 
 /**
- * Decode bytes produced by `encodeValue` (or by anyone: the bytes are untrusted).
+ * Decode bytes produced by `encodeValue` (or by anyone: the bytes are untrusted). `view`, when
+ * given, must be a DataView starting at `bytes[0]` (it may be longer than `bytes`).
  * @throws {CodecError} when the bytes are malformed, truncated, too deep or have trailing data.
  * @example
  * ```ts
@@ -154,8 +158,11 @@ function putObject(
  * assert.throws(() => decodeValue(new Uint8Array([7, 255, 255, 255, 255])), CodecError);
  * ```
  */
-export function decodeValue(bytes: Uint8Array): unknown {
-  const r = new Reader(bytes);
+export function decodeValue(
+  bytes: Uint8Array,
+  view: DataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+): unknown {
+  const r = new Reader(bytes, view);
   const v = r.value(0);
   if (r.at !== bytes.length) throw new CodecError("trailing bytes");
   return v;
@@ -164,8 +171,8 @@ export function decodeValue(bytes: Uint8Array): unknown {
 class Reader {
   at = 0;
   readonly #view: DataView;
-  constructor(readonly bytes: Uint8Array) {
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(readonly bytes: Uint8Array, view: DataView) {
+    this.#view = view;
   }
 
   #need(n: number): void {

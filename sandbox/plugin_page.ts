@@ -68,6 +68,10 @@ export class FastPage {
   readonly sab: SharedArrayBuffer = new SharedArrayBuffer(Page.BYTES);
   readonly words = new Int32Array(this.sab, 0, 16);
   readonly #data = new Uint8Array(this.sab, Page.HEADER_BYTES, Page.DATA_BYTES);
+  readonly #dataView = new DataView(this.sab, Page.HEADER_BYTES, Page.DATA_BYTES);
+  /** Private copy of a response: decoded only after it has left shared memory. */
+  readonly #scratch = new Uint8Array(Page.DATA_BYTES);
+  readonly #scratchView = new DataView(this.#scratch.buffer);
   /** A call is using the page (only the app writes this field). */
   busy = false;
 
@@ -77,7 +81,7 @@ export class FastPage {
    */
   request(seq: number, fn: number, args: readonly unknown[]): boolean {
     if (this.busy) return false;
-    const n = encodeValue(args, this.#data);
+    const n = encodeValue(args, this.#data, this.#dataView);
     if (n < 0) return false;
     this.busy = true;
     const w = this.words;
@@ -135,10 +139,11 @@ export class FastPage {
       return { status };
     }
     if (len < 0 || len > Page.DATA_BYTES) throw new PageViolation(`length ${len} out of range`);
-    const bytes = this.#data.slice(0, len); // copy before decoding: the plugin may still write
+    const bytes = this.#scratch.subarray(0, len);
+    bytes.set(this.#data.subarray(0, len)); // copy before decoding: the plugin may still write
     this.#release();
     try {
-      return { status, value: decodeValue(bytes) };
+      return { status, value: decodeValue(bytes, this.#scratchView) };
     } catch (e) {
       throw new PageViolation(`undecodable response: ${(e as Error).message}`);
     }
