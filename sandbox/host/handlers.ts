@@ -3,8 +3,8 @@
  * sandbox and debug calls, which need the sandbox host itself; process and pipe calls come from
  * proc_handlers.ts.
  * Calls here: process_exit, process_info, mem_reserve, mem_release, memory_quota, host_time,
- * sandbox_policy, sandbox_release, sandbox_repossessions, debug_log, null_call, echo_bytes (and
- * every stream_* from pal/host/streams.ts).
+ * sandbox_policy, sandbox_set_policy, sandbox_release, sandbox_repossessions, debug_log, null_call,
+ * echo_bytes (and every stream_* from pal/host/streams.ts).
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
@@ -13,6 +13,7 @@ import type { HostProc } from "./proc.ts";
 import { procHandlers } from "./proc_handlers.ts";
 import { ipcHandlers } from "./ipc_handlers.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
+import { policyOf, splitProcess } from "./split.ts";
 import { threadHandlers } from "./thread_handlers.ts";
 
 const MAX_LOG_LINE = 4096;
@@ -60,14 +61,23 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
     host_time() {
       return Date.now();
     },
-    sandbox_policy() {
+    sandbox_policy(ctx) {
       const m = host.cfg.manifest;
+      const pol = policyOf(host, ctx.owner);
       return {
-        mounts: host.cfg.mounts.map((x) => ({ path: x.path, type: x.type, readonly: x.readonly })),
-        net: m.net,
+        sandbox: ctx.owner.services.sandboxId,
+        mounts: pol.mounts.map((x) => ({
+          path: x.path,
+          type: host.cfg.mounts.find((y) => y.id === x.id)?.type,
+          readonly: x.readonly,
+        })),
+        net: pol.net,
         maxProcesses: m.sys.maxProcesses,
         maxFds: m.sys.maxFds,
       };
+    },
+    sandbox_set_policy(ctx, v) {
+      return splitProcess(host, ctx.owner, v);
     },
     sandbox_release(ctx, v) {
       const id = (v as { id?: unknown } | null)?.id;

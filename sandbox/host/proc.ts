@@ -76,7 +76,7 @@ export class HostProc implements HostProcess {
     readonly pid: number,
     /** Re-parented when the parent exits (proc_table.ts). */
     public ppid: number,
-    readonly services: HostServices,
+    public services: HostServices,
     maxHandles: number,
   ) {
     this.handles = new HandleTable(maxHandles);

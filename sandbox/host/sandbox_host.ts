@@ -31,6 +31,7 @@ import { PalCode, PalError } from "../../pal/errors.ts";
 import { LimitExceeded } from "./limits.ts";
 import { Watchdog } from "./watchdog.ts";
 import { Revocations } from "./revoke.ts";
+import { guardSplit, type SandboxPolicy } from "./split.ts";
 
 /** Sends an event to the embedding app. */
 export type Emit = (ev: HostEvent) => void;
@@ -64,7 +65,7 @@ export class SandboxHost implements HostServices {
     this.#audit = cfg.manifest.sys.auditPath ? new AuditLog(cfg.manifest.sys.auditPath) : null;
     const wd = cfg.manifest.sys.watchdogMs;
     this.#watchdog = wd === null ? null : new Watchdog<HostProc>(this, wd);
-    const handlers = hostHandlers(this);
+    const handlers = guardSplit(hostHandlers(this), this.procs);
     this.server = new RingServer<HostProc>(
       this.#doorbell,
       this.#watchdog ? this.#watchdog.wrap(handlers) : handlers,
@@ -322,7 +323,26 @@ export class SandboxHost implements HostServices {
   }
 
   audit(pid: number, ev: AuditEvent): void {
-    this.#audit?.write({ sandbox: this.sandboxId, pid, ...ev, time: new Date().toISOString() });
+    this.auditAs(this.sandboxId, pid, ev);
+  }
+
+  /** Audit a bind of a process in sandbox `sandbox` (this one, or one split from it). */
+  auditAs(sandbox: string, pid: number, ev: AuditEvent): void {
+    this.#audit?.write({ sandbox, pid, ...ev, time: new Date().toISOString() });
+  }
+
+  /** The services unsplit processes use (this host). */
+  get services(): HostServices {
+    return this;
+  }
+
+  /** The manifest's policy: what an unsplit process may bind. */
+  basePolicy(): SandboxPolicy {
+    const n = this.cfg.manifest.net;
+    return {
+      mounts: this.cfg.mounts.map((m) => ({ id: m.id, path: m.path, readonly: m.readonly })),
+      net: { connect: [...n.connect], listen: [...n.listen] },
+    };
   }
 
   trace(pid: number, line: string): void {
