@@ -84,6 +84,8 @@ export class Sandbox {
   #closedResolve!: () => void;
   /** Resolves when the sandbox has ended (closed, or ended by a limit). */
   readonly closed: Promise<void>;
+  /** The sandbox's id, as audit records and traces name it. */
+  readonly sandboxId: string;
 
   private constructor(
     /** The validated manifest. */
@@ -95,6 +97,7 @@ export class Sandbox {
     this.closed = new Promise((r) => (this.#closedResolve = r));
     const base = hostConfigFromManifest(manifest, { trace: opts.trace !== undefined });
     const cfg = opts.bootUrl ? { ...base, bootUrl: opts.bootUrl } : base;
+    this.sandboxId = cfg.sandboxId;
     let readyResolve!: () => void;
     this.#ready = new Promise((r) => (readyResolve = r));
     const onEvent = (ev: HostEvent) => {

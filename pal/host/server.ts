@@ -36,6 +36,8 @@ interface HostSlot {
   readonly words: Int32Array;
   readonly data: Uint8Array;
   readonly view: DataView;
+  /** Arguments of the call being served (for the trace). */
+  args: unknown[] | null;
 }
 
 interface HostPage<Owner> {
@@ -67,7 +69,15 @@ export class RingServer<Owner = unknown> {
   #running = false;
   #stopped: Promise<void> = Promise.resolve();
   /** Called for every served call when tracing is on. */
-  onCall?: (owner: Owner, name: CallName | number, result: number) => void;
+  onCall?: (
+    owner: Owner,
+    name: CallName | number,
+    result: number,
+    /** The decoded arguments (null when the request was malformed). */
+    args: readonly unknown[] | null,
+    /** What the handler returned (or the error it threw). */
+    value: unknown,
+  ) => void;
 
   constructor(doorbell: SharedArrayBuffer, handlers: HostHandlers<Owner>) {
     this.#doorbell = new Int32Array(doorbell, 0, 4);
@@ -84,6 +94,7 @@ export class RingServer<Owner = unknown> {
         words: new Int32Array(sab, off, 8),
         data: new Uint8Array(sab, off + 32, geometry.inlineBytes),
         view: new DataView(sab, off + 32, geometry.inlineBytes),
+        args: null,
       });
     }
     const page: HostPage<Owner> = {
@@ -212,7 +223,9 @@ export class RingServer<Owner = unknown> {
       const req = this.#scratch.subarray(0, reqLen);
       req.set(slot.data.subarray(0, reqLen)); // copy before checking anything
       args = decodeArgs(row.spec.args, req, page, slot);
+      slot.args = this.onCall ? args : null;
     } catch (e) {
+      slot.args = null;
       this.stats.malformed++;
       this.#complete(page, slot, seq, e, "void", flags);
       return;
@@ -277,7 +290,8 @@ export class RingServer<Owner = unknown> {
       flags |= RespFlag.BULK;
       respLen = -respLen;
     }
-    this.onCall?.(page.owner, BY_NUMBER.get(w[SlotWord.CALL]!)?.name ?? -1, result);
+    const name = BY_NUMBER.get(w[SlotWord.CALL]!)?.name ?? -1;
+    this.onCall?.(page.owner, name, result, slot.args, value);
     w[SlotWord.RESULT] = result;
     w[SlotWord.RESP_LEN] = respLen;
     w[SlotWord.FLAGS] = flags;

@@ -21,7 +21,7 @@ import type { HostConfig } from "./config.ts";
 import { hostHandlers } from "./handlers.ts";
 import { HostProc } from "./proc.ts";
 import type { HostCommand, HostEvent, LimitName, SpawnSpec } from "./protocol.ts";
-import { AuditLog } from "./audit.ts";
+import { AuditLog, formatCall } from "./audit.ts";
 import { HostPipes } from "./proc_pipes.ts";
 import type { ChildOptions } from "./proc_handlers.ts";
 import { deliver } from "./proc_signals.ts";
@@ -71,8 +71,8 @@ export class SandboxHost implements HostServices {
       this.#watchdog ? this.#watchdog.wrap(handlers) : handlers,
     );
     if (cfg.trace) {
-      this.server.onCall = (p, name, result) =>
-        this.trace(p.pid, `${String(name)} = ${result < 0 ? `-${-result}` : "ok"}`);
+      this.server.onCall = (p, name, result, args, value) =>
+        this.trace(p.pid, formatCall(name, args, result, value));
     }
     this.server.start();
     const wall = cfg.manifest.sys.wallTimeMs;
