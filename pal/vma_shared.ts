@@ -200,7 +200,7 @@ export class SharedAddressSpace {
     const pages = this.#sizePages(size);
     const from = this.#page(addr, pages), to = from + pages;
     this.#locked((recs) => {
-      this.#covered(recs, from * PAGE_SIZE, to * PAGE_SIZE, 0);
+      this.#covered(from * PAGE_SIZE, to * PAGE_SIZE, 0);
       const out: Rec[] = [];
       for (const r of recs) {
         const end = r.page + r.pages;
@@ -238,19 +238,19 @@ export class SharedAddressSpace {
   /** Copy `len` bytes out. @throws {PalError} FAULT on an unmapped or unreadable page */
   read(addr: number, len: number): Uint8Array {
     const off = this.#span(addr, len);
-    return this.#locked((recs) => {
-      this.#covered(recs, off, off + len, Prot.READ);
+    return this.#exclusive(() => {
+      this.#covered(off, off + len, Prot.READ);
       return this.#bytes.slice(off, off + len);
-    }, false);
+    });
   }
 
   /** Copy `bytes` in; nothing is written unless every page is writable. @throws {PalError} FAULT */
   write(addr: number, bytes: Uint8Array): void {
     const off = this.#span(addr, bytes.length);
-    this.#locked((recs) => {
-      this.#covered(recs, off, off + bytes.length, Prot.WRITE);
+    this.#exclusive(() => {
+      this.#covered(off, off + bytes.length, Prot.WRITE);
       this.#bytes.set(bytes, off);
-    }, false);
+    });
   }
 
   /**
@@ -261,7 +261,7 @@ export class SharedAddressSpace {
   word(addr: number): { i32: Int32Array; index: number } {
     const off = this.#span(addr, 4);
     if (off % 4 !== 0) throw new PalError(PalCode.INVAL, `futex address ${addr} not aligned`);
-    this.#locked((recs) => this.#covered(recs, off, off + 4, Prot.READ), false);
+    this.#exclusive(() => this.#covered(off, off + 4, Prot.READ));
     return { i32: this.#i32, index: off >> 2 };
   }
 
@@ -269,12 +269,19 @@ export class SharedAddressSpace {
 
   /** Run `fn` on the region list under the table lock; store it back when `write`. */
   #locked<T>(fn: (recs: Rec[]) => T, write = true): T {
-    this.#lock();
-    try {
+    return this.#exclusive(() => {
       const recs = this.#load();
       const out = fn(recs);
       if (write) this.#store(recs);
       return out;
+    });
+  }
+
+  /** Run `fn` under the table lock. */
+  #exclusive<T>(fn: () => T): T {
+    this.#lock();
+    try {
+      return fn();
     } finally {
       this.#unlock();
     }
@@ -355,15 +362,27 @@ export class SharedAddressSpace {
     }
   }
 
-  /** Throw FAULT unless heap offsets `[from, to)` are mapped with all of `need`. */
-  #covered(recs: Rec[], from: number, to: number, need: number): void {
+  /**
+   * Throw FAULT unless heap offsets `[from, to)` are mapped with all of `need` (under the lock).
+   * Reads the shared records in place (no copies: futex calls take this path); a garbage record
+   * ends the walk, so garbage can only make an access fault.
+   */
+  #covered(from: number, to: number, need: number): void {
     if (from >= to) return;
+    const w = this.#w, n = Math.max(0, Math.min(Atomics.load(w, W_COUNT), this.#cap));
+    const page = Math.floor(from / PAGE_SIZE);
+    let lo = 0, hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1, o = HEADER_WORDS + REC_WORDS * mid;
+      if (w[o]! + w[o + 1]! <= page) lo = mid + 1;
+      else hi = mid;
+    }
     let at = from;
-    for (const r of recs) {
-      const start = r.page * PAGE_SIZE, end = start + r.pages * PAGE_SIZE;
-      if (end <= at) continue;
-      if (start > at) break;
-      if ((r.prot & need) !== need) {
+    for (let i = lo; i < n; i++) {
+      const o = HEADER_WORDS + REC_WORDS * i, pages = w[o + 1]!;
+      const start = w[o]! * PAGE_SIZE, end = start + pages * PAGE_SIZE;
+      if (pages <= 0 || start > at || end > this.#pages * PAGE_SIZE) break;
+      if ((w[o + 2]! & need) !== need) {
         throw new PalError(PalCode.FAULT, `access to ${BASE_ADDR + at} violates protection`);
       }
       at = end;

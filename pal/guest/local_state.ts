@@ -4,15 +4,16 @@
  * thread's PalClient, and the types that make each guest call's implementation required.
  *
  * Thread table layout (its own SAB, Int32 words, documented here only):
- * `[0]` MAGIC, `[1]` capacity (tids), `[2..3]` reserved; then per tid `t` (0 = the main thread):
- * `[4+2t]` state (0 free, 1 running, 2 exited), `[5+2t]` exit code.
+ * `[0]` MAGIC, `[1]` capacity (tids), `[2]` quota credit (pages reserved on the host and not yet
+ * mapped), `[3]` reserved; then per tid `t` (0 = the main thread): `[4+2t]` state (0 free,
+ * 1 running, 2 exited), `[5+2t]` exit code.
  */
 import type { ArgsOf, CallName, HostCallName, ResultOf } from "../abi.ts";
 import { PalCode, PalError } from "../errors.ts";
 import { EventGroup, heldWhile } from "../event.ts";
 import { deadlineFor, spinThenWait } from "../futex.ts";
 import { PAGE_SIZE } from "../vma.ts";
-import { SharedAddressSpace, type SharedSpaceBuffers } from "../vma_shared.ts";
+import { type QuotaHooks, SharedAddressSpace, type SharedSpaceBuffers } from "../vma_shared.ts";
 import type { PalClient } from "./client.ts";
 
 /** A call served inside the picoprocess. */
@@ -46,7 +47,11 @@ export const MAX_REGIONS = 4096;
 const SPACE_MIN_BYTES = 16 << 20;
 const SPACE_MAX_BYTES = 1 << 30;
 
+/** Quota credit a charge takes beyond what it needs (pages). */
+export const QUOTA_CHUNK_PAGES = 16;
+
 const T_MAGIC = 0x54485244; // "THRD"
+const CREDIT = 2;
 const T_HEADER = 4;
 const RUNNING = 1;
 const EXITED = 2;
@@ -211,12 +216,36 @@ export class LocalState {
     };
   }
 
-  /** The host enforces the quota: every charge is a `mem_reserve` call. */
-  #quota() {
-    const client = this.client;
+  /**
+   * The host enforces the quota (`mem_reserve` fails past it). To spare a host call per mapping,
+   * a charge reserves QUOTA_CHUNK_PAGES extra as process-wide credit, and a release keeps up to
+   * twice that: the host's count exceeds the mapped bytes by at most 2 × QUOTA_CHUNK_PAGES.
+   */
+  #quota(): QuotaHooks {
+    const client = this.client, w = this.threads.i32;
     return {
-      charge: (bytes: number) => void client.call("mem_reserve", bytes),
-      release: (bytes: number) => void client.call("mem_release", bytes),
+      charge(bytes) {
+        const pages = Math.ceil(bytes / PAGE_SIZE);
+        for (let c = Atomics.load(w, CREDIT); c >= pages; c = Atomics.load(w, CREDIT)) {
+          if (Atomics.compareExchange(w, CREDIT, c, c - pages) === c) return;
+        }
+        try {
+          client.call("mem_reserve", (pages + QUOTA_CHUNK_PAGES) * PAGE_SIZE);
+          Atomics.add(w, CREDIT, QUOTA_CHUNK_PAGES);
+        } catch (e) {
+          if (!(e instanceof PalError) || e.code !== PalCode.QUOTA) throw e;
+          client.call("mem_reserve", pages * PAGE_SIZE); // near the quota: exactly what is needed
+        }
+      },
+      release(bytes) {
+        const pages = Math.ceil(bytes / PAGE_SIZE);
+        const c = Atomics.add(w, CREDIT, pages) + pages;
+        if (c <= 2 * QUOTA_CHUNK_PAGES) return;
+        const give = c - QUOTA_CHUNK_PAGES;
+        if (Atomics.compareExchange(w, CREDIT, c, QUOTA_CHUNK_PAGES) === c) {
+          client.call("mem_release", give * PAGE_SIZE);
+        }
+      },
     };
   }
 }
