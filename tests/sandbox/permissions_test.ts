@@ -107,6 +107,7 @@ Deno.test("processFlags narrows a deno run child to the host role with a heap ca
   assert.deepEqual(processFlags(f.m, ["/opt/sandpiper"]), [
     "--no-prompt",
     "--no-remote",
+    "--no-npm",
     "--unstable-worker-options",
     `--allow-read=/opt/sandpiper,${join(f.real, "app")},${join(f.real, "lib", "libc.so")},${
       join(f.real, "ro")
