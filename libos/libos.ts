@@ -21,6 +21,8 @@ import { createSys } from "./sys/mod.ts";
 import type { Sys } from "./sys/types.ts";
 
 const enc = new TextEncoder();
+/** Deno's own exit, captured before the personality replaces it: ends this Worker only. */
+const realExit: (code: number) => void = Deno.exit.bind(Deno);
 
 /** One picoprocess's libOS. Boot (libos/boot.ts) makes exactly one. */
 export class Libos {
@@ -103,8 +105,13 @@ export class Libos {
       }
       this.pal.call("process_exit", code | 0);
     }
+    // Measured: terminate() cannot stop a thread that never returns to its event loop, and
+    // Deno.exit inside a Worker ends just that Worker — so end it ourselves.
+    realExit(code | 0);
     const sleeper = new Int32Array(new SharedArrayBuffer(4));
-    for (;;) Atomics.wait(sleeper, 0, 0);
+    // Measured: terminate() does not interrupt an endless Atomics.wait, so nap in short steps
+    // and let the host's terminate() take effect between them.
+    for (;;) Atomics.wait(sleeper, 0, 0, 20);
   }
 }
 

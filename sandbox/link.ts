@@ -8,6 +8,10 @@ import { encodeFrame, FrameDecoder } from "./host/framing.ts";
 import type { HostCommand, HostEvent } from "./host/protocol.ts";
 import { processFlags, workerPermissions } from "./permissions.ts";
 import { SandboxError } from "./errors_runtime.ts";
+import { WorkerBroker } from "./host/worker_factory.ts";
+
+/** The thread boot module (pal/guest/thread_boot.ts): the other entry a broker may start. */
+const THREAD_BOOT_URL = new URL("../pal/guest/thread_boot.ts", import.meta.url).href;
 
 /** A channel to a sandbox host. */
 export interface HostLink {
@@ -34,10 +38,23 @@ export function startWorkerHost(cfg: HostConfig, onEvent: (ev: HostEvent) => voi
   const die = () => {
     if (dead) return;
     dead = true;
+    broker.terminateAll();
     w.terminate();
     resolveGone();
   };
+  const broker = new WorkerBroker(
+    new Set([cfg.bootUrl, THREAD_BOOT_URL]),
+    cfg.guestPermissions,
+    (m, transfer) => {
+      try {
+        w.postMessage(m, transfer ?? []);
+      } catch (_e) {
+        // A guest posted something that cannot be forwarded (e.g. an untransferred port): drop it.
+      }
+    },
+  );
   w.onmessage = (e) => {
+    if (broker.handle(e.data, e.ports)) return;
     const ev = e.data as HostEvent;
     onEvent(ev);
     if (ev.type === "closed") die();

@@ -82,9 +82,14 @@ function takePort(s: LocalState): MessagePort {
   return port;
 }
 
+/** Deno's own exit, captured before a libOS may replace it: inside a Worker it ends just that
+ * Worker (terminate() cannot stop a thread that never returns to its event loop). */
+const realExit: (code: number) => void = Deno.exit.bind(Deno);
+
 function never(): never {
+  realExit(0);
   const w = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) Atomics.wait(w, 0, 0);
+  for (;;) Atomics.wait(w, 0, 0, 20); // short naps: terminate() cannot interrupt an endless wait
 }
 
 /** The thread and synchronisation calls. */

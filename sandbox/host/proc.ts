@@ -9,6 +9,7 @@
 import { HandleTable } from "../../pal/host/handles.ts";
 import type { HostProcess, HostServices } from "../../pal/host/owner.ts";
 import { ProcNode } from "./proc_table.ts";
+import type { WorkerLike } from "./worker_factory.ts";
 
 /** Lifecycle states. */
 export type ProcState = "starting" | "running" | "exited";
@@ -53,7 +54,7 @@ export class StdinQueue {
 
 /** An extra thread of a picoprocess (sandbox/host/thread_handlers.ts). */
 export interface HostThread {
-  readonly worker: Worker;
+  readonly worker: WorkerLike;
   /** Its call page, served with this process as owner (so it shares the handle table). */
   readonly pageToken: object;
 }
@@ -61,7 +62,7 @@ export interface HostThread {
 /** The host's record of one picoprocess. */
 export class HostProc implements HostProcess {
   state: ProcState = "starting";
-  worker: Worker | null = null;
+  worker: WorkerLike | null = null;
   pageToken: object | null = null;
   exitCode: number | null = null;
   exitSignal: string | null = null;

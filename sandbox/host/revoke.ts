@@ -23,7 +23,7 @@ export interface RevokeProc {
   readonly state: string;
   readonly handles: HandleTable;
   readonly services: { readonly sandboxId: string };
-  readonly worker: Worker | null;
+  readonly worker: { postMessage(msg: unknown): void } | null;
 }
 
 /** What a revocation needs from the sandbox host. */

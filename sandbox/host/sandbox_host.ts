@@ -32,6 +32,7 @@ import { LimitExceeded } from "./limits.ts";
 import { Watchdog } from "./watchdog.ts";
 import { Revocations } from "./revoke.ts";
 import { guardSplit, type SandboxPolicy } from "./split.ts";
+import { localWorkers, type WorkerFactory } from "./worker_factory.ts";
 
 /** Sends an event to the embedding app. */
 export type Emit = (ev: HostEvent) => void;
@@ -59,8 +60,12 @@ export class SandboxHost implements HostServices {
   /** Revocations in progress and the repossession log. */
   readonly revocations: Revocations<HostProc> = new Revocations<HostProc>(this);
 
-  constructor(readonly cfg: HostConfig, readonly emit: Emit) {
+  /** Creates picoprocess and thread Workers (see worker_factory.ts for why it varies). */
+  readonly newWorker: WorkerFactory;
+
+  constructor(readonly cfg: HostConfig, readonly emit: Emit, workers?: WorkerFactory) {
     this.sandboxId = cfg.sandboxId;
+    this.newWorker = workers ?? localWorkers(cfg.guestPermissions);
     for (const m of cfg.mounts) this.#mounts.set(m.id, bindMount(m, cfg.manifest.fs.trustedFiles));
     this.#audit = cfg.manifest.sys.auditPath ? new AuditLog(cfg.manifest.sys.auditPath) : null;
     const wd = cfg.manifest.sys.watchdogMs;
@@ -157,11 +162,7 @@ export class SandboxHost implements HostServices {
     const page = createPage(DEFAULT_GEOMETRY);
     const ch = new MessageChannel();
     proc.pageToken = this.server.attach(page, DEFAULT_GEOMETRY, proc, ch.port1);
-    const worker = new Worker(this.cfg.bootUrl, {
-      type: "module",
-      name: `sandpiper ${this.sandboxId} pid ${pid}`,
-      deno: { permissions: this.cfg.guestPermissions },
-    });
+    const worker = this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
     proc.worker = worker;
     worker.onerror = (e) => {
       e.preventDefault();

@@ -36,11 +36,10 @@ export function threadHandlers(host: SandboxHost): HostHandlers<HostProc> {
       const sync = new MessageChannel();
       const setup = new MessageChannel();
       const pageToken = host.server.attach(page, DEFAULT_GEOMETRY, p, sync.port1);
-      const worker = new Worker(THREAD_BOOT_URL, {
-        type: "module",
-        name: `sandpiper ${host.sandboxId} pid ${p.pid} tid ${tid}`,
-        deno: { permissions: host.cfg.guestPermissions },
-      });
+      const worker = host.newWorker(
+        THREAD_BOOT_URL,
+        `sandpiper ${host.sandboxId} pid ${p.pid} tid ${tid}`,
+      );
       p.threads.set(tid, { worker, pageToken });
       worker.onerror = (e) => {
         e.preventDefault();
