@@ -33,7 +33,16 @@ export type HostHandle =
     readonly rx: ReadAhead;
   }
   | { readonly kind: "tcp.srv"; readonly listener: Deno.TcpListener; readonly uri: string }
-  | { readonly kind: "udp"; readonly conn: Deno.DatagramConn; readonly uri: string };
+  | { readonly kind: "udp"; readonly conn: Deno.DatagramConn; readonly uri: string }
+  /** A name this process serves RPC connections on (rpc_listen); closing it unregisters. */
+  | {
+    readonly kind: "rpc.srv";
+    readonly name: string;
+    readonly uri: string;
+    readonly unregister: () => void;
+  }
+  /** One end of an RPC connection; the MessagePort itself lives in the guest. */
+  | { readonly kind: "rpc"; readonly name: string; readonly uri: string };
 
 /** Bytes read ahead of the guest (for readiness), and the read in flight. */
 export interface ReadAhead {
@@ -129,6 +138,9 @@ export function closeHandle(h: HostHandle): void {
         break;
       case "udp":
         h.conn.close();
+        break;
+      case "rpc.srv":
+        h.unregister();
         break;
     }
   } catch (_e) {

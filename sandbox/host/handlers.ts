@@ -15,6 +15,7 @@ import { ipcHandlers } from "./ipc_handlers.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 import { policyOf, splitProcess } from "./split.ts";
 import { threadHandlers } from "./thread_handlers.ts";
+import { rpcHandlers } from "./rpc_handlers.ts";
 
 const MAX_LOG_LINE = 4096;
 
@@ -105,5 +106,6 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
     ...procHandlers(host),
     ...ipcHandlers(host.onProcessEnd),
     ...threadHandlers(host),
+    ...rpcHandlers(host),
   };
 }
