@@ -8,6 +8,7 @@ import * as fd from "./fd.ts";
 import * as file from "./file.ts";
 import * as path from "./path.ts";
 import * as proc from "./process.ts";
+import * as socket from "./socket.ts";
 import * as spawn from "./spawn.ts";
 import { sharedPipe } from "../proc/pipe.ts";
 import { AT, AT_FDCWD, type Sys } from "./types.ts";
@@ -77,6 +78,14 @@ export function createSys(k: Kernel, exit: (code: number) => never): Sys {
     sigaction: (sig, disp) => spawn.sigaction(k, sig, disp),
     sigprocmask: (how, set) => spawn.sigprocmask(k, how, set),
     sigpending: () => spawn.sigpending(k),
+    connect: (host, port, flags) => socket.connect(k, host, port, flags),
+    connectAsync: (host, port) => socket.connectAsync(k, host, port),
+    listen: (host, port, flags) => socket.listen(k, host, port, flags),
+    accept4: (f, flags) => socket.accept4(k, f, flags),
+    acceptAsync: (f, flags) => socket.acceptAsync(k, f, flags),
+    shutdown: (f, how) => socket.shutdown(k, f, how),
+    shutdownAsync: (f, how) => socket.shutdownAsync(k, f, how),
+    sockaddrs: (f) => socket.sockaddrs(k, f),
     exit,
     clockGettime: (c) => proc.clockGettime(c),
     getrandom: (b) => proc.getrandom(b),

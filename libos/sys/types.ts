@@ -38,6 +38,12 @@ export const AT = {
   EACCESS: 0x200,
 } as const;
 
+/** A TCP endpoint (getsockname / getpeername). */
+export interface SockAddr {
+  readonly hostname: string;
+  readonly port: number;
+}
+
 /** File type bits of `Stat.mode`. */
 export const S = {
   IFMT: 0o170000,
@@ -207,6 +213,23 @@ export interface Sys {
   sigpending(): number;
   /** Ends the picoprocess; never returns. */
   exit(code: number): never;
+  // sockets (TCP streams bound by the host against net.connect / net.listen)
+  /** connect(2) to `host:port` (blocks the thread); flags: O_NONBLOCK | O_CLOEXEC. */
+  connect(host: string, port: number, flags?: number): number;
+  /** connect(2) without blocking the event loop. */
+  connectAsync(host: string, port: number): Promise<number>;
+  /** socket+bind+listen(2) on `host:port`; flags: O_NONBLOCK | O_CLOEXEC. */
+  listen(host: string, port: number, flags?: number): number;
+  /** accept4(2); flags: O_NONBLOCK | O_CLOEXEC (SOCK_NONBLOCK, SOCK_CLOEXEC). */
+  accept4(fd: number, flags: number): number;
+  /** accept4(2) without blocking the event loop. */
+  acceptAsync(fd: number, flags?: number): Promise<number>;
+  /** shutdown(2): SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2. */
+  shutdown(fd: number, how: number): void;
+  /** shutdown(2) without blocking the event loop. */
+  shutdownAsync(fd: number, how: number): Promise<void>;
+  /** getsockname/getpeername: null where the libOS does not know the address. */
+  sockaddrs(fd: number): { local: SockAddr | null; remote: SockAddr | null; listening: boolean };
   // misc
   clockGettime(clock: "realtime" | "monotonic"): bigint;
   getrandom(buf: Uint8Array): number;

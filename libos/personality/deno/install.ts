@@ -11,6 +11,7 @@ import { fsFunctions } from "./fs.ts";
 import { SandboxFsFile } from "./fs_file.ts";
 import { DENIED, denied, makeEnv } from "./process.ts";
 import { commandApi } from "./command.ts";
+import { netApi } from "./net.ts";
 
 const enc = new TextEncoder();
 
@@ -51,6 +52,7 @@ export function installDeno(os: Libos): void {
     stderr: new SandboxFsFile(ctx, 2),
   };
   for (const name of DENIED) members[name] = denied(name);
+  Object.assign(members, netApi(ctx));
   Object.assign(
     members,
     commandApi({
