@@ -6,20 +6,67 @@
 import { Errno, ErrnoError } from "./errno.ts";
 import type { Handle } from "./handle.ts";
 import { O } from "./sys/types.ts";
+import type { SharedDescription } from "./proc/shared_file.ts";
 
 /** An open file description (Linux `struct file`). */
 export class OpenFile {
-  /** File position in bytes (seekable handles only). */
-  offset = 0;
-  /** After an O_APPEND write the position is "end of file", learnt lazily with fstat. */
-  offsetAtEnd = false;
+  #offset = 0;
+  #atEnd = false;
+  #flags: number;
+  /** Set once the description is shared with other processes (libos/proc/shared_file.ts). */
+  #shared: SharedDescription | null = null;
   #refs = 1;
 
   /**
    * @param handle the object; the description owns one reference to it
    * @param flags access mode and status flags (O_ACCMODE | O_APPEND | O_NONBLOCK …)
    */
-  constructor(readonly handle: Handle, public flags: number) {}
+  constructor(readonly handle: Handle, flags: number) {
+    this.#flags = flags;
+  }
+
+  /** File position in bytes (seekable handles only). */
+  get offset(): number {
+    return this.#shared ? this.#shared.offset : this.#offset;
+  }
+  set offset(v: number) {
+    if (this.#shared) this.#shared.offset = v;
+    else this.#offset = v;
+  }
+  /** After an O_APPEND write the position is "end of file", learnt lazily with fstat. */
+  get offsetAtEnd(): boolean {
+    return this.#shared ? this.#shared.offsetAtEnd : this.#atEnd;
+  }
+  set offsetAtEnd(v: boolean) {
+    if (this.#shared) this.#shared.offsetAtEnd = v;
+    else this.#atEnd = v;
+  }
+  /** Access mode and status flags (O_ACCMODE | O_APPEND | O_NONBLOCK …). */
+  get flags(): number {
+    return this.#shared ? this.#shared.flags : this.#flags;
+  }
+  set flags(v: number) {
+    if (this.#shared) this.#shared.flags = v;
+    else this.#flags = v;
+  }
+
+  /** The cross-process part of this description, once shared. */
+  get shared(): SharedDescription | null {
+    return this.#shared;
+  }
+  /** Move position and flags into `d`, which other processes share from now on. */
+  share(d: SharedDescription, copyState: boolean): void {
+    if (copyState) {
+      d.offset = this.#offset;
+      d.offsetAtEnd = this.#atEnd;
+      d.flags = this.#flags;
+    }
+    this.#shared = d;
+  }
+  /** Run `fn` holding the position lock (a no-op lock while the description is private). */
+  positioned<T>(fn: () => T): T {
+    return this.#shared ? this.#shared.locked(fn) : fn();
+  }
 
   /** Whether reads are allowed. */
   get readable(): boolean {

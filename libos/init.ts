@@ -26,6 +26,15 @@ export type StdioSpec =
     readonly end: "read" | "write";
     readonly id?: number;
   }
+  /** An open file description shared with the parent (libos/proc/shared_file.ts): the host
+   * bound the parent's host file to `handle` in the child's table; `sab` holds the position. */
+  | {
+    readonly kind: "file";
+    readonly handle: number;
+    readonly sab: SharedArrayBuffer;
+    readonly path: string;
+    readonly uri: string;
+  }
   /** A file the child opens itself at boot (posix_spawn_file_actions_addopen), at `offset`. */
   | {
     readonly kind: "open";

@@ -16,6 +16,7 @@ import { HostFs } from "./vfs/host_fs.ts";
 import { procFs } from "./vfs/proc_fs.ts";
 import { SharedPipeHandle } from "./proc/pipe.ts";
 import { binFs } from "./proc/bin_fs.ts";
+import { inheritedFile } from "./proc/share.ts";
 import { openat } from "./sys/file.ts";
 import { AT_FDCWD } from "./sys/types.ts";
 
@@ -65,12 +66,21 @@ function stdioHandle(k: Kernel, fd: 0 | 1 | 2, spec: StdioSpec): Handle {
       return new PipeHandle(spec.end === "read" ? ring.adoptReader() : ring.adoptWriter());
     }
     case "open":
-      throw new Error("open specs are installed by installFd");
+    case "file":
+      throw new Error("file specs are installed by installFd");
   }
 }
 
 /** Install `spec` at `fd` (the lower fds are already taken at boot). */
 function installFd(k: Kernel, fd: number, spec: StdioSpec): void {
+  if (spec.kind === "file") {
+    const got = k.fds.install(inheritedFile(k, spec), false, fd);
+    if (got !== fd) {
+      k.fds.dupTo(got, fd);
+      k.fds.close(got);
+    }
+    return;
+  }
   if (spec.kind === "open") {
     const got = openat(k, AT_FDCWD, spec.path, spec.flags, spec.mode);
     const of = k.fds.get(got);

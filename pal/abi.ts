@@ -50,7 +50,8 @@ function c<const S extends Side, const A extends readonly ArgType[], const R ext
 }
 
 /** The table. Keep numbers grouped by category: 1–29 streams, 30–39 memory, 40–59 threads,
- * 60–69 processes, 70–79 rpc, 80–89 misc, 90–94 sandbox, 95–99 debug, 100–119 ipc. */
+ * 60–69 processes, 70–79 rpc, 80–89 misc, 90–94 sandbox, 95–99 debug, 100–119 ipc,
+ * 120–129 more processes. */
 export const ABI = {
   // Streams: URIs file:, dir:, dev:, tmp:, pipe:, pipe.srv:, tcp:, tcp.srv:, udp:, udp.srv:, rpc:
   stream_open: c(
@@ -131,6 +132,14 @@ export const ABI = {
   ),
   pipe_create: c(21, "streams", "host", ["int"], "int", "a pipe ring shared via the host → id"),
   pipe_close: c(22, "streams", "host", ["int", "int"], "void", "close(id, 0 read | 1 write) end"),
+  file_share: c(
+    23,
+    "streams",
+    "host",
+    ["int"],
+    "int",
+    "share file h's open description (position buffer arrives)",
+  ),
   // Memory: VMAs live in guest SharedArrayBuffers; the host keeps the quota.
   vma_alloc: c(
     30,
@@ -254,6 +263,14 @@ export const ABI = {
   ),
   process_kill: c(68, "processes", "host", ["int", "int"], "void", "kill(pid|0|-1|-pgid, sig)"),
   process_setpgid: c(69, "processes", "host", ["int", "int"], "void", "setpgid(pid, pgid)"),
+  process_exec: c(
+    120,
+    "processes",
+    "host",
+    ["json"],
+    "void",
+    "exec: new program in a new Worker; pid and given fds stay",
+  ),
   // RPC: MessagePort streams between picoprocesses of one sandbox.
   rpc_listen: c(70, "rpc", "host", ["str"], "int", "listen on a sandbox-local name → handle"),
   rpc_connect: c(71, "rpc", "host", ["str"], "int", "connect to a name → handle (port arrives)"),

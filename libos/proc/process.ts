@@ -2,7 +2,8 @@
  * Process calls: spawn (posix_spawn with fd actions), fork-with-state, waitpid, setpgid,
  * getpgid. The child's fd table is the caller's inheritable fds (no FD_CLOEXEC) with the actions
  * applied, each described so the host can rebuild it in the child: shared pipe ends, the host's
- * stdio devices, /dev/null, and files (re-opened by path at the same offset).
+ * stdio devices, /dev/null, host files (the open file description is shared: one position,
+ * libos/proc/share.ts) and other files (re-opened by path at the same offset).
  */
 import { serialize } from "node:v8";
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
@@ -13,6 +14,7 @@ import { fstatat, realpath } from "../sys/path.ts";
 import { AT_FDCWD, O } from "../sys/types.ts";
 import { joinAbs, normalizeAbs } from "../vfs/path.ts";
 import { SharedPipeHandle } from "./pipe.ts";
+import { type SharedFileDesc, shareFile } from "./share.ts";
 
 /** One file action of a spawn, applied in order to the inherited fd table. */
 export type FdAction =
@@ -50,7 +52,7 @@ export interface WaitResult {
   readonly signal: number;
 }
 
-type Desc = StdioSpec | { kind: "pipe"; id: number; end: "read" | "write" };
+type Desc = StdioSpec | { kind: "pipe"; id: number; end: "read" | "write" } | SharedFileDesc;
 
 /** Describe fd `fd` for the host, or null when it cannot be inherited. */
 function describe(k: Kernel, fd: number): Desc | null {
@@ -66,6 +68,9 @@ function describe(k: Kernel, fd: number): Desc | null {
     return null;
   }
   if (h.kind === "file") {
+    // A host file: the child shares this open file description (one position).
+    const shared = shareFile(k, of);
+    if (shared) return shared;
     const flags = of.flags & ~(O.CREAT | O.EXCL | O.TRUNC | O.CLOEXEC);
     return { kind: "open", path: h.path, flags, mode: 0, offset: of.offset };
   }

@@ -78,9 +78,11 @@ export function read(k: Kernel, fd: number, buf: Uint8Array): number {
   const of = readable(k, fd);
   checkBuf(buf);
   if (!of.handle.seekable) return of.handle.read(buf, null);
-  const n = of.handle.read(buf, position(of));
-  of.offset += n;
-  return n;
+  return of.positioned(() => {
+    const n = of.handle.read(buf, position(of));
+    of.offset += n;
+    return n;
+  });
 }
 
 /** read(2) that lets the event loop run while it waits (pipes, stdin). */
@@ -97,15 +99,17 @@ export function write(k: Kernel, fd: number, buf: Uint8Array): number {
   checkBuf(buf);
   const h = of.handle;
   if (!h.seekable) return h.write(buf, null);
-  if (of.flags & O.APPEND) {
-    // No position: the handle appends atomically at the end (the host's append call).
-    const n = h.write(buf, null);
-    of.offsetAtEnd = true;
+  return of.positioned(() => {
+    if (of.flags & O.APPEND) {
+      // No position: the handle appends atomically at the end (the host's append call).
+      const n = h.write(buf, null);
+      of.offsetAtEnd = true;
+      return n;
+    }
+    const n = h.write(buf, position(of));
+    of.offset += n;
     return n;
-  }
-  const n = h.write(buf, position(of));
-  of.offset += n;
-  return n;
+  });
 }
 
 /** write(2) that lets the event loop run while it waits (pipes). */
@@ -155,16 +159,18 @@ export function lseek(k: Kernel, fd: number, offset: number, whence: number): nu
   const of = k.fds.get(fd);
   if (!of.handle.seekable) throw new ErrnoError(Errno.ESPIPE, `fd ${fd} is not seekable`);
   if (!Number.isSafeInteger(offset)) throw new ErrnoError(Errno.EINVAL, `bad offset ${offset}`);
-  let base: number;
-  if (whence === SEEK.SET) base = 0;
-  else if (whence === SEEK.CUR) base = position(of);
-  else if (whence === SEEK.END) base = of.handle.stat().size;
-  else throw new ErrnoError(Errno.EINVAL, `bad whence ${whence}`);
-  const next = base + offset;
-  if (next < 0) throw new ErrnoError(Errno.EINVAL, `offset ${next} is negative`);
-  of.offset = next;
-  of.offsetAtEnd = false;
-  return next;
+  return of.positioned(() => {
+    let base: number;
+    if (whence === SEEK.SET) base = 0;
+    else if (whence === SEEK.CUR) base = position(of);
+    else if (whence === SEEK.END) base = of.handle.stat().size;
+    else throw new ErrnoError(Errno.EINVAL, `bad whence ${whence}`);
+    const next = base + offset;
+    if (next < 0) throw new ErrnoError(Errno.EINVAL, `offset ${next} is negative`);
+    of.offset = next;
+    of.offsetAtEnd = false;
+    return next;
+  });
 }
 
 /** ftruncate(2). */

@@ -123,8 +123,26 @@ export class HandleTable {
   }
 }
 
-/** Release the host resource behind a handle; never throws. */
+/** Extra bindings of a handle in other tables (a file inherited by a child process). */
+const extraBindings = new WeakMap<HostHandle, number>();
+
+/**
+ * Count one more binding of `h` (another process's table binds the same object): `closeHandle`
+ * then releases the resource only when the last binding is closed.
+ */
+export function shareHandle(h: HostHandle): HostHandle {
+  extraBindings.set(h, (extraBindings.get(h) ?? 0) + 1);
+  return h;
+}
+
+/** Release the host resource behind a handle (its last binding); never throws. */
 export function closeHandle(h: HostHandle): void {
+  const extra = extraBindings.get(h) ?? 0;
+  if (extra > 0) {
+    if (extra === 1) extraBindings.delete(h);
+    else extraBindings.set(h, extra - 1);
+    return;
+  }
   try {
     switch (h.kind) {
       case "file":

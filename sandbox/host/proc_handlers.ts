@@ -1,7 +1,7 @@
 /**
  * Host handlers of the process calls and the shared pipes.
  * Calls here: process_create, process_wait, process_kill, process_setpgid, process_info,
- * pipe_create, pipe_close.
+ * pipe_create, pipe_close, and file_share (proc_files.ts).
  * The spec of process_create is hostile JSON: every field is checked and bounded here.
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
@@ -9,6 +9,7 @@ import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import type { StdioSpec } from "../../libos/init.ts";
 import type { HostProc } from "./proc.ts";
 import { resolveProgram } from "./proc_program.ts";
+import { fileHandlers, fileSpec } from "./proc_files.ts";
 import { deliver } from "./proc_signals.ts";
 import { killTargets, setpgid, table, waitChild } from "./proc_table.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
@@ -54,9 +55,17 @@ function envOf(v: unknown): Record<string, string> {
 }
 
 type Gift = { id: number; end: "read" | "write" };
+/** Bindings of shared file handles into the child's table, run by `prepare`. */
+type Binds = ((child: HostProc) => void)[];
 
-/** Check one guest fd spec; pipe ends must be held by the caller. */
-function fdSpec(host: SandboxHost, caller: HostProc, v: unknown, gifts: Gift[]): StdioSpec {
+/** Check one guest fd spec; pipe ends and shared files must be held by the caller. */
+function fdSpec(
+  host: SandboxHost,
+  caller: HostProc,
+  v: unknown,
+  gifts: Gift[],
+  binds: Binds,
+): StdioSpec {
   const o = (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
   switch (o.kind) {
     case "null":
@@ -75,6 +84,11 @@ function fdSpec(host: SandboxHost, caller: HostProc, v: unknown, gifts: Gift[]):
       gifts.push({ id: id as number, end });
       // The buffer is filled in by `prepare` once the child's pid exists.
       return { kind: "pipe", sab: new SharedArrayBuffer(0), end, id: id as number };
+    }
+    case "file": {
+      const { spec, bind } = fileSpec(caller, o.handle, str(o.path, "file path"));
+      binds.push(bind);
+      return spec;
     }
     case "open": {
       const flags = o.flags, mode = o.mode ?? 0o666;
@@ -111,13 +125,14 @@ function childOptions(
   const fdList = s.fds ?? [];
   if (!Array.isArray(fdList) || fdList.length > maxFds) throw bad("bad fds");
   const gifts: Gift[] = [];
+  const binds: Binds = [];
   const byFd = new Map<number, StdioSpec>();
   for (const e of fdList as unknown[]) {
     const fd = (e as { fd?: unknown })?.fd;
     if (!Number.isSafeInteger(fd) || (fd as number) < 0 || (fd as number) >= maxFds) {
       throw bad("fd");
     }
-    byFd.set(fd as number, fdSpec(host, caller, (e as { spec?: unknown }).spec, gifts));
+    byFd.set(fd as number, fdSpec(host, caller, (e as { spec?: unknown }).spec, gifts, binds));
   }
   const pgid = s.pgid;
   if (pgid !== undefined && (!Number.isSafeInteger(pgid) || (pgid as number) < 0)) {
@@ -139,6 +154,8 @@ function childOptions(
     ...(pgid !== undefined ? { pgid: pgid as number } : {}),
     ...(fork ? { fork } : {}),
     prepare: (pid) => {
+      const child = host.procs.get(pid);
+      if (child) { for (const bind of binds) bind(child); }
       for (const sp of specs) {
         if (sp.kind === "pipe" && sp.id !== undefined) {
           (sp as { sab: SharedArrayBuffer }).sab = host.pipes.give(pid, sp.id, sp.end);
@@ -152,6 +169,7 @@ function childOptions(
 /** The handlers, bound to one sandbox host. */
 export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
   return {
+    ...fileHandlers(),
     process_create(ctx, spec, state) {
       if (typeof spec !== "object" || spec === null) throw bad("spec must be an object");
       const { opts, argv, env, cwd } = childOptions(

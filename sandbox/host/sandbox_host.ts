@@ -23,6 +23,7 @@ import { HostProc } from "./proc.ts";
 import type { HostCommand, HostEvent, LimitName, SpawnSpec } from "./protocol.ts";
 import { AuditLog, formatCall } from "./audit.ts";
 import { HostPipes } from "./proc_pipes.ts";
+import { releaseFileLocks } from "./proc_files.ts";
 import type { ChildOptions } from "./proc_handlers.ts";
 import { deliver } from "./proc_signals.ts";
 import { adoptNew, exited } from "./proc_table.ts";
@@ -226,6 +227,7 @@ export class SandboxHost implements HostServices {
     p.worker?.terminate();
     p.worker = null;
     if (p.pageToken) this.server.detach(p.pageToken);
+    releaseFileLocks(p);
     for (const h of p.handles.drain()) closeHandle(h);
     p.stdin.push(null);
     this.#plugins.end(p.pid);

@@ -1,4 +1,4 @@
-/** Test helper: a real sandbox running tests/proc/fixtures/procs.ts scenarios. */
+/** Test helper: a real sandbox running tests/proc/fixtures/<fixture>.ts scenarios (procs.ts). */
 import { Sandbox } from "../../sandbox/sandbox.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
@@ -9,13 +9,13 @@ export const LEVELS = ["worker", "process"] as const;
 /** Open a sandbox over the fixtures (code at /code, a tmpfs at /tmp). */
 export async function openSandbox(
   isolation: "worker" | "process",
-  opts: { maxProcesses?: number } = {},
+  opts: { maxProcesses?: number; fixture?: string } = {},
 ): Promise<{ sb: Sandbox; dir: string }> {
   const dir = await Deno.makeTempDir({ prefix: "sp_proc_" });
   const toml = [
     "[loader]",
-    `entrypoint = "${FIXTURES}procs.ts"`,
-    'argv = ["procs"]',
+    `entrypoint = "${FIXTURES}${opts.fixture ?? "procs"}.ts"`,
+    `argv = ["${opts.fixture ?? "procs"}"]`,
     "[fs]",
     'root = "/"',
     `mounts = [{ path = "/tmp", type = "tmpfs", size = "4M" }, { path = "/code", uri = "file:${FIXTURES}", readonly = true }]`,
@@ -33,11 +33,11 @@ export async function openSandbox(
 export async function scenario(
   isolation: "worker" | "process",
   name: string,
-  opts: { maxProcesses?: number; args?: string[] } = {},
+  opts: { maxProcesses?: number; args?: string[]; fixture?: string } = {},
 ): Promise<{ report: Record<string, unknown>; stdout: string; stderr: string; code: number }> {
   const { sb, dir } = await openSandbox(isolation, opts);
   try {
-    const out = await sb.run({ argv: ["procs", name, ...(opts.args ?? [])] });
+    const out = await sb.run({ argv: [opts.fixture ?? "procs", name, ...(opts.args ?? [])] });
     const stdout = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
     const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
