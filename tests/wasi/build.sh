@@ -12,3 +12,10 @@ for src in c/*.c; do
     -isystem /usr/include/wasm32-wasi -O2 -Wall -Wl,--strip-all -o "fixtures/$name.wasm" "$src" "${flags[@]}"
   echo "built fixtures/$name.wasm"
 done
+# New sources (sockets, sandpiper_proc) live in src/ with their header.
+for src in src/*.c; do
+  name=$(basename "$src" .c)
+  clang --target=wasm32-wasi --sysroot=/usr -nostdinc -isystem "$res/include" \
+    -isystem /usr/include/wasm32-wasi -Isrc -O2 -Wall -Wl,--strip-all -o "fixtures/$name.wasm" "$src"
+  echo "built fixtures/$name.wasm"
+done

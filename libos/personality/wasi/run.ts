@@ -5,7 +5,7 @@
  * (128 + SIGABRT, as wasmtime does).
  */
 import { O, type Sys } from "../../sys/types.ts";
-import { RIGHTS_ALL } from "./constants.ts";
+import { RIGHTS_ALL, RIGHTS_SOCKET } from "./constants.ts";
 import type { WasiCtx } from "./ctx.ts";
 import { WasiExit } from "./errno.ts";
 import { WasiFdTable } from "./fds.ts";
@@ -25,6 +25,12 @@ export interface WasiPreopen {
   readonly fd?: number;
 }
 
+/** A listening socket given to the guest at start, after the preopened directories. */
+export interface WasiListener {
+  readonly hostname: string;
+  readonly port: number;
+}
+
 /** Extra import modules (e.g. sandpiper_proc): module name → function name → function. */
 export type ExtraImports = Record<string, Record<string, (...args: never[]) => unknown>>;
 
@@ -36,6 +42,8 @@ export interface WasiOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Preopened directories, in order. */
   readonly preopens: readonly WasiPreopen[];
+  /** Listening TCP sockets to preopen after the directories (`--tcplisten`), in order. */
+  readonly listeners?: readonly WasiListener[];
   /** Builds extra import modules once the instance's memory is known. */
   readonly extraImports?: (mem: GuestMemory) => ExtraImports;
 }
@@ -82,6 +90,7 @@ export function runWasi(sys: Sys, module: WebAssembly.Module | Uint8Array, opts:
     const mod = module instanceof WebAssembly.Module ? module : compileWasi(module);
     const fds = new WasiFdTable(sys);
     preopen(sys, fds, opts.preopens);
+    listen(sys, fds, opts.listeners ?? [], 3 + opts.preopens.length);
     const ctx: WasiCtx = {
       sys,
       mem,
@@ -160,6 +169,28 @@ function preopen(sys: Sys, fds: WasiFdTable, list: readonly WasiPreopen[]): void
     }
     fds.add(fd, sys.fstat(fd), RIGHTS_ALL, RIGHTS_ALL, p.guestPath);
   });
+}
+
+/** Bind each listener at the next fd from `first`; one that cannot bind (a port a parent holds,
+ * a revoked grant) is left out and says so on stderr. */
+function listen(sys: Sys, fds: WasiFdTable, list: readonly WasiListener[], first: number): void {
+  let want = first;
+  for (const l of list) {
+    let fd: number;
+    try {
+      fd = sys.listen(l.hostname, l.port, O.CLOEXEC);
+    } catch (e) {
+      say(sys, `sandpiper: no listening socket for ${l.hostname}:${l.port}: ${String(e)}\n`);
+      continue;
+    }
+    if (fd !== want) {
+      sys.dup2(fd, want);
+      sys.close(fd);
+      fd = want;
+    }
+    fds.add(fd, sys.fstat(fd), RIGHTS_SOCKET, 0n, null);
+    want++;
+  }
 }
 
 function say(sys: Sys, text: string): void {

@@ -4,7 +4,7 @@
  * of the socket; accept and shutdown use the libOS socket calls when it has them.
  */
 import type { Sys } from "../../sys/types.ts";
-import { Filetype, RiFlags, Rights, SdFlags, WasiErrno } from "./constants.ts";
+import { Filetype, RiFlags, Rights, RIGHTS_SOCKET, SdFlags, WasiErrno } from "./constants.ts";
 import type { WasiCtx } from "./ctx.ts";
 import { WasiError } from "./errno.ts";
 import { openFlagsOf } from "./fd_calls.ts";
@@ -36,7 +36,7 @@ export function sockCalls(c: WasiCtx) {
       if (!sys.accept4) throw new WasiError(WasiErrno.NOTSUP, "libOS has no accept");
       const nfd = sys.accept4(fd, openFlagsOf(flags & 4));
       const st = sys.fstat(nfd);
-      fds.add(nfd, st, fds.get(fd).rightsInheriting | Rights.FD_READ | Rights.FD_WRITE, 0n, null);
+      fds.add(nfd, st, RIGHTS_SOCKET & ~Rights.SOCK_ACCEPT, 0n, null);
       mem.setU32(out, nfd);
       return 0;
     },
