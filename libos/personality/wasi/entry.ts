@@ -7,6 +7,7 @@ import type { PalClient } from "../../../pal/guest/client.ts";
 import type { InitMessage } from "../../init.ts";
 import { parseHostPort } from "../../socket_handle.ts";
 import type { Sys } from "../../sys/types.ts";
+import { PROC_MODULE, procImports } from "./proc_calls.ts";
 import { runWasi, type WasiListener } from "./run.ts";
 
 /** What the WASI personality needs from a booted libOS. */
@@ -30,6 +31,7 @@ export function runWasiEntry(os: WasiHostOs, init: InitMessage): Promise<never> 
     env: init.env,
     preopens: init.mounts.map((m) => ({ guestPath: m.path })),
     listeners: init.ppid === 0 && os.pal ? listeners(os.pal) : [],
+    extraImports: (mem) => ({ [PROC_MODULE]: procImports(os.sys, mem, init.limits.maxFds) }),
   });
   return Promise.resolve(os.sys.exit(code));
 }
