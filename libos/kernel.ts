@@ -30,6 +30,11 @@ export class Kernel {
     const token = init.interrupt ? Interrupt.attach(init.interrupt) : null;
     this.signals = new Signals(pal, init.pid, init.signals, token);
     PipeHandle.interrupt = token ?? undefined;
+    // Ignored signals survive spawn, fork and exec: the host copied or kept them on the page.
+    const ignored = init.signals ? Atomics.load(new Int32Array(init.signals), 2) : 0;
+    for (let sig = 1; sig < 32; sig++) {
+      if (ignored & (1 << sig)) this.signals.set(sig, "ignore");
+    }
   }
 
   /** Log a line to the host trace when discovery mode is on. */

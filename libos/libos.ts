@@ -105,14 +105,25 @@ export class Libos {
       }
       this.pal.call("process_exit", code | 0);
     }
-    // Measured: terminate() cannot stop a thread that never returns to its event loop, and
-    // Deno.exit inside a Worker ends just that Worker — so end it ourselves.
-    realExit(code | 0);
-    const sleeper = new Int32Array(new SharedArrayBuffer(4));
-    // Measured: terminate() does not interrupt an endless Atomics.wait, so nap in short steps
-    // and let the host's terminate() take effect between them.
-    for (;;) Atomics.wait(sleeper, 0, 0, 20);
+    return halt(code);
   }
+
+  /** exec succeeded: end this Worker without an exit report (the host runs the new program). */
+  vanish(): never {
+    this.#exiting = true;
+    return halt(0);
+  }
+}
+
+/** End this Worker; never returns. */
+function halt(code: number): never {
+  // Measured: terminate() cannot stop a thread that never returns to its event loop, and
+  // Deno.exit inside a Worker ends just that Worker — so end it ourselves.
+  realExit(code | 0);
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  // Measured: terminate() does not interrupt an endless Atomics.wait, so nap in short steps
+  // and let the host's terminate() take effect between them.
+  for (;;) Atomics.wait(sleeper, 0, 0, 20);
 }
 
 let current: Libos | null = null;

@@ -522,6 +522,28 @@ export function getpid(): number {
 }
 
 /**
+ * Replace this process's program (execve): the pid, the fds without FD_CLOEXEC (their open file
+ * descriptions shared), cwd, umask, the signal mask and ignored signals stay; never returns.
+ * @param path a guest path, or a bare name looked up in PATH (built-ins live in /bin)
+ * @param argv the new argv, argv[0] included
+ * @param env the new environment (default: this process's initial one)
+ * @returns never
+ * @throws {ErrnoError} ENOENT when there is no such program (the caller keeps running)
+ * @example
+ * ```ts ignore
+ * import * as libos from "@sandpiper/sandpiper/libos";
+ * if (false) libos.exec("echo", ["echo", "replaced"]);
+ * ```
+ */
+export function exec(
+  path: string,
+  argv: readonly string[],
+  env?: Readonly<Record<string, string>>,
+): never {
+  return sys().execve(path, argv, env);
+}
+
+/**
  * End the process with `code`; never returns.
  * @param code exit status
  * @returns never

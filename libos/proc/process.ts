@@ -78,7 +78,7 @@ function describe(k: Kernel, fd: number): Desc | null {
 }
 
 /** The child's fds after applying `actions` to the caller's inheritable ones. */
-function childFds(k: Kernel, actions: readonly FdAction[]): Map<number, Desc> {
+export function inheritableFds(k: Kernel, actions: readonly FdAction[]): Map<number, Desc> {
   const m = new Map<number, Desc>();
   for (const fd of k.fds.fds()) {
     if (k.fds.slot(fd).cloexec) continue;
@@ -138,13 +138,14 @@ export function spawn(
   fork?: { entry: string; state: unknown },
 ): number {
   const program = fork ? "fork" : resolveProgram(k, req.program, env.PATH ?? "/bin");
-  const fds = [...childFds(k, req.fdActions ?? [])].map(([fd, spec]) => ({ fd, spec }));
+  const fds = [...inheritableFds(k, req.fdActions ?? [])].map(([fd, spec]) => ({ fd, spec }));
   const spec = {
     program,
     argv: req.argv ?? k.init.argv,
     env: req.env ?? env,
     cwd: req.cwd ?? joinAbs(k.cwd),
     fds,
+    umask: k.umask,
     ...(req.pgid !== undefined ? { pgid: req.pgid } : {}),
     ...(fork ? { fork: fork.entry } : {}),
   };

@@ -69,6 +69,7 @@ export function createSys(k: Kernel, exit: (code: number) => never): Sys {
     getppid: () => proc.getppid(k),
     spawn: (req) => spawn.spawn(k, req),
     fork: (entry, state, req) => spawn.fork(k, entry, state, req),
+    execve: (path, argv, env) => spawn.execve(k, path, argv, env),
     waitpid: (pid, options) => spawn.waitpid(k, pid, options),
     waitpidAsync: (pid, options) => spawn.waitpidAsync(k, pid, options),
     kill: (pid, sig) => spawn.kill(k, pid, sig),

@@ -1,5 +1,5 @@
 /**
- * Process and signal calls: spawn, fork, waitpid, waitpidAsync, kill, setpgid, getpgid,
+ * Process and signal calls: spawn, fork, execve, waitpid, waitpidAsync, kill, setpgid, getpgid,
  * processes, sigaction, sigprocmask, sigpending. Validation here; the work in libos/proc and
  * libos/signal.
  */
@@ -7,6 +7,8 @@ import { Errno, ErrnoError } from "../errno.ts";
 import type { Kernel } from "../kernel.ts";
 import * as proc from "../proc/process.ts";
 import type { Disposition } from "../signal/signals.ts";
+import { execve as doExec } from "../proc/exec.ts";
+import { currentLibos } from "../libos.ts";
 
 function checkInt(n: number, what: string): void {
   if (!Number.isSafeInteger(n)) throw new ErrnoError(Errno.EINVAL, `bad ${what} ${n}`);
@@ -29,6 +31,21 @@ export function fork(
     throw new ErrnoError(Errno.EINVAL, `bad entry name ${entry}`);
   }
   return proc.spawn(k, { program: "", ...req }, req.env ?? k.init.env, { entry, state });
+}
+
+/** execve(2): replace the program; never returns (ENOENT etc. leave the caller running). */
+export function execve(
+  k: Kernel,
+  path: string,
+  argv: readonly string[],
+  env?: Readonly<Record<string, string>>,
+): never {
+  if (typeof path !== "string" || !Array.isArray(argv)) {
+    throw new ErrnoError(Errno.EINVAL, "execve(path, argv, env?)");
+  }
+  const os = currentLibos();
+  if (!os) throw new ErrnoError(Errno.ENOSYS, "execve outside a picoprocess");
+  return doExec(k, path, argv.map(String), env ?? k.init.env, () => os.vanish());
 }
 
 /** waitpid(2): pid > 0, -1 (any child), 0 (my group), < -1 (group -pid); WNOHANG = 1. */

@@ -201,6 +201,8 @@ export interface Sys {
   spawn(req: SpawnRequest): number;
   /** fork-with-state: the child runs this program's export `entry(state)`. */
   fork(entry: string, state: unknown, req?: Partial<SpawnRequest>): number;
+  /** execve: replace the program (pid and fds without FD_CLOEXEC stay); never returns. */
+  execve(path: string, argv: readonly string[], env?: Readonly<Record<string, string>>): never;
   waitpid(pid: number, options?: number): WaitResult;
   waitpidAsync(pid: number, options?: number): Promise<WaitResult>;
   kill(pid: number, sig: number): void;

@@ -1,7 +1,7 @@
 /**
  * Host handlers of the process calls and the shared pipes.
  * Calls here: process_create, process_wait, process_kill, process_setpgid, process_info,
- * pipe_create, pipe_close, and file_share (proc_files.ts).
+ * pipe_create, pipe_close, process_exec, and file_share (proc_files.ts).
  * The spec of process_create is hostile JSON: every field is checked and bounded here.
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
@@ -10,6 +10,10 @@ import type { StdioSpec } from "../../libos/init.ts";
 import type { HostProc } from "./proc.ts";
 import { resolveProgram } from "./proc_program.ts";
 import { fileHandlers, fileSpec } from "./proc_files.ts";
+import { closeHandle } from "../../pal/host/handles.ts";
+
+/** Signal page words (libos/signal/shared.ts). */
+const SIGPAGE_HANDLED = 1, SIGPAGE_IGNORED = 2, SIGPAGE_BLOCKED = 3;
 import { deliver } from "./proc_signals.ts";
 import { killTargets, setpgid, table, waitChild } from "./proc_table.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
@@ -29,6 +33,8 @@ export interface ChildOptions {
   /** undefined: the parent's group; 0: a new group led by the child. */
   readonly pgid?: number;
   readonly fork?: { readonly entry: string; readonly state: Uint8Array };
+  /** The file mode creation mask (the caller's). */
+  readonly umask?: number;
   /** Called with the new pid before the Worker starts (pipe ends are given to it here). */
   readonly prepare: (pid: number) => void;
 }
@@ -138,6 +144,10 @@ function childOptions(
   if (pgid !== undefined && (!Number.isSafeInteger(pgid) || (pgid as number) < 0)) {
     throw bad("pgid");
   }
+  const umask = s.umask ?? 0o022;
+  if (!Number.isSafeInteger(umask) || (umask as number) < 0 || (umask as number) > 0o777) {
+    throw bad("umask");
+  }
   let fork: ChildOptions["fork"];
   if (s.fork !== undefined) {
     if (state.length > MAX_STATE_BYTES) throw new PalError(PalCode.TOO_BIG, "fork state too big");
@@ -153,9 +163,11 @@ function childOptions(
     fds: [...byFd].filter(([fd]) => fd > 2).map(([fd, spec]) => ({ fd, spec })),
     ...(pgid !== undefined ? { pgid: pgid as number } : {}),
     ...(fork ? { fork } : {}),
+    umask: umask as number,
     prepare: (pid) => {
       const child = host.procs.get(pid);
       if (child) { for (const bind of binds) bind(child); }
+      if (child) inheritSignals(caller, child);
       for (const sp of specs) {
         if (sp.kind === "pipe" && sp.id !== undefined) {
           (sp as { sab: SharedArrayBuffer }).sab = host.pipes.give(pid, sp.id, sp.end);
@@ -164,6 +176,40 @@ function childOptions(
     },
   };
   return { opts, argv, env, cwd };
+}
+
+/**
+ * Signal dispositions a child inherits: the mask and ignored signals (handlers are functions of
+ * the parent's program: a handled signal is default in the child, as after execve).
+ */
+function inheritSignals(parent: HostProc, child: HostProc): void {
+  const from = parent.tree.signals, to = child.tree.signals;
+  if (from === to) {
+    Atomics.store(to, SIGPAGE_HANDLED, 0);
+    return;
+  }
+  Atomics.store(to, SIGPAGE_IGNORED, Atomics.load(from, SIGPAGE_IGNORED));
+  Atomics.store(to, SIGPAGE_BLOCKED, Atomics.load(from, SIGPAGE_BLOCKED));
+}
+
+/** exec: swap `p`'s Worker, then drop the pipe ends and host handles it did not keep. */
+function execInPlace(
+  host: SandboxHost,
+  p: HostProc,
+  spec: { argv: string[]; env: Record<string, string>; cwd: string },
+  opts: ChildOptions,
+): void {
+  if (p.state === "exited") return;
+  const dropPipes = host.pipes.detachProcess(p.pid);
+  host.execProcess(p, spec, opts);
+  dropPipes();
+  const kept = new Set<number>();
+  for (const sp of [...opts.stdio, ...opts.fds.map((f) => f.spec)]) {
+    if (sp.kind === "file") kept.add(sp.handle);
+  }
+  for (const [id] of p.handles.entries()) {
+    if (!kept.has(id)) closeHandle(p.handles.take(id));
+  }
 }
 
 /** The handlers, bound to one sandbox host. */
@@ -179,6 +225,18 @@ export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
         state,
       );
       return host.spawnChild(ctx.owner, { argv, env, cwd }, opts);
+    },
+    process_exec(ctx, spec) {
+      if (typeof spec !== "object" || spec === null) throw bad("spec must be an object");
+      const p = ctx.owner;
+      const { opts, argv, env, cwd } = childOptions(
+        host,
+        p,
+        { ...spec as Record<string, unknown>, fork: undefined, pgid: undefined },
+        new Uint8Array(0),
+      );
+      // Deferred, like process_exit: the caller gets its answer, then its Worker is replaced.
+      queueMicrotask(() => execInPlace(host, p, { argv, env, cwd }, opts));
     },
     process_wait(ctx, pid, options) {
       return waitChild(host, ctx.owner, pid, options) as unknown;

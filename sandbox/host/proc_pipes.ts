@@ -84,6 +84,24 @@ export class HostPipes {
     }
   }
 
+  /**
+   * exec: forget the ends `pid` holds now, but keep them open until the returned function runs
+   * (after the new program was given the ends it keeps), so no ring sees a spurious EOF.
+   */
+  detachProcess(pid: number): () => void {
+    const byRing = this.#held.get(pid);
+    this.#held.delete(pid);
+    return () => {
+      for (const [id, h] of byRing ?? []) {
+        for (const ep of [...h.read, ...h.write]) ep.close();
+        h.read.length = 0;
+        h.write.length = 0;
+        const still = [...this.#held.values()].some((other) => other.has(id));
+        if (!still) this.#rings.delete(id);
+      }
+    };
+  }
+
   /** Rings still open (tests). */
   get size(): number {
     return this.#rings.size;

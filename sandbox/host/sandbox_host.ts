@@ -160,6 +160,52 @@ export class SandboxHost implements HostServices {
     const entry = child?.entry ?? pathToFileURL(m.loader.entrypoint).href;
     adoptNew(this, proc, { entry, exePath, argv, ...pgid });
     child?.prepare(pid);
+    this.#boot(
+      proc,
+      { argv, env: spec.env ?? m.loader.env, cwd: spec.cwd ?? m.fs.root },
+      child,
+      plugin,
+    );
+    return pid;
+  }
+
+  /**
+   * exec: replace `p`'s program. The old Worker (and its threads) end without an exit report;
+   * a new Worker runs `child.entry` as the same pid, with the fds `child` describes. The caller
+   * has already been answered (this runs deferred, like process_exit).
+   */
+  execProcess(
+    p: HostProc,
+    spec: Required<Pick<SpawnSpec, "argv" | "env" | "cwd">>,
+    child: ChildOptions,
+  ): void {
+    if (p.state === "exited" || this.#closed) return;
+    if (p.worker) {
+      p.worker.onerror = null;
+      p.worker.terminate();
+    }
+    if (p.pageToken) this.server.detach(p.pageToken);
+    for (const t of p.threads.values()) {
+      t.worker.terminate();
+      this.server.detach(t.pageToken);
+    }
+    p.threads.clear();
+    p.tree.entry = child.entry;
+    p.tree.exePath = child.exePath;
+    p.tree.argv = spec.argv;
+    child.prepare(p.pid);
+    this.#boot(p, spec, child);
+  }
+
+  /** Start the Worker of `proc` and post its init message. */
+  #boot(
+    proc: HostProc,
+    spec: { argv: readonly string[]; env: Readonly<Record<string, string>>; cwd: string },
+    child?: ChildOptions,
+    plugin?: PluginInit,
+  ): void {
+    const m = this.cfg.manifest;
+    const { pid, ppid } = proc;
     const page = createPage(DEFAULT_GEOMETRY);
     const ch = new MessageChannel();
     proc.pageToken = this.server.attach(page, DEFAULT_GEOMETRY, proc, ch.port1);
@@ -184,12 +230,12 @@ export class SandboxHost implements HostServices {
       ppid,
       sandboxId: this.sandboxId,
       channel: { page, doorbell: this.#doorbell, syncPort: ch.port2 },
-      entry,
-      exePath,
-      argv,
-      env: spec.env ?? m.loader.env,
-      cwd: spec.cwd ?? m.fs.root,
-      umask: 0o022,
+      entry: proc.tree.entry,
+      exePath: proc.tree.exePath,
+      argv: spec.argv,
+      env: spec.env,
+      cwd: spec.cwd,
+      umask: child?.umask ?? 0o022,
       mounts: this.cfg.mounts.map((mt) => ({
         id: mt.id,
         path: mt.path,
@@ -215,7 +261,6 @@ export class SandboxHost implements HostServices {
       worker.postMessage({ type: "sandpiper-control", heartbeatMs: this.#watchdog.heartbeatMs });
     }
     proc.state = "running";
-    return pid;
   }
 
   /** End a process: terminate its Worker, detach its page, close its handles, report. */

@@ -22,3 +22,25 @@ Deno.test("[worker] O_APPEND writes of 5 processes through one description: ever
   const { report: r } = await scenario("worker", "append-many", { fixture: "files" });
   assert.deepEqual(r, { codes: [0, 0, 0, 0], lines: 300, good: 300, distinct: 300 });
 });
+
+for (const iso of LEVELS) {
+  Deno.test(`[${iso}] exec replaces the program: same pid, fds without cloexec (shared offset), ignored signals, umask, cwd`, async () => {
+    const { report: r } = await scenario(iso, "exec", { fixture: "files" });
+    const got = r.got as Record<string, unknown>;
+    assert.equal(r.wpid, r.c);
+    assert.equal(r.code, 7);
+    assert.equal(r.head, "before;child;ENOENT;");
+    assert.deepEqual(got, {
+      pid: r.c,
+      argv: [String(3), String(4)],
+      env: "exec",
+      offset: (r.head as string).length,
+      cloexec: "EBADF",
+      usr1: "ignore",
+      usr2: "string",
+      umask: 0o027,
+      cwd: "/tmp",
+    });
+    assert.equal(r.after, r.size);
+  });
+}
