@@ -87,6 +87,8 @@ export interface Manifest {
     /** Longest a picoprocess may stay unresponsive; null = no watchdog. */
     readonly watchdogMs: number | null;
     readonly pipeBufferBytes: number;
+    /** Booted Workers kept for the next spawn (sandbox/host/proc_pool.ts). */
+    readonly spawnPool: number;
     readonly vmaQuotaBytes: number;
     /** Absolute host path of the JSONL audit log; null = no audit log. */
     readonly auditPath: string | null;
@@ -290,6 +292,7 @@ function resolveFields(f: ManifestFields, opts: ManifestOptions, file: string): 
       wallTimeMs: f.sys.wall_time === undefined ? null : ms(f.sys.wall_time),
       watchdogMs: f.sys.watchdog === undefined ? null : ms(f.sys.watchdog),
       pipeBufferBytes: bytes(f.sys.pipe_buffer),
+      spawnPool: f.sys.spawn_pool,
       vmaQuotaBytes: bytes(f.sys.vma_quota),
       auditPath: f.sys.audit === undefined ? null : auditPath(resolve(baseDir, f.sys.audit), fail),
       debug: f.sys.debug,

@@ -199,6 +199,9 @@ const sys = z.strictObject({
   wall_time: duration().optional().describe("Wall-clock limit for the sandbox. Default: none."),
   watchdog: duration().optional().describe("Max time a picoprocess may go unresponsive."),
   pipe_buffer: size(1).default("64K"),
+  spawn_pool: z.int().min(0).max(16).default(2).describe(
+    "Picoprocess Workers kept booted for the next spawn (started at the first spawn).",
+  ),
   vma_quota: size(4096).default("64M").describe(
     "Shared memory the picoprocesses may map, in total.",
   ),

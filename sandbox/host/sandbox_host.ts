@@ -34,6 +34,7 @@ import { Watchdog } from "./watchdog.ts";
 import { Revocations } from "./revoke.ts";
 import { guardSplit, type SandboxPolicy } from "./split.ts";
 import { localWorkers, type WorkerFactory } from "./worker_factory.ts";
+import { WorkerPool } from "./proc_pool.ts";
 
 /** Sends an event to the embedding app. */
 export type Emit = (ev: HostEvent) => void;
@@ -63,10 +64,17 @@ export class SandboxHost implements HostServices {
 
   /** Creates picoprocess and thread Workers (see worker_factory.ts for why it varies). */
   readonly newWorker: WorkerFactory;
+  /** Booted picoprocess Workers for warm spawns (proc_pool.ts). */
+  readonly pool: WorkerPool;
 
   constructor(readonly cfg: HostConfig, readonly emit: Emit, workers?: WorkerFactory) {
     this.sandboxId = cfg.sandboxId;
     this.newWorker = workers ?? localWorkers(cfg.guestPermissions);
+    this.pool = new WorkerPool(
+      cfg.manifest.sys.spawnPool,
+      () => this.newWorker(cfg.bootUrl, `sandpiper ${this.sandboxId} pooled`),
+      () => cfg.manifest.sys.maxProcesses - this.#liveCount(),
+    );
     for (const m of cfg.mounts) this.#mounts.set(m.id, bindMount(m, cfg.manifest.fs.trustedFiles));
     this.#audit = cfg.manifest.sys.auditPath ? new AuditLog(cfg.manifest.sys.auditPath) : null;
     const wd = cfg.manifest.sys.watchdogMs;
@@ -209,7 +217,8 @@ export class SandboxHost implements HostServices {
     const page = createPage(DEFAULT_GEOMETRY);
     const ch = new MessageChannel();
     proc.pageToken = this.server.attach(page, DEFAULT_GEOMETRY, proc, ch.port1);
-    const worker = this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
+    const worker = this.pool.take() ??
+      this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
     proc.worker = worker;
     worker.onerror = (e) => {
       e.preventDefault();
@@ -290,7 +299,15 @@ export class SandboxHost implements HostServices {
     if (live >= m.sys.maxProcesses) {
       throw new PalError(PalCode.TRY_AGAIN, `sys.max_processes (${m.sys.maxProcesses}) reached`);
     }
-    return this.spawn(spec, parent.pid, undefined, child);
+    const pid = this.spawn(spec, parent.pid, undefined, child);
+    this.pool.start();
+    return pid;
+  }
+
+  #liveCount(): number {
+    let n = 0;
+    for (const p of this.procs.values()) if (p.state !== "exited") n++;
+    return n;
   }
 
   /** End the sandbox because a limit was exceeded. */
@@ -308,6 +325,7 @@ export class SandboxHost implements HostServices {
     clearTimeout(this.#wallTimer);
     this.#watchdog?.stop();
     this.revocations.stop();
+    this.pool.close();
     for (const p of this.procs.values()) this.endProcess(p, 137, "SIGKILL");
     await this.server.stop();
     this.#audit?.close();

@@ -68,6 +68,7 @@ Deno.test("a minimal manifest gets every documented default", async () => {
         wallTimeMs: null,
         watchdogMs: null,
         pipeBufferBytes: 64 * 2 ** 10,
+        spawnPool: 2,
         vmaQuotaBytes: 64 * 2 ** 20,
         auditPath: null,
         debug: false,
