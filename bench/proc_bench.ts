@@ -1,5 +1,6 @@
 /**
- * Process benches: spawn+exit, fork-with-state+exit, 1-byte pipe round trip between processes,
+ * Process benches: spawn+exit (cold: sys.spawn_pool = 0; warm: from the pool), fork+exec+exit,
+ * fork-with-state+exit, 1-byte pipe round trip between processes,
  * signal round trip, msgsnd/msgrcv round trip and semop ping-pong, measured inside a real
  * sandbox (bench/proc_bench_guest.ts), each against native C on this machine
  * (bench/c/proc_ops.c, bench/c/pipe_rtt.c). Run: deno run -A bench/proc_bench.ts
@@ -10,16 +11,21 @@ import { runNative } from "./c/build.ts";
 
 const ROUNDS = 3;
 
-async function guest(isolation: "worker" | "process"): Promise<Record<string, number>> {
+/** One sandbox run; `pool` is sys.spawn_pool (0: every spawn starts a cold Worker). */
+async function guest(
+  isolation: "worker" | "process",
+  pool: number,
+  args: string[] = [],
+): Promise<Record<string, number>> {
   const dir = await Deno.makeTempDir({ prefix: "sp_proc_bench_" });
   const entry = new URL("./proc_bench_guest.ts", import.meta.url).pathname;
   await Deno.writeTextFile(
     `${dir}/b.toml`,
-    `[loader]\nentrypoint = "${entry}"\n[fs]\nroot = "/"\nmounts = [{ path = "/tmp", type = "tmpfs", size = "1M" }]\n[sys]\nisolation = "${isolation}"\nmax_processes = 8\nmax_memory = "2G"\nwall_time = "120s"\n`,
+    `[loader]\nentrypoint = "${entry}"\n[fs]\nroot = "/"\nmounts = [{ path = "/tmp", type = "tmpfs", size = "1M" }]\n[sys]\nisolation = "${isolation}"\nmax_processes = 8\nspawn_pool = ${pool}\nmax_memory = "2G"\nwall_time = "120s"\n`,
   );
   const sb = await Sandbox.create(`${dir}/b.toml`, { isolation });
   try {
-    const out = await sb.run({});
+    const out = await sb.run({ argv: ["bench", ...args] });
     const text = new TextDecoder().decode(out.stdout).trim();
     if (out.code !== 0) {
       throw new Error(
@@ -37,7 +43,11 @@ async function guest(isolation: "worker" | "process"): Promise<Record<string, nu
 
 const isolation = (Deno.args[0] ?? "process") as "worker" | "process";
 const runs: Record<string, number>[] = [];
-for (let i = 0; i < ROUNDS; i++) runs.push(await guest(isolation));
+const cold: Record<string, number>[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  runs.push(await guest(isolation, 2));
+  cold.push(await guest(isolation, 0, ["spawn"]));
+}
 const ours = (k: string) => median(runs.map((r) => r[k]!));
 const native = async (mode: string, n: number) => {
   const xs: number[] = [];
@@ -51,10 +61,24 @@ const forkExec = await native("fork_exec", 300);
 printTable(`processes (${isolation} isolation), µs per op`, [
   {
     name: "spawn+exit (cold Worker) vs fork+exec",
+    ours: median(cold.map((r) => r.spawn!)),
+    baseline: forkExec,
+    unit: "µs",
+    goal: "-",
+  },
+  {
+    name: "spawn+exit (warm, pooled Worker) vs fork+exec",
     ours: ours("spawn"),
     baseline: forkExec,
     unit: "µs",
-    goal: "warm <= 1 (no pool yet)",
+    goal: "ratio <= 1",
+  },
+  {
+    name: "fork-with-state+exec+exit vs fork+exec",
+    ours: ours("exec"),
+    baseline: forkExec,
+    unit: "µs",
+    goal: "-",
   },
   {
     name: "fork-with-state+exit vs fork+exit",

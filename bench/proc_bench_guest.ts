@@ -10,6 +10,9 @@ const N_RTT = 1000;
 export function exitAtOnce() {
   Deno.exit(0);
 }
+export function execTrue() {
+  s.execve("true", ["true"]);
+}
 export function pipeEcho() {
   const b = new Uint8Array(1);
   for (;;) {
@@ -47,8 +50,13 @@ function time(n: number, fn: () => void): number {
 
 function main() {
   const r: Record<string, number> = {};
-  s.waitpid(s.spawn({ program: "true" }), 0); // warm the module cache
+  s.waitpid(s.spawn({ program: "true" }), 0); // warm the module cache (and start the pool)
   r.spawn = time(N_SPAWN, () => s.waitpid(s.spawn({ program: "true" }), 0));
+  if (Deno.args[0] === "spawn") {
+    console.log(JSON.stringify(r));
+    return;
+  }
+  r.exec = time(N_SPAWN, () => s.waitpid(s.fork("execTrue", null), 0));
   r.fork = time(N_SPAWN, () => s.waitpid(s.fork("exitAtOnce", { big: "x".repeat(1000) }), 0));
   // pipe round trip
   const [ar, aw] = s.pipe(O.CLOEXEC);

@@ -18,6 +18,8 @@ export class Kernel {
   /** Absolute components of the working directory (resolved, symlink-free). */
   cwd: string[];
   umask: number;
+  /** The environment now (Deno.env edits it); spawn, fork and exec pass it on by default. */
+  readonly env: Map<string, string>;
   /** Monotonic ms at boot (for /proc/uptime). */
   readonly bootMs = performance.now();
   /** Dispositions, mask and delivery of signals (libos/signal). */
@@ -27,6 +29,7 @@ export class Kernel {
     this.fds = new FdTable(init.limits.maxFds);
     this.cwd = absParts(init.cwd);
     this.umask = init.umask & 0o777;
+    this.env = new Map(Object.entries(init.env));
     const token = init.interrupt ? Interrupt.attach(init.interrupt) : null;
     this.signals = new Signals(pal, init.pid, init.signals, token);
     PipeHandle.interrupt = token ?? undefined;

@@ -526,7 +526,7 @@ export function getpid(): number {
  * descriptions shared), cwd, umask, the signal mask and ignored signals stay; never returns.
  * @param path a guest path, or a bare name looked up in PATH (built-ins live in /bin)
  * @param argv the new argv, argv[0] included
- * @param env the new environment (default: this process's initial one)
+ * @param env the new environment (default: this process's current one)
  * @returns never
  * @throws {ErrnoError} ENOENT when there is no such program (the caller keeps running)
  * @example

@@ -21,7 +21,7 @@ export function execve(
   env: Readonly<Record<string, string>>,
   vanish: () => never,
 ): never {
-  const program = resolveProgram(k, path, env.PATH ?? k.init.env.PATH ?? "/bin");
+  const program = resolveProgram(k, path, env.PATH ?? k.env.get("PATH") ?? "/bin");
   const fds = [...inheritableFds(k, [])].map(([fd, spec]) => ({ fd, spec }));
   const spec = { program, argv, env, cwd: joinAbs(k.cwd), fds, umask: k.umask };
   try {

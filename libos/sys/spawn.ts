@@ -17,7 +17,7 @@ function checkInt(n: number, what: string): void {
 /** posix_spawn(3). */
 export function spawn(k: Kernel, req: proc.SpawnRequest): number {
   if (typeof req?.program !== "string") throw new ErrnoError(Errno.EINVAL, "program required");
-  return proc.spawn(k, req, req.env ?? k.init.env);
+  return proc.spawn(k, req, req.env ?? Object.fromEntries(k.env));
 }
 
 /** fork-with-state: the child runs this program's export `entry` with a copy of `state`. */
@@ -30,7 +30,10 @@ export function fork(
   if (typeof entry !== "string" || !/^[A-Za-z_$][\w$]*$/.test(entry)) {
     throw new ErrnoError(Errno.EINVAL, `bad entry name ${entry}`);
   }
-  return proc.spawn(k, { program: "", ...req }, req.env ?? k.init.env, { entry, state });
+  return proc.spawn(k, { program: "", ...req }, req.env ?? Object.fromEntries(k.env), {
+    entry,
+    state,
+  });
 }
 
 /** execve(2): replace the program; never returns (ENOENT etc. leave the caller running). */
@@ -45,7 +48,7 @@ export function execve(
   }
   const os = currentLibos();
   if (!os) throw new ErrnoError(Errno.ENOSYS, "execve outside a picoprocess");
-  return doExec(k, path, argv.map(String), env ?? k.init.env, () => os.vanish());
+  return doExec(k, path, argv.map(String), env ?? Object.fromEntries(k.env), () => os.vanish());
 }
 
 /** waitpid(2): pid > 0, -1 (any child), 0 (my group), < -1 (group -pid); WNOHANG = 1. */

@@ -44,3 +44,15 @@ for (const iso of LEVELS) {
     assert.equal(r.after, r.size);
   });
 }
+
+Deno.test("[worker] fork-with-state inherits the current env, umask, cwd, the mask and ignored signals; handlers become default", async () => {
+  const { report: r } = await scenario("worker", "fork-inherit", { fixture: "files" });
+  assert.deepEqual(r, {
+    env: "set-after-start",
+    umask: 0o077,
+    cwd: "/tmp",
+    usr1: "ignore",
+    int: "default",
+    mask: 1 << 12,
+  });
+});

@@ -30,7 +30,7 @@ export function installDeno(os: Libos): void {
   const D = Deno as unknown as Record<string, unknown>;
   os.live.installTimers(Deno);
   os.live.installAsyncBuiltins();
-  const env = makeEnv(os.init.env);
+  const env = makeEnv(os.kernel.env);
   const members: Record<string, unknown> = {
     ...fsFunctions(ctx),
     ...dirFunctions(ctx, env),

@@ -5,8 +5,9 @@
 import { notInSandbox } from "./errors.ts";
 
 /** Deno.env over a private copy of `initial`. */
-export function makeEnv(initial: Readonly<Record<string, string>>): Deno.Env {
-  const vars = new Map(Object.entries(initial));
+export function makeEnv(initial: Readonly<Record<string, string>> | Map<string, string>): Deno.Env {
+  // A Map is used as is: the kernel's environment, which children inherit.
+  const vars = initial instanceof Map ? initial : new Map(Object.entries(initial));
   const checkKey = (k: string) => {
     if (typeof k !== "string" || k === "") throw new TypeError("Key is an empty string.");
     if (k.includes("=") || k.includes("\0")) {
