@@ -147,10 +147,28 @@ export function readv(k: Kernel, fd: number, bufs: Uint8Array[]): number {
   return total;
 }
 
+/** Up to this many bytes, writev gathers its buffers into one write (so it stays one unit for
+ * other writers of the same pipe or file, as POSIX writev does). */
+const WRITEV_GATHER_BYTES = 1 << 20;
+
 /** writev(2). */
 export function writev(k: Kernel, fd: number, bufs: Uint8Array[]): number {
+  const size = bufs.reduce((n, b) => n + b.length, 0);
+  if (bufs.length > 1 && size <= WRITEV_GATHER_BYTES) {
+    const one = new Uint8Array(size);
+    let o = 0;
+    for (const b of bufs) {
+      one.set(b, o);
+      o += b.length;
+    }
+    return write(k, fd, one);
+  }
   let total = 0;
-  for (const b of bufs) total += write(k, fd, b);
+  for (const b of bufs) {
+    const n = write(k, fd, b);
+    total += n;
+    if (n < b.length) break;
+  }
   return total;
 }
 
