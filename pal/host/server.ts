@@ -432,19 +432,16 @@ function encodeError(err: PalError, slot: HostSlot): number {
   return LOCATOR_BYTES + bytes.length;
 }
 
-let yielder: { port: MessagePort; waiters: (() => void)[] } | undefined;
-
-/** Let the event loop run one turn (faster than setTimeout 0). */
+/** Let the event loop run one turn (faster than setTimeout 0). The channel is closed after
+ * use: an open port with a handler would keep the event loop alive after the server stops. */
 export function yieldToEventLoop(): Promise<void> {
-  if (!yielder) {
+  return new Promise((resolve) => {
     const ch = new MessageChannel();
-    const waiters: (() => void)[] = [];
-    ch.port2.onmessage = () => waiters.shift()?.();
-    yielder = { port: ch.port1, waiters };
-  }
-  const y = yielder;
-  return new Promise((r) => {
-    y.waiters.push(r);
-    y.port.postMessage(0);
+    ch.port2.onmessage = () => {
+      ch.port1.close();
+      ch.port2.close();
+      resolve();
+    };
+    ch.port1.postMessage(0);
   });
 }
