@@ -42,7 +42,22 @@ export type HostHandle =
     readonly unregister: () => void;
   }
   /** One end of an RPC connection; the MessagePort itself lives in the guest. */
-  | { readonly kind: "rpc"; readonly name: string; readonly uri: string };
+  | { readonly kind: "rpc"; readonly name: string; readonly uri: string }
+  /** A named pipe server (`pipe.srv:<name>`); closing it unregisters the name. */
+  | {
+    readonly kind: "pipe.srv";
+    readonly name: string;
+    readonly uri: string;
+    readonly unregister: () => void;
+  }
+  /** A named pipe connection (`pipe:<name>`): its rings live in the guest; closing it closes
+   * the two ring ends the host opened for it. */
+  | {
+    readonly kind: "pipe";
+    readonly name: string;
+    readonly uri: string;
+    readonly release: () => void;
+  };
 
 /** Bytes read ahead of the guest (for readiness), and the read in flight. */
 export interface ReadAhead {
@@ -158,7 +173,11 @@ export function closeHandle(h: HostHandle): void {
         h.conn.close();
         break;
       case "rpc.srv":
+      case "pipe.srv":
         h.unregister();
+        break;
+      case "pipe":
+        h.release();
         break;
     }
   } catch (_e) {

@@ -16,6 +16,7 @@ import type { SandboxHost } from "./sandbox_host.ts";
 import { policyOf, splitProcess } from "./split.ts";
 import { threadHandlers } from "./thread_handlers.ts";
 import { rpcHandlers } from "./rpc_handlers.ts";
+import { namedPipeHandlers } from "./named_pipes.ts";
 
 const MAX_LOG_LINE = 4096;
 
@@ -104,8 +105,9 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
     ...(streamHandlers as HostHandlers<HostProc>),
     ...own,
     ...procHandlers(host),
-    ...ipcHandlers(host.onProcessEnd),
+    ...ipcHandlers(host.onProcessEnd, host.sysv),
     ...threadHandlers(host),
     ...rpcHandlers(host),
+    ...namedPipeHandlers(host),
   };
 }

@@ -27,13 +27,22 @@ export class HostPipes {
 
   /** A new ring; `pid` holds one read and one write end. @returns [id, the ring's buffer] */
   create(pid: number, capacityBytes: number): [number, SharedArrayBuffer] {
+    const [id, sab] = this.createBare(capacityBytes);
+    this.give(pid, id, "read");
+    this.give(pid, id, "write");
+    return [id, sab];
+  }
+
+  /**
+   * A new ring nobody holds yet (named pipes, FIFOs): give it ends at once — a ring is
+   * forgotten when its last end is closed. @returns [id, the ring's buffer]
+   */
+  createBare(capacityBytes: number): [number, SharedArrayBuffer] {
     let cap = 4096;
     while (cap < capacityBytes && cap < 1 << 24) cap *= 2;
     const ring = PipeRing.create(cap);
     const id = this.#nextId++;
     this.#rings.set(id, ring);
-    this.give(pid, id, "read");
-    this.give(pid, id, "write");
     return [id, ring.sab];
   }
 

@@ -1,0 +1,172 @@
+/**
+ * Named pipes: the `pipe.srv:<name>` and `pipe:<name>` stream URIs.
+ *
+ * `stream_open("pipe.srv:<name>")` registers a server on a sandbox-local name (a split sandbox
+ * has its own names). `stream_open("pipe:<name>")` connects: the host makes two pipe rings
+ * (pal/pipe_ring.ts) registered in the sandbox's HostPipes, so a dead process's ends close —
+ * one from client to server, one back. The client gets its ends at once, transferred on its
+ * sync port as `{ rx, tx, rxId, txId }` (rx: the ring it reads, tx: the ring it writes); the
+ * server's ends are queued and handed over by `stream_accept(h)` the same way. The bytes then
+ * flow ring to ring, without the host. Closing a `pipe` handle closes both of its ends; closing
+ * the server closes the ends of connections never accepted (their clients see EOF / EPIPE).
+ *
+ * Errors: EXISTS (name served), CONN_REFUSED (nobody serves it), INVAL (bad name),
+ * TRY_AGAIN (too many connections pending).
+ */
+import { PalCode, PalError } from "../../pal/errors.ts";
+import type { HostHandlers } from "../../pal/host/dispatch.ts";
+import { streamHandlers } from "../../pal/host/streams.ts";
+import type { HostProc } from "./proc.ts";
+import type { SandboxHost } from "./sandbox_host.ts";
+
+const MAX_NAME_BYTES = 255;
+const MAX_PENDING = 64;
+/** Bytes of each ring of a connection. */
+export const NAMED_PIPE_CAPACITY = 64 * 1024;
+
+/** What a connecting or accepting caller receives on its sync port. */
+export interface PipeEnds {
+  readonly rx: SharedArrayBuffer;
+  readonly tx: SharedArrayBuffer;
+  readonly rxId: number;
+  readonly txId: number;
+}
+
+interface Pending {
+  /** The server's ends (already held by the server's pid). */
+  readonly ends: PipeEnds;
+}
+
+interface Server {
+  readonly owner: HostProc;
+  readonly pending: Pending[];
+  readonly waiters: Set<() => void>;
+  open: boolean;
+}
+
+function checkName(name: string): string {
+  const len = new TextEncoder().encode(name).length;
+  if (len === 0 || len > MAX_NAME_BYTES || name.includes("\0")) {
+    throw new PalError(PalCode.INVAL, "a pipe name is 1–255 bytes without NUL");
+  }
+  return name;
+}
+
+/** Build the stream_open / stream_accept overrides bound to one sandbox host. */
+export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
+  const servers = new Map<string, Server>();
+  const base = streamHandlers as HostHandlers<HostProc>;
+  const baseOpen = base.stream_open!;
+  const baseAccept = base.stream_accept!;
+
+  /** Close `pid`'s read end of `rxId` and write end of `txId` (already closed: ignored). */
+  const release = (pid: number, ends: PipeEnds) => {
+    for (const [id, end] of [[ends.rxId, "read"], [ends.txId, "write"]] as const) {
+      try {
+        host.pipes.close(pid, id, end);
+      } catch (_e) {
+        // The process died first (HostPipes.dropProcess closed it) or closed it by id.
+      }
+    }
+  };
+  const dropServer = (key: string, s: Server) => {
+    if (servers.get(key) === s) servers.delete(key);
+    s.open = false;
+    for (const c of s.pending.splice(0)) release(s.owner.pid, c.ends);
+    for (const w of s.waiters) w();
+  };
+  host.onProcessEnd.push((p) => {
+    for (const [key, s] of servers) if (s.owner === p) dropServer(key, s);
+  });
+
+  /** One ring, held by nobody yet. */
+  const ring = (): [number, SharedArrayBuffer] => host.pipes.createBare(NAMED_PIPE_CAPACITY);
+
+  const listen = (p: HostProc, name: string): number => {
+    const key = `${p.services.sandboxId}\0${checkName(name)}`;
+    if (servers.has(key)) throw new PalError(PalCode.EXISTS, `pipe name ${name} is taken`);
+    const s: Server = { owner: p, pending: [], waiters: new Set(), open: true };
+    servers.set(key, s);
+    return p.handles.add({
+      kind: "pipe.srv",
+      name,
+      uri: `pipe.srv:${name}`,
+      unregister: () => dropServer(key, s),
+    });
+  };
+
+  const connect = (p: HostProc, name: string, transfer: (v: unknown) => void): number => {
+    const s = servers.get(`${p.services.sandboxId}\0${checkName(name)}`);
+    if (!s || !s.open) throw new PalError(PalCode.CONN_REFUSED, `nobody serves pipe ${name}`);
+    if (s.pending.length >= MAX_PENDING) {
+      throw new PalError(PalCode.TRY_AGAIN, `too many pending connections to ${name}`);
+    }
+    const [upId, up] = ring(); // client → server
+    const [downId, down] = ring(); // server → client
+    const mine: PipeEnds = { rx: down, tx: up, rxId: downId, txId: upId };
+    const theirs: PipeEnds = { rx: up, tx: down, rxId: upId, txId: downId };
+    host.pipes.give(p.pid, downId, "read");
+    host.pipes.give(p.pid, upId, "write");
+    host.pipes.give(s.owner.pid, upId, "read");
+    host.pipes.give(s.owner.pid, downId, "write");
+    let h: number;
+    try {
+      h = p.handles.add({
+        kind: "pipe",
+        name,
+        uri: `pipe:${name}`,
+        release: () => release(p.pid, mine),
+      });
+    } catch (e) {
+      release(p.pid, mine);
+      release(s.owner.pid, theirs);
+      throw e;
+    }
+    transfer(mine);
+    s.pending.push({ ends: theirs });
+    for (const w of s.waiters) w();
+    return h;
+  };
+
+  const accept = async (p: HostProc, h: number, transfer: (v: unknown) => void) => {
+    const srv = p.handles.get(h);
+    if (srv.kind !== "pipe.srv") throw new Error("unreachable");
+    const s = servers.get(`${p.services.sandboxId}\0${srv.name}`);
+    if (!s || s.owner !== p) throw new PalError(PalCode.BAD_HANDLE, "the pipe server is closed");
+    while (s.pending.length === 0) {
+      if (!s.open || p.state === "exited") {
+        throw new PalError(PalCode.BROKEN_PIPE, "closed while waiting");
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          s.waiters.delete(wake);
+          resolve();
+        };
+        s.waiters.add(wake);
+      });
+    }
+    const c = s.pending.shift()!;
+    const id = p.handles.add({
+      kind: "pipe",
+      name: srv.name,
+      uri: srv.uri.replace("pipe.srv:", "pipe:"),
+      release: () => release(p.pid, c.ends),
+    });
+    transfer(c.ends);
+    return id;
+  };
+
+  return {
+    stream_open(ctx, uri, flags, mode) {
+      if (uri.startsWith("pipe.srv:")) return listen(ctx.owner, uri.slice(9));
+      if (uri.startsWith("pipe:")) {
+        return connect(ctx.owner, uri.slice(5), (v) => ctx.transfer(v));
+      }
+      return baseOpen(ctx, uri, flags, mode);
+    },
+    stream_accept(ctx, h) {
+      if (ctx.owner.handles.get(h).kind !== "pipe.srv") return baseAccept(ctx, h);
+      return accept(ctx.owner, h, (v) => ctx.transfer(v));
+    },
+  };
+}
