@@ -74,7 +74,7 @@ export function workerPermissions(
   return {
     read: listOrFalse(pathSet(read)),
     write: listOrFalse(pathSet(write)),
-    net: listOrFalse(netEntries(m)),
+    net: listOrFalse(role === "host" ? [...netEntries(m), ...ephemeralBinds(m)] : netEntries(m)),
     env: false,
     run: false,
     ffi: false,
@@ -115,7 +115,13 @@ export function processFlags(m: Manifest, extraRead: readonly string[]): string[
   const bad = extraRead.find((p) => p.includes(","));
   if (bad !== undefined) throw new RangeError(`extraRead path contains ",": ${bad}`);
   const p = workerPermissions(m, "host", { extraRead });
-  const flags = ["--no-prompt", "--no-remote", "--no-npm", "--unstable-worker-options"];
+  const flags = [
+    "--no-prompt",
+    "--no-remote",
+    "--no-npm",
+    "--unstable-worker-options",
+    "--unstable-net",
+  ];
   if (p.read) flags.push(`--allow-read=${p.read.join(",")}`);
   if (p.write) flags.push(`--allow-write=${p.write.join(",")}`);
   if (p.net) flags.push(`--allow-net=${p.net.join(",")}`);
@@ -178,6 +184,26 @@ function hostWritePaths(m: Manifest): string[] {
 
 function netEntries(m: Manifest): string[] {
   return [...new Set([...m.net.connect, ...m.net.listen])];
+}
+
+/**
+ * Host role: the local ephemeral port a `udp:` client binds (pal/host/udp.ts) — loopback for a
+ * loopback peer, the wildcard address otherwise; only when something may be connected to. And a
+ * loopback listen entry grants every loopback port, since a `udp.srv:` answers its senders
+ * wherever they are bound (the host still checks every bind against the manifest).
+ */
+function ephemeralBinds(m: Manifest): string[] {
+  const out = new Set<string>();
+  for (const e of m.net.listen) {
+    if (e.startsWith("127.") || e.startsWith("localhost:")) out.add("127.0.0.1");
+  }
+  for (const e of m.net.connect) {
+    const host = e.slice(0, e.lastIndexOf(":"));
+    if (host.startsWith("[")) out.add("[::]:0");
+    else if (host.startsWith("127.") || host === "localhost") out.add("127.0.0.1:0");
+    else out.add("0.0.0.0:0");
+  }
+  return [...out];
 }
 
 /** V8 old-space cap in MiB: `max_memory` rounded down (the schema guarantees ≥ 16 MiB). */

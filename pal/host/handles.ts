@@ -4,6 +4,7 @@
  */
 import { PalCode, PalError } from "../errors.ts";
 import type { DirEntry, FsBackend, FsFile } from "./fs_types.ts";
+import type { UdpState } from "./udp.ts";
 
 /** The kinds of host handle. */
 export type HostHandle =
@@ -33,7 +34,12 @@ export type HostHandle =
     readonly rx: ReadAhead;
   }
   | { readonly kind: "tcp.srv"; readonly listener: Deno.TcpListener; readonly uri: string }
-  | { readonly kind: "udp"; readonly conn: Deno.DatagramConn; readonly uri: string }
+  | {
+    readonly kind: "udp";
+    readonly conn: Deno.DatagramConn;
+    readonly uri: string;
+    readonly state: UdpState;
+  }
   /** A name this process serves RPC connections on (rpc_listen); closing it unregisters. */
   | {
     readonly kind: "rpc.srv";

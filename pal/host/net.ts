@@ -1,12 +1,13 @@
 /**
- * Host side of tcp: and tcp.srv: streams. The bind (connect, listen) is checked against the
- * manifest's net rules and audited; reads go through a read-ahead buffer so readiness can be
- * reported to `stream_wait_events`.
+ * Host side of tcp: and tcp.srv: streams (udp: and udp.srv: are in udp.ts). The bind (connect,
+ * listen) is checked against the manifest's net rules and audited; reads go through a read-ahead
+ * buffer so readiness can be reported to `stream_wait_events`.
  */
 import { PollBits } from "../abi.ts";
 import { PalCode, PalError } from "../errors.ts";
 import type { HostHandle, ReadAhead } from "./handles.ts";
 import type { HostProcess } from "./owner.ts";
+import { openUdp, udpRead, udpReadiness, udpWrite } from "./udp.ts";
 import type { ParsedUri } from "./uri.ts";
 
 type NetUri = Extract<ParsedUri, { host: string }>;
@@ -40,7 +41,8 @@ export async function openNet(p: HostProcess, u: NetUri): Promise<HostHandle> {
     const listener = Deno.listen({ hostname: u.host, port: u.port });
     return { kind: "tcp.srv", listener, uri };
   }
-  throw new PalError(PalCode.NOT_SUPPORTED, "udp streams are not supported by this host");
+  const { conn, state } = openUdp(u.host, u.port, u.scheme === "udp.srv");
+  return { kind: "udp", conn, uri, state };
 }
 
 function newReadAhead(): ReadAhead {
@@ -82,12 +84,14 @@ function take(rx: ReadAhead, out: Uint8Array): number {
 /** Operations on bound network handles. */
 export const netHandlers = {
   async read(h: HostHandle, out: Uint8Array): Promise<number> {
+    if (h.kind === "udp") return await udpRead(h, out);
     if (h.kind !== "tcp") throw new PalError(PalCode.BAD_HANDLE, "not a readable stream");
     while (!h.rx.buf && !h.rx.eof && !h.rx.error) await fill(h.conn, h.rx);
     return take(h.rx, out);
   },
 
   async write(h: HostHandle, data: Uint8Array): Promise<number> {
+    if (h.kind === "udp") return await udpWrite(h, data);
     if (h.kind !== "tcp") throw new PalError(PalCode.BAD_HANDLE, "not a writable stream");
     let n = 0;
     while (n < data.length) n += await h.conn.write(data.subarray(n));
@@ -134,6 +138,8 @@ export function readinessOf(
       const wait = (bits & PollBits.IN) || !(want & PollBits.IN) ? null : fill(h.conn, rx);
       return { bits, wait };
     }
+    case "udp":
+      return udpReadiness(h, want);
     case "tcp.srv":
       // Readiness of a listener is not observable without accepting; report it readable so a
       // poll loop moves on to accept, which then blocks for the connection.

@@ -75,7 +75,7 @@ Deno.test("the host role reads code, mounts and trusted files and writes rw moun
       join(f.real, "rw"),
     ],
     write: [join(f.real, "audit.jsonl"), join(f.real, "rw")],
-    net: ["example.com:443", "10.1.2.3:5432", "127.0.0.1:8080"],
+    net: ["example.com:443", "10.1.2.3:5432", "127.0.0.1:8080", "127.0.0.1", "0.0.0.0:0"],
     env: false,
     run: false,
     ffi: false,
@@ -109,11 +109,12 @@ Deno.test("processFlags narrows a deno run child to the host role with a heap ca
     "--no-remote",
     "--no-npm",
     "--unstable-worker-options",
+    "--unstable-net",
     `--allow-read=/opt/sandpiper,${join(f.real, "app")},${join(f.real, "lib", "libc.so")},${
       join(f.real, "ro")
     },${join(f.real, "rw")}`,
     `--allow-write=${join(f.real, "audit.jsonl")},${join(f.real, "rw")}`,
-    "--allow-net=example.com:443,10.1.2.3:5432,127.0.0.1:8080",
+    "--allow-net=example.com:443,10.1.2.3:5432,127.0.0.1:8080,127.0.0.1,0.0.0.0:0",
     "--v8-flags=--max-old-space-size=96",
   ]);
   assert.throws(() => processFlags(f.m, ["/a,b"]), RangeError);
