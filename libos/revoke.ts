@@ -8,7 +8,11 @@
  *   dispatches a `sandpiper:revoke` event (an app may clean up), closes every fd and socket bound
  *   to one of the listed host handles, then calls `sandbox_release(id)`. Past the grace period
  *   the host takes what is left by force (sandbox/host/revoke.ts); later uses fail with
- *   ENOTCAPABLE, and `repossessions()` lists what was taken.
+ *   ENOTCAPABLE, and `repossessions()` lists what was taken. Listed handles held by no fd and
+ *   no registered holder (RPC names and connections) are closed directly, and a revoked shared
+ *   memory segment is detached as many times as it was attached; the app must drop its views
+ *   and ports in its `sandpiper:revoke` listener, since the host ends a process still holding
+ *   an RPC connection or an attachment at the deadline.
  */
 import type { PalClient } from "../pal/guest/client.ts";
 import type { FdTable } from "./fd_table.ts";
@@ -22,6 +26,8 @@ export type HostControl =
     readonly capability: string;
     readonly handles: readonly number[];
     readonly graceMs: number;
+    /** For a shared memory segment (`shm:<id>`): how many times this process attached it. */
+    readonly attached?: number;
   };
 
 /** One record of the repossession log (see `sandbox_repossessions`). */
@@ -85,9 +91,11 @@ function giveBack(os: Controlled, m: Extract<HostControl, { type: "sandpiper-rev
     }),
   );
   const fds = os.kernel.fds;
+  const viaFd = new Set<number>();
   for (const fd of fds.fds()) {
     const h = fds.get(fd).handle as { palHandle?: unknown };
     if (typeof h.palHandle === "number" && want.has(h.palHandle)) {
+      viaFd.add(h.palHandle);
       try {
         fds.close(fd);
       } catch (_e) {
@@ -95,16 +103,33 @@ function giveBack(os: Controlled, m: Extract<HostControl, { type: "sandpiper-rev
       }
     }
   }
+  for (const h of viaFd) want.delete(h);
   for (const [h, close] of holders) {
     if (want.has(h)) {
       holders.delete(h);
+      want.delete(h);
       close();
     }
+  }
+  for (const h of want) closeQuietly(() => os.pal.call("stream_close", h));
+  const shm = /^shm:(\d+)$/.exec(m.capability);
+  const times = Math.min(Number(m.attached) || 0, 65536);
+  for (let i = 0; shm && i < times; i++) {
+    closeQuietly(() => os.pal.call("ipc_shmdt", Number(shm[1])));
   }
   try {
     os.pal.call("sandbox_release", { id: m.id });
   } catch (_e) {
     // The revocation already ended (deadline passed): the host has taken what was left.
+  }
+}
+
+/** Run a close that may find the resource already gone. */
+function closeQuietly(close: () => void): void {
+  try {
+    close();
+  } catch (_e) {
+    // Already closed (by the app, or by a dup's release): it is given back either way.
   }
 }
 

@@ -7,9 +7,13 @@ import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import type { HostProc } from "./proc.ts";
 import { type SemOp, SysV } from "./ipc_sysv.ts";
 
-/** The handlers over one sandbox's IPC namespace; `onEnd` hooks process exit (SEM_UNDO). */
-export function ipcHandlers(onEnd: ((p: HostProc) => void)[]): HostHandlers<HostProc> {
-  const ipc = new SysV();
+/**
+ * The handlers over one sandbox's IPC namespace `ipc`; `onEnd` hooks process exit (SEM_UNDO).
+ */
+export function ipcHandlers(
+  onEnd: ((p: HostProc) => void)[],
+  ipc: SysV = new SysV(),
+): HostHandlers<HostProc> {
   onEnd.push((p) => ipc.processEnded(p.pid));
   return {
     ipc_msgget: (_c, key, flags) => ipc.msgget(key, flags),

@@ -372,7 +372,16 @@ export class SysV {
     return id;
   }
 
+  /** Segments the embedding app revoked (sandbox/host/revoke.ts): shmat answers REVOKED. */
+  readonly revokedShm = new Set<number>();
+
+  /** pid → attach count of live segment `id`; undefined when there is no such segment. */
+  shmHolders(id: number): ReadonlyMap<number, number> | undefined {
+    return this.shm.byId.get(id)?.attached;
+  }
+
   shmat(pid: number, id: number): SharedArrayBuffer {
+    if (this.revokedShm.has(id)) throw new PalError(PalCode.REVOKED, `segment ${id} was revoked`);
     const m = this.shm.find(id);
     m.attached.set(pid, (m.attached.get(pid) ?? 0) + 1);
     return m.sab;

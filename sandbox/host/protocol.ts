@@ -52,7 +52,11 @@ export type Capability =
   /** The mount at this guest path. */
   | { readonly kind: "mount"; readonly path: string }
   /** A `host:port` entry of net.connect / net.listen. */
-  | { readonly kind: "net"; readonly entry: string };
+  | { readonly kind: "net"; readonly entry: string }
+  /** An RPC name (rpc_listen / rpc_connect) of the sandbox. */
+  | { readonly kind: "rpc"; readonly name: string }
+  /** A System V shared memory segment (its shmget id). */
+  | { readonly kind: "shm"; readonly id: number };
 
 /** One entry of the repossession log: a host handle the host took by force. */
 export interface Repossession {
@@ -62,10 +66,15 @@ export interface Repossession {
   readonly pid: number;
   /** `mount:/data`, `net:127.0.0.1:8080`. */
   readonly capability: string;
-  /** The host handle id (now answering REVOKED). */
+  /** The host handle id (now answering REVOKED); 0 for a shared memory attachment. */
   readonly handle: number;
-  /** What it was bound to (`file://1/log.txt`, `tcp:127.0.0.1:8080`). */
+  /** What it was bound to (`file://1/log.txt`, `tcp:127.0.0.1:8080`, `rpc:name`, `shm:3`). */
   readonly uri: string;
+  /**
+   * True when the host ended the picoprocess to take it: a guest-to-guest RPC port or a shared
+   * memory mapping cannot be taken from a live process.
+   */
+  readonly ended?: boolean;
 }
 
 /** How a revocation ended. */
@@ -192,6 +201,12 @@ function parseRevoke(m: Record<string, unknown>): HostCommand | null {
     capability = { kind: "mount", path: c.path };
   } else if (c.kind === "net" && typeof c.entry === "string" && NET_ENTRY.test(c.entry)) {
     capability = { kind: "net", entry: c.entry };
+  } else if (c.kind === "rpc" && typeof c.name === "string") {
+    const len = new TextEncoder().encode(c.name).length;
+    if (len === 0 || len > 255 || c.name.includes("\0")) return null;
+    capability = { kind: "rpc", name: c.name };
+  } else if (c.kind === "shm" && Number.isSafeInteger(c.id) && (c.id as number) > 0) {
+    capability = { kind: "shm", id: c.id as number };
   } else return null;
   return {
     type: "revoke",

@@ -1,8 +1,9 @@
 /**
  * Visible revocation and the abort protocol (Exokernel), host side.
  *
- * 1. The embedding app revokes a capability (a mount, or a `host:port` network grant). From
- *    that moment new binds of it fail with REVOKED (ENOTCAPABLE in the libOS).
+ * 1. The embedding app revokes a capability (a mount, a `host:port` network grant, an RPC name
+ *    or a System V shared memory segment). From that moment new binds of it fail with REVOKED
+ *    (ENOTCAPABLE in the libOS).
  * 2. Every live picoprocess gets a `sandpiper-revoke` control message on its Worker port naming
  *    the capability, the host handles bound to it and the grace period (libos/revoke.ts).
  * 3. A cooperative libOS closes those handles and calls `sandbox_release(id)`. When every live
@@ -11,11 +12,18 @@
  *    still bound: it closes the host resource and leaves the handle id as a tombstone (REVOKED
  *    on every later use), and records each one in the repossession log, which the embedding app
  *    (`Sandbox.repossessions`) and the libOS (`sandbox_repossessions`) can read.
+ *
+ * RPC ports and shared memory are guest-to-guest (a MessagePort pair, a SharedArrayBuffer): the
+ * host can close the handles and unregister the name, but not the port or the mapping a live
+ * picoprocess holds. So a picoprocess still holding a connection on a revoked name, or still
+ * attached to a revoked segment, at the deadline is ended (the abort protocol's last resort),
+ * and the record says `ended: true`.
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
 import { closeHandle, type HandleTable, type HostHandle } from "../../pal/host/handles.ts";
 import { parseUri } from "../../pal/host/uri.ts";
 import type { Capability, Repossession, RevocationOutcome } from "./protocol.ts";
+import type { SysV } from "./ipc_sysv.ts";
 
 /** What a revocation needs to know of a picoprocess. */
 export interface RevokeProc {
@@ -34,6 +42,10 @@ export interface RevokeHost<P extends RevokeProc> {
   mountIdAt(path: string): number | undefined;
   /** Whether the manifest lists `host:port` under net.connect or net.listen. */
   netListed(entry: string): boolean;
+  /** The sandbox's System V objects (shared memory holders). */
+  readonly sysv: Pick<SysV, "revokedShm" | "shmHolders" | "shmctl">;
+  /** End picoprocess `p` (the last resort of the abort protocol). */
+  endProcess(p: P, code: number, signal: string | null): void;
 }
 
 /** Most repossession records kept (the oldest are dropped first). */
@@ -57,6 +69,7 @@ export class Revocations<P extends RevokeProc> {
   readonly log: Repossession[] = [];
   readonly #mounts = new Set<number>();
   readonly #net = new Set<string>();
+  readonly #rpc = new Set<string>();
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
 
@@ -72,6 +85,11 @@ export class Revocations<P extends RevokeProc> {
     return this.#net.has(entry);
   }
 
+  /** Whether RPC name `name` was revoked (rpc_listen and rpc_connect answer REVOKED). */
+  rpcRevoked(name: string): boolean {
+    return this.#rpc.has(name);
+  }
+
   /**
    * Start revoking `cap`; `done` receives the outcome once every picoprocess gave it back or
    * the grace period ran out.
@@ -83,11 +101,21 @@ export class Revocations<P extends RevokeProc> {
       const id = this.host.mountIdAt(cap.path);
       if (id === undefined) throw new PalError(PalCode.NOT_FOUND, `no mount at ${cap.path}`);
       this.#mounts.add(id);
-    } else {
+    } else if (cap.kind === "net") {
       if (!this.host.netListed(cap.entry)) {
         throw new PalError(PalCode.NOT_FOUND, `net grant ${cap.entry} is not in the manifest`);
       }
       this.#net.add(cap.entry);
+    } else if (cap.kind === "rpc") {
+      if (this.#rpc.has(cap.name) || !this.#rpcInUse(cap.name)) {
+        throw new PalError(PalCode.NOT_FOUND, `no RPC name ${cap.name} in use`);
+      }
+      this.#rpc.add(cap.name);
+    } else {
+      if (this.host.sysv.revokedShm.has(cap.id) || !this.host.sysv.shmHolders(cap.id)) {
+        throw new PalError(PalCode.NOT_FOUND, `no shared memory segment ${cap.id}`);
+      }
+      this.host.sysv.revokedShm.add(cap.id);
     }
     const id = this.#nextId++;
     const grace = Math.max(0, Math.min(MAX_GRACE_MS, graceMs));
@@ -110,6 +138,7 @@ export class Revocations<P extends RevokeProc> {
         capability: name,
         handles: this.#bound(proc, cap).map(([h]) => h),
         graceMs: grace,
+        ...(cap.kind === "shm" ? { attached: this.#attached(proc, cap.id) } : {}),
       });
     }
     this.#maybeDone(p);
@@ -145,21 +174,48 @@ export class Revocations<P extends RevokeProc> {
   }
 
   #take(p: Pending, proc: P): void {
-    for (const [h, hd] of this.#bound(proc, p.cap)) {
+    const bound = this.#bound(proc, p.cap);
+    // A live port or mapping cannot be taken from a running picoprocess: end it.
+    const end = p.cap.kind === "shm"
+      ? this.#attached(proc, p.cap.id) > 0
+      : p.cap.kind === "rpc" && bound.some(([, hd]) => hd.kind === "rpc");
+    if (p.cap.kind === "shm" && end) {
+      this.#record(p, proc, 0, `shm:${p.cap.id}`, true);
+    }
+    for (const [h, hd] of bound) {
       const gone = proc.handles.revoke(h);
       if (gone) closeHandle(gone);
-      const rec: Repossession = {
-        time: new Date().toISOString(),
-        sandbox: proc.services.sandboxId,
-        pid: proc.pid,
-        capability: p.name,
-        handle: h,
-        uri: "uri" in hd ? hd.uri : `dev:${hd.dev}`,
-      };
-      p.taken.push(rec);
-      this.log.push(rec);
-      if (this.log.length > MAX_LOG) this.log.shift();
+      this.#record(p, proc, h, "uri" in hd ? hd.uri : `dev:${hd.dev}`, end);
     }
+    if (end) this.host.endProcess(proc, 137, "SIGKILL");
+  }
+
+  #record(p: Pending, proc: P, handle: number, uri: string, ended: boolean): void {
+    const rec: Repossession = {
+      time: new Date().toISOString(),
+      sandbox: proc.services.sandboxId,
+      pid: proc.pid,
+      capability: p.name,
+      handle,
+      uri,
+      ...(ended ? { ended } : {}),
+    };
+    p.taken.push(rec);
+    this.log.push(rec);
+    if (this.log.length > MAX_LOG) this.log.shift();
+  }
+
+  /** How many times `proc` has segment `id` attached. */
+  #attached(proc: P, id: number): number {
+    return this.host.sysv.shmHolders(id)?.get(proc.pid) ?? 0;
+  }
+
+  /** Whether some live picoprocess listens on or is connected through RPC name `name`. */
+  #rpcInUse(name: string): boolean {
+    const rpc = { kind: "rpc", name } as const;
+    return [...this.host.procs.values()].some((p) =>
+      p.state !== "exited" && this.#bound(p, rpc).length > 0
+    );
   }
 
   #maybeDone(p: Pending): void {
@@ -170,6 +226,13 @@ export class Revocations<P extends RevokeProc> {
     if (p.waiting.size > 0) return;
     clearTimeout(p.timer);
     this.#pending.delete(p.id);
+    if (p.cap.kind === "shm") {
+      try {
+        this.host.sysv.shmctl(p.cap.id, 0); // IPC_RMID: freed at the last detach
+      } catch (_e) {
+        // Already removed by a guest: nothing left to free.
+      }
+    }
     p.done({ id: p.id, capability: p.name, returned: p.taken.length === 0, repossessed: p.taken });
   }
 
@@ -185,11 +248,24 @@ function boundTo(hd: HostHandle, cap: Capability, host: RevokeHost<RevokeProc>):
     const u = parseUri(hd.uri);
     return "mount" in u && u.mount === host.mountIdAt(cap.path);
   }
+  if (cap.kind === "rpc") {
+    return (hd.kind === "rpc" || hd.kind === "rpc.srv") && hd.name === cap.name;
+  }
+  if (cap.kind === "shm") return false; // attachments are not handles (see #attached)
   if (hd.kind !== "tcp" && hd.kind !== "tcp.srv" && hd.kind !== "udp") return false;
   return hd.uri.slice(hd.uri.indexOf(":") + 1) === cap.entry;
 }
 
-/** A capability's name in logs and messages: `mount:/data`, `net:127.0.0.1:8080`. */
+/** A capability's name in logs and messages: `mount:/data`, `net:127.0.0.1:8080`, `rpc:x`, `shm:3`. */
 export function capabilityName(cap: Capability): string {
-  return cap.kind === "mount" ? `mount:${cap.path}` : `net:${cap.entry}`;
+  switch (cap.kind) {
+    case "mount":
+      return `mount:${cap.path}`;
+    case "net":
+      return `net:${cap.entry}`;
+    case "rpc":
+      return `rpc:${cap.name}`;
+    case "shm":
+      return `shm:${cap.id}`;
+  }
 }

@@ -131,6 +131,9 @@ export function rpcHandlers(host: SandboxHost): HostHandlers<HostProc> {
     rpc_listen(ctx, name) {
       const p = ctx.owner;
       const key = `${p.services.sandboxId}\0${checkName(name)}`;
+      if (host.revocations.rpcRevoked(name)) {
+        throw new PalError(PalCode.REVOKED, `RPC name ${name} was revoked`);
+      }
       if (listeners.has(key)) throw new PalError(PalCode.EXISTS, `RPC name ${name} is taken`);
       const l: Listener = { owner: p, pending: new WaitQueue(), open: true };
       listeners.set(key, l);
@@ -146,6 +149,9 @@ export function rpcHandlers(host: SandboxHost): HostHandlers<HostProc> {
     rpc_connect(ctx, name) {
       const p = ctx.owner;
       const l = listeners.get(`${p.services.sandboxId}\0${checkName(name)}`);
+      if (host.revocations.rpcRevoked(name)) {
+        throw new PalError(PalCode.REVOKED, `RPC name ${name} was revoked`);
+      }
       if (!l || !l.open) throw new PalError(PalCode.CONN_REFUSED, `nobody listens on ${name}`);
       if (l.pending.items.length >= MAX_PENDING) {
         throw new PalError(PalCode.TRY_AGAIN, `too many pending connections to ${name}`);

@@ -32,6 +32,7 @@ import { PalCode, PalError } from "../../pal/errors.ts";
 import { LimitExceeded } from "./limits.ts";
 import { Watchdog } from "./watchdog.ts";
 import { Revocations } from "./revoke.ts";
+import { SysV } from "./ipc_sysv.ts";
 import { guardSplit, type SandboxPolicy } from "./split.ts";
 import { localWorkers, type WorkerFactory } from "./worker_factory.ts";
 import { WorkerPool } from "./proc_pool.ts";
@@ -52,6 +53,8 @@ export class SandboxHost implements HostServices {
   readonly #plugins = new PluginBridges(this);
   /** Pipes shared between picoprocesses (proc_pipes.ts). */
   readonly pipes = new HostPipes();
+  /** The sandbox's System V IPC objects (ipc_handlers.ts; revocable shm segments). */
+  readonly sysv: SysV = new SysV();
   /** Called when a process ends (IPC: SEM_UNDO adjustments). */
   readonly onProcessEnd: ((p: HostProc) => void)[] = [];
   #nextPid = 1;

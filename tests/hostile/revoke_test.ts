@@ -138,3 +138,161 @@ Deno.test("revoke: a capability the sandbox never had is refused", async () => {
     await w.dispose();
   }
 });
+
+/** Spawn a raw guest and wait for its first JSON line; returns it and the rest of its output. */
+async function started(
+  sb: Sandbox,
+  argv: string[],
+): Promise<{ p: SandboxProcess; first: Record<string, unknown>; rest: () => Promise<string> }> {
+  const p = await sb.spawn({ argv });
+  let first: Record<string, unknown> = {};
+  const rest = await untilLine(p, (l) => {
+    if (!l.startsWith("{")) return false;
+    first = JSON.parse(l);
+    return true;
+  });
+  return { p, first, rest };
+}
+
+/** The JSON lines of a process's remaining output. */
+async function jsonLines(rest: () => Promise<string>): Promise<Record<string, unknown>[]> {
+  return (await rest()).split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+}
+
+for (const isolation of ["worker", "process"] as const) {
+  Deno.test(`revoke: cooperative RPC peers give a name back in time (${isolation})`, async () => {
+    const w = await makeWorld();
+    try {
+      const m = await w.manifest("revoke_rpc.ts", { isolation });
+      await using sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
+      const srv = await started(sb, ["revoke_rpc.ts", "server", "coop"]);
+      const cli = await started(sb, ["revoke_rpc.ts", "client", "coop"]);
+      assert.equal(cli.first.connected, "echo ping");
+      const [outcome] = await Promise.all([
+        sb.revoke({ kind: "rpc", name: "svc" }, { graceMs: 5000 }),
+        neighbour(),
+      ]);
+      assert.equal(outcome.capability, "rpc:svc");
+      assert.equal(outcome.returned, true);
+      assert.deepEqual(outcome.repossessed, []);
+      for (const side of [srv, cli]) {
+        const [report] = await jsonLines(side.rest);
+        assert.equal(report!.gaveBack, "rpc:svc");
+        assert.deepEqual(report!.handles, report!.mine, "the host named every handle on svc");
+        assert.equal(report!.reconnect, PalCode.REVOKED);
+        assert.equal((await side.p.wait()).code, 0);
+      }
+      const probe = await sb.run({ argv: ["revoke_rpc.ts", "probe"] });
+      const line = JSON.parse(new TextDecoder().decode(probe.stdout).trim());
+      assert.deepEqual(line, { connect: PalCode.REVOKED, listen: PalCode.REVOKED });
+      assert.deepEqual(sb.repossessions, []);
+      await assertHostAlive(sb);
+    } finally {
+      await w.dispose();
+    }
+  });
+
+  Deno.test(`revoke: RPC peers ignoring revocation are ended (${isolation})`, async () => {
+    const w = await makeWorld();
+    try {
+      const m = await w.manifest("revoke_rpc.ts", { isolation });
+      await using sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
+      const srv = await started(sb, ["revoke_rpc.ts", "server", "ignore"]);
+      const cli = await started(sb, ["revoke_rpc.ts", "client", "ignore"]);
+      assert.equal(cli.first.connected, "echo ping");
+      const t0 = performance.now();
+      const [outcome] = await Promise.all([
+        sb.revoke({ kind: "rpc", name: "svc" }, { graceMs: 300 }),
+        neighbour(),
+      ]);
+      assert.ok(performance.now() - t0 >= 250, "taken before the deadline");
+      assert.equal(outcome.returned, false);
+      // server: its listener and its accepted connection; client: its connection.
+      const taken = outcome.repossessed.map((r) => `${r.pid} ${r.uri} ${r.ended}`).sort();
+      assert.deepEqual(
+        taken,
+        [`${srv.p.pid} rpc:svc true`, `${srv.p.pid} rpc:svc true`, `${cli.p.pid} rpc:svc true`]
+          .sort(),
+      );
+      assert.deepEqual(sb.repossessions, outcome.repossessed);
+      for (const side of [srv, cli]) {
+        const st = await side.p.wait();
+        assert.equal(st.signal, "SIGKILL");
+      }
+      const probe = await sb.run({ argv: ["revoke_rpc.ts", "probe"] });
+      const line = JSON.parse(new TextDecoder().decode(probe.stdout).trim());
+      assert.deepEqual(line, { connect: PalCode.REVOKED, listen: PalCode.REVOKED });
+      await assertHostAlive(sb);
+    } finally {
+      await w.dispose();
+    }
+  });
+
+  Deno.test(`revoke: a shm holder detaching in time keeps running (${isolation})`, async () => {
+    const w = await makeWorld();
+    try {
+      const m = await w.manifest("revoke_shm.ts", { isolation });
+      await using sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
+      const a = await started(sb, ["revoke_shm.ts", "coop"]);
+      const id = a.first.id as number;
+      const [outcome] = await Promise.all([
+        sb.revoke({ kind: "shm", id }, { graceMs: 5000 }),
+        neighbour(),
+      ]);
+      assert.equal(outcome.capability, `shm:${id}`);
+      assert.equal(outcome.returned, true);
+      assert.deepEqual(outcome.repossessed, []);
+      const [report] = await jsonLines(a.rest);
+      assert.deepEqual(report, { gaveBack: `shm:${id}`, attached: 1, reattach: PalCode.REVOKED });
+      assert.equal((await a.p.wait()).code, 0);
+      await assertHostAlive(sb);
+    } finally {
+      await w.dispose();
+    }
+  });
+
+  Deno.test(`revoke: shm holders ignoring revocation are ended (${isolation})`, async () => {
+    const w = await makeWorld();
+    try {
+      const m = await w.manifest("revoke_shm.ts", { isolation });
+      await using sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
+      const a = await started(sb, ["revoke_shm.ts", "ignore"]);
+      const b = await started(sb, ["revoke_shm.ts", "ignore"]);
+      const id = a.first.id as number;
+      assert.equal(b.first.id, id);
+      const [outcome] = await Promise.all([
+        sb.revoke({ kind: "shm", id }, { graceMs: 200 }),
+        neighbour(),
+      ]);
+      assert.equal(outcome.returned, false);
+      const taken = outcome.repossessed.map((r) => `${r.pid} ${r.uri} ${r.handle} ${r.ended}`);
+      assert.deepEqual(
+        taken.sort(),
+        [`${a.p.pid} shm:${id} 0 true`, `${b.p.pid} shm:${id} 0 true`].sort(),
+      );
+      for (const p of [a.p, b.p]) assert.equal((await p.wait()).signal, "SIGKILL");
+      await assert.rejects(() => sb.revoke({ kind: "shm", id }), SandboxError); // gone now
+      await assertHostAlive(sb);
+    } finally {
+      await w.dispose();
+    }
+  });
+}
+
+Deno.test("revoke: an RPC name or shm segment nobody uses is refused", async () => {
+  const w = await makeWorld();
+  try {
+    const m = await w.manifest("revoke_rpc.ts");
+    await using sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
+    await assert.rejects(
+      () => sb.revoke({ kind: "rpc", name: "svc" }),
+      (e: Error) => e instanceof SandboxError && /no RPC name svc/.test(e.message),
+    );
+    await assert.rejects(
+      () => sb.revoke({ kind: "shm", id: 1 }),
+      (e: Error) => e instanceof SandboxError && /no shared memory segment 1/.test(e.message),
+    );
+  } finally {
+    await w.dispose();
+  }
+});
