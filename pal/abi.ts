@@ -263,6 +263,7 @@ export const ABI = {
   ),
   process_kill: c(68, "processes", "host", ["int", "int"], "void", "kill(pid|0|-1|-pgid, sig)"),
   process_setpgid: c(69, "processes", "host", ["int", "int"], "void", "setpgid(pid, pgid)"),
+  process_setsid: c(121, "processes", "host", [], "int", "setsid() → the new session id"),
   process_exec: c(
     120,
     "processes",

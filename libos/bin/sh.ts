@@ -2,7 +2,8 @@
  * sh: a small POSIX-style shell. `sh -c "cmds"`, `sh script`, or commands on stdin.
  * Pipelines (`|`), lists (`;`, `&&`, `||`, newlines), background jobs (`&`, `wait`),
  * redirections (`<`, `>`, `>>`, `2>`, `2>>`, `2>&1`, `>&2`), quoting ('…', "…", \),
- * `$VAR`, `${VAR}`, `$?`, `$$`, `$!`, assignments, and the built-ins cd, exit, export, wait.
+ * `$VAR`, `${VAR}`, `$?`, `$$`, `$!`, assignments, and the built-ins cd, exit, export, wait,
+ * exec.
  * Every command of a pipeline is its own picoprocess; the pipes between them are shared rings.
  */
 import { Errno, ErrnoError, O, sys } from "../native.ts";
@@ -176,8 +177,26 @@ async function builtin(c: Cmd): Promise<number | null> {
       return 0;
     case "wait":
       return await waitJobs(args.map(Number));
+    case "exec":
+      return await execBuiltin(c, args);
   }
   return null;
+}
+
+/** exec: replace the shell with the command (same pid); no command is a no-op. */
+async function execBuiltin(c: Cmd, args: string[]): Promise<number> {
+  if (c.redirs.length > 0) {
+    await err("sh", "exec: redirections are not supported");
+    return 2;
+  }
+  if (args.length === 0) return 0;
+  try {
+    sys().execve(args[0]!, args, env);
+  } catch (e) {
+    await err("sh", `exec: ${args[0]}: ${(e as Error).message}`);
+    return e instanceof ErrnoError && e.errno === Errno.ENOENT ? 127 : 126;
+  }
+  return 0;
 }
 
 async function waitJobs(pids: number[]): Promise<number> {

@@ -12,6 +12,9 @@ import * as socket from "./socket.ts";
 import * as spawn from "./spawn.ts";
 import { sharedPipe } from "../proc/pipe.ts";
 import { AT, AT_FDCWD, type Sys } from "./types.ts";
+import { Errno, ErrnoError, palToErrno } from "../errno.ts";
+import { PalCode, PalError } from "../../pal/errors.ts";
+import { processInfo } from "../proc/process.ts";
 
 /** Build the Sys of `k`; `exit` ends the picoprocess (the Libos owns that). */
 export function createSys(k: Kernel, exit: (code: number) => never): Sys {
@@ -75,6 +78,8 @@ export function createSys(k: Kernel, exit: (code: number) => never): Sys {
     kill: (pid, sig) => spawn.kill(k, pid, sig),
     setpgid: (pid, pgid) => spawn.setpgid(k, pid, pgid),
     getpgid: () => spawn.getpgid(k),
+    setsid: () => setsid(k),
+    getsid: (pid = 0) => getsid(k, pid),
     processes: () => spawn.processes(k),
     sigaction: (sig, disp) => spawn.sigaction(k, sig, disp),
     sigprocmask: (how, set) => spawn.sigprocmask(k, how, set),
@@ -91,4 +96,26 @@ export function createSys(k: Kernel, exit: (code: number) => never): Sys {
     clockGettime: (c) => proc.clockGettime(c),
     getrandom: (b) => proc.getrandom(b),
   };
+}
+
+/** setsid(2) through process_setsid; a group leader gets EPERM. */
+function setsid(k: Kernel): number {
+  try {
+    return k.pal.call("process_setsid") as number;
+  } catch (e) {
+    if (e instanceof PalError && e.code === PalCode.DENIED) {
+      throw new ErrnoError(Errno.EPERM, "setsid: already a process group leader");
+    }
+    throw palToErrno(e);
+  }
+}
+
+/** getsid(2) from the process table: `pid` 0 is the caller. */
+function getsid(k: Kernel, pid: number): number {
+  if (!Number.isSafeInteger(pid) || pid < 0) throw new ErrnoError(Errno.EINVAL, "getsid(pid)");
+  const info = processInfo(k);
+  if (pid === 0 || pid === info.pid) return info.sid;
+  const e = info.processes.find((q) => q.pid === pid && q.state !== "Z");
+  if (!e) throw new ErrnoError(Errno.ESRCH, `no process ${pid}`);
+  return e.sid;
 }

@@ -208,6 +208,10 @@ export interface Sys {
   kill(pid: number, sig: number): void;
   setpgid(pid: number, pgid: number): void;
   getpgid(): number;
+  /** setsid: lead a new session and group (EPERM for a group leader). @returns the sid */
+  setsid(): number;
+  /** getsid: the session of `pid` (0 or omitted: the caller); ESRCH for no such process. */
+  getsid(pid?: number): number;
   /** The sandbox's process table (ps, /proc). */
   processes(): ProcEntry[];
   sigaction(sig: number, disp: Disposition): Disposition;

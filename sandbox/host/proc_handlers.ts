@@ -1,6 +1,7 @@
 /**
  * Host handlers of the process calls and the shared pipes.
- * Calls here: process_create, process_wait, process_kill, process_setpgid, process_info,
+ * Calls here: process_create, process_wait, process_kill, process_setpgid, process_setsid,
+ * process_info,
  * pipe_create, pipe_close, process_exec, and file_share (proc_files.ts).
  * The spec of process_create is hostile JSON: every field is checked and bounded here.
  */
@@ -15,7 +16,7 @@ import { closeHandle } from "../../pal/host/handles.ts";
 /** Signal page words (libos/signal/shared.ts). */
 const SIGPAGE_HANDLED = 1, SIGPAGE_IGNORED = 2, SIGPAGE_BLOCKED = 3;
 import { deliver } from "./proc_signals.ts";
-import { killTargets, setpgid, table, waitChild } from "./proc_table.ts";
+import { killTargets, setpgid, setsid, table, waitChild } from "./proc_table.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 
 const MAX_ARGS = 1024;
@@ -247,6 +248,9 @@ export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
     },
     process_setpgid(ctx, pid, pgid) {
       setpgid(host, ctx.owner, pid, pgid);
+    },
+    process_setsid(ctx) {
+      return setsid(ctx.owner);
     },
     process_info(ctx) {
       const p = ctx.owner;

@@ -196,6 +196,19 @@ export function setpgid(host: ProcHost, caller: HostProc, pid: number, pgid: num
   target.tree.pgid = g;
 }
 
+/**
+ * setsid(2): the caller leads a new session and a new group, both numbered by its pid.
+ * @throws {PalError} DENIED when the caller already leads a process group
+ */
+export function setsid(caller: HostProc): number {
+  if (caller.tree.pgid === caller.pid) {
+    throw new PalError(PalCode.DENIED, `${caller.pid} already leads a process group`);
+  }
+  caller.tree.sid = caller.pid;
+  caller.tree.pgid = caller.pid;
+  return caller.pid;
+}
+
 /** The process table as process_info shows it (ps, /proc). */
 export function table(host: ProcHost): unknown[] {
   return [...host.procs.values()].map((q) => ({
