@@ -19,7 +19,15 @@
  *   wf-terminate {id}                → end it
  *   wf-error {id, message}           ← it threw an uncaught error
  *   wf-message {id, data}            ← it posted something (untrusted: the host validates)
+ *
+ * A picoprocess Worker's parent is the embedding thread, so anything a guest posts to its parent
+ * arrives there. The broker forwards only the two messages a Sandpiper Worker sends its parent
+ * (`guestParentMessage`): a thread's hello (one MessagePort) and a thread's exit mark. Everything
+ * else — huge buffers, SharedArrayBuffers, extra ports, forged `wf-*` commands — is dropped (its
+ * ports closed) and never reaches the host Worker. Guest messages are never read as broker
+ * commands: those come only from the host Worker.
  */
+import { THREAD_EXITED } from "../../pal/guest/local_threads.ts";
 
 /** The part of a Worker the sandbox host uses. */
 export interface WorkerLike {
@@ -37,6 +45,21 @@ export type WorkerFactory = (url: string, name: string) => WorkerLike;
 export function localWorkers(permissions: Deno.PermissionOptionsObject): WorkerFactory {
   return (url, name) =>
     new Worker(url, { type: "module", name, deno: { permissions } }) as unknown as WorkerLike;
+}
+
+/**
+ * The only messages a picoprocess or thread Worker has reason to post to its parent: a thread's
+ * `{type: "thread-hello", port}` and the `THREAD_EXITED` mark. Returns a fresh copy to forward
+ * (and the port to transfer), or null to drop `data`.
+ */
+export function guestParentMessage(
+  data: unknown,
+): { data: unknown; port?: MessagePort } | null {
+  if (data === THREAD_EXITED) return { data };
+  if (typeof data !== "object" || data === null) return null;
+  const m = data as { type?: unknown; port?: unknown };
+  if (m.type !== "thread-hello" || !(m.port instanceof MessagePort)) return null;
+  return { data: { type: "thread-hello", port: m.port }, port: m.port };
 }
 
 type BrokerReply =
@@ -86,6 +109,8 @@ export class RemoteWorkers {
 /** Embedding-thread side: creates and drives Workers for one host Worker. */
 export class WorkerBroker {
   readonly #workers = new Map<number, Worker>();
+  /** Guest messages dropped (not a hello or an exit mark). */
+  dropped = 0;
 
   constructor(
     readonly allowedUrls: ReadonlySet<string>,
@@ -115,7 +140,15 @@ export class WorkerBroker {
           this.reply({ type: "wf-error", id, message: String(e.message ?? "error") });
         };
         w.onmessageerror = (e) => e.preventDefault();
-        w.onmessage = (e) => this.reply({ type: "wf-message", id, data: e.data }, [...e.ports]);
+        w.onmessage = (e) => {
+          const fwd = guestParentMessage(e.data);
+          for (const p of e.ports) if (p !== fwd?.port) p.close();
+          if (!fwd) {
+            this.dropped++;
+            return;
+          }
+          this.reply({ type: "wf-message", id, data: fwd.data }, fwd.port ? [fwd.port] : []);
+        };
         this.#workers.set(id, w);
         return true;
       }
