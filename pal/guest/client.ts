@@ -306,7 +306,7 @@ export class PalClient {
     const len = slot.view.getUint32(5, true);
     const src = where === Where.BULK ? this.#bulk : slot.data;
     if (off + len > src.length) throw new PalError(PalCode.BAD_MESSAGE, "response out of bounds");
-    return src.slice(off, off + len);
+    return copyOut(src, off, len);
   }
 
   #readJson(slot: Slot): unknown {
@@ -326,7 +326,7 @@ export class PalClient {
       target.set(view.subarray(0, k));
       return k;
     }
-    return view.slice();
+    return copyOut(view, 0, n);
   }
 
   async #takeAsyncSlot(): Promise<Slot> {
@@ -341,6 +341,14 @@ export class PalClient {
     this.#freeAsync.push(i);
     this.#slotWaiters.shift()?.();
   }
+}
+
+/** A private copy of shared bytes (`set`: `slice` of a SharedArrayBuffer view copies byte by
+ * byte, several times slower for large blocks). */
+function copyOut(src: Uint8Array, off: number, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  out.set(src.subarray(off, off + len));
+  return out;
 }
 
 function byteLen(t: ArgType, a: unknown): number {
