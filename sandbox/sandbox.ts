@@ -174,7 +174,10 @@ export class Sandbox {
    * Revoke a capability while the sandbox runs (visible revocation): new binds of it fail at
    * once; every picoprocess is told and has `graceMs` to give back what it holds; past that the
    * host takes it by force and records it in {@link Sandbox.repossessions}.
-   * @param capability `{kind: "mount", path: "/data"}` or `{kind: "net", entry: "127.0.0.1:8080"}`
+   * @param capability `{kind: "mount", path: "/data"}`, `{kind: "net", entry: "127.0.0.1:8080"}`,
+   *   `{kind: "rpc", name: "svc"}` (an RPC name in use) or `{kind: "shm", id: 3}` (a System V
+   *   segment). An RPC port or a shared mapping cannot be taken from a live picoprocess: one still
+   *   holding it at the deadline is ended (`Repossession.ended`).
    * @param opts.graceMs the grace period (default 1000 ms, at most 600000)
    * @returns how it ended: `returned` when nothing had to be taken
    * @throws {SandboxError} when the sandbox was not granted the capability, or is closed
