@@ -38,6 +38,8 @@ export interface GuestRepossession {
   readonly capability: string;
   readonly handle: number;
   readonly uri: string;
+  /** True when the host ended the holder (an RPC connection or a shared memory attachment). */
+  readonly ended?: boolean;
 }
 
 /** Host handles held outside the fd table (sockets of the Deno personality), with a closer. */
