@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { PalCode } from "../../pal/errors.ts";
 import { SandboxError } from "../../sandbox/errors_runtime.ts";
+import { parseCommand } from "../../sandbox/host/protocol.ts";
 import { Sandbox, type SandboxProcess } from "../../sandbox/sandbox.ts";
 import { assertHostAlive, makeWorld, neighbour, RAW_BOOT } from "./_world.ts";
 
@@ -295,4 +296,29 @@ Deno.test("revoke: an RPC name or shm segment nobody uses is refused", async () 
   } finally {
     await w.dispose();
   }
+});
+
+Deno.test("revoke: malformed rpc and shm capabilities are refused by the command parser", () => {
+  const cmd = (capability: unknown) =>
+    parseCommand({ type: "revoke", reqId: 1, graceMs: 0, capability });
+  for (
+    const bad of [
+      { kind: "rpc", name: "" },
+      { kind: "rpc", name: "a\0b" },
+      { kind: "rpc", name: "x".repeat(256) },
+      { kind: "rpc", name: 7 },
+      { kind: "shm", id: 0 },
+      { kind: "shm", id: -3 },
+      { kind: "shm", id: 1.5 },
+      { kind: "shm", id: "1" },
+      { kind: "vma", id: 1 },
+    ]
+  ) assert.equal(cmd(bad), null, JSON.stringify(bad));
+  assert.deepEqual(cmd({ kind: "rpc", name: "svc", extra: 1 }), {
+    type: "revoke",
+    reqId: 1,
+    capability: { kind: "rpc", name: "svc" },
+    graceMs: 0,
+  });
+  assert.deepEqual(cmd({ kind: "shm", id: 3 })?.type, "revoke");
 });
