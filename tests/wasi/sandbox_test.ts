@@ -76,6 +76,23 @@ Deno.test("files and directories beneath a preopened tmpfs and a host directory"
   });
 });
 
+Deno.test("fd_readdir: an entry with d_ino 0 can be fstatat'ed, so \"..\" carries an inode (wasi-libc scandir)", async (t) => {
+  await t.step("tmpfs", async () => {
+    const r = await run("readdir_ino", {
+      argv: ["readdir_ino", "/tmp"],
+      mounts: [{ path: "/tmp", type: "tmpfs" }],
+    });
+    assert.equal(r.stdout, "readdir_ino ok\n", r.stderr);
+  });
+  await t.step("host directory", async () => {
+    const r = await run("readdir_ino", {
+      argv: ["readdir_ino", "/data"],
+      mounts: [{ path: "/data", uri: "file:data" }],
+    });
+    assert.equal(r.stdout, "readdir_ino ok\n", r.stderr);
+  });
+});
+
 Deno.test("the program cannot reach host files outside its mounts", async () => {
   const r = await run("files", {
     argv: ["files", "/data"],

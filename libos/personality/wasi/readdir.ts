@@ -4,7 +4,8 @@
  * guest to call again from the last whole entry's cookie).
  *
  * Cookies: 0 = start, 1 = after ".", 2 = after "..", 2 + k = after the libOS entry whose
- * `next` is k. "." and ".." are always listed, whether or not the libOS lists them.
+ * `next` is k. "." and ".." are always listed, whether or not the libOS lists them, both with
+ * the directory's inode.
  */
 import { ErrnoError } from "../../errno.ts";
 import { Filetype } from "./constants.ts";
@@ -33,11 +34,13 @@ export function readdirInto(c: WasiCtx, fd: number, out: Uint8Array, cookie: big
     used += k;
     return used < out.length;
   };
-  if (cookie === 0n) {
-    if (!put(1n, c.sys.fstat(fd).ino, Filetype.DIRECTORY, ".")) return used;
-  }
   if (cookie <= 1n) {
-    if (!put(2n, 0, Filetype.DIRECTORY, "..")) return used;
+    // ".." carries the directory's own inode (as wasmtime): never 0, since wasi-libc fstatat()s
+    // an entry whose d_ino is 0 and fails the whole readdir when that fails, and ".." is beyond
+    // the fd (notcapable). Its real parent may be outside what the guest was given.
+    const ino = c.sys.fstat(fd).ino;
+    if (cookie === 0n && !put(1n, ino, Filetype.DIRECTORY, ".")) return used;
+    if (!put(2n, ino, Filetype.DIRECTORY, "..")) return used;
   }
   let sysCookie = cookie <= 2n ? 0 : Number(cookie - 2n);
   for (;;) {
