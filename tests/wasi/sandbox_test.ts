@@ -76,7 +76,7 @@ Deno.test("files and directories beneath a preopened tmpfs and a host directory"
   });
 });
 
-Deno.test("fd_readdir: an entry with d_ino 0 can be fstatat'ed, so \"..\" carries an inode (wasi-libc scandir)", async (t) => {
+Deno.test("fd_readdir: an entry with d_ino 0 can be fstatat()ed, so '..' carries an inode (wasi-libc scandir)", async (t) => {
   await t.step("tmpfs", async () => {
     const r = await run("readdir_ino", {
       argv: ["readdir_ino", "/tmp"],
