@@ -382,6 +382,23 @@ export function symlink(target: string, path: string): void {
 }
 
 /**
+ * Create a FIFO (named pipe): open for reading waits for a writer and open for writing waits
+ * for a reader, across the sandbox's processes. Only tmpfs mounts hold FIFOs.
+ * @param path where the FIFO goes
+ * @param mode permission bits (default 0o666, less the umask)
+ * @returns nothing
+ * @throws {ErrnoError} EEXIST, ENOENT, EROFS, EOPNOTSUPP (not a tmpfs mount)
+ * @example
+ * ```ts ignore
+ * import * as libos from "@sandpiper/sandpiper/libos";
+ * libos.mkfifo("/tmp/f");
+ * ```
+ */
+export function mkfifo(path: string, mode = 0o666): void {
+  sys().mkfifo(path, mode);
+}
+
+/**
  * The text of a symlink.
  * @param path guest path of the link
  * @returns the target string

@@ -13,6 +13,7 @@ const LOADERS: Record<BuiltinName, () => Promise<Record<string, unknown>>> = {
   head: () => import("./head.ts"),
   kill: () => import("./kill.ts"),
   ls: () => import("./ls.ts"),
+  mkfifo: () => import("./mkfifo.ts"),
   ps: () => import("./ps.ts"),
   sh: () => import("./sh.ts"),
   sleep: () => import("./sleep.ts"),

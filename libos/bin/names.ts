@@ -7,6 +7,7 @@ export const BUILTIN_NAMES = [
   "head",
   "kill",
   "ls",
+  "mkfifo",
   "ps",
   "sh",
   "sleep",

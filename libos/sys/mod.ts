@@ -5,6 +5,7 @@
 import type { Kernel } from "../kernel.ts";
 import * as dir from "./dir.ts";
 import * as fd from "./fd.ts";
+import * as fifo from "./fifo.ts";
 import * as file from "./file.ts";
 import * as path from "./path.ts";
 import * as proc from "./process.ts";
@@ -47,6 +48,7 @@ export function createSys(k: Kernel, exit: (code: number) => never): Sys {
     fstatat: (d, p, flags, res) => path.fstatat(k, d, p, flags, res),
     mkdir: (p, mode) => dir.mkdirat(k, AT_FDCWD, p, mode),
     mkdirat: (d, p, mode, res) => dir.mkdirat(k, d, p, mode, res),
+    mkfifo: (p, mode) => fifo.mkfifo(k, p, mode),
     rmdir: (p) => dir.rmdirat(k, AT_FDCWD, p),
     unlink: (p) => path.unlinkat(k, AT_FDCWD, p, 0),
     unlinkat: (d, p, flags, res) => path.unlinkat(k, d, p, flags, res),

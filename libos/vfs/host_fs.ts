@@ -11,6 +11,7 @@ import type { Handle } from "../handle.ts";
 import { O, S, type Stat } from "../sys/types.ts";
 import { HostDirHandle, HostFileHandle, statFromPal, timeAttrs } from "./host_handle.ts";
 import type { MountFs, OpenRequest } from "./mount.ts";
+import { FIFO_MARK, openFifo } from "../sys/fifo.ts";
 
 /** PAL stream flags for open(2) flags. O_APPEND is not passed: the handle appends per write
  * (`stream_write` at -1) while the description has O_APPEND, so fcntl can clear it. */
@@ -52,7 +53,13 @@ export class HostFs implements MountFs {
   }
 
   lstat(rel: readonly string[]): Stat {
-    return statFromPal(this.pal.call("stream_attr_query", this.#uri("file", rel)));
+    const st = statFromPal(this.pal.call("stream_attr_query", this.#uri("file", rel)));
+    // tmpfs marks a FIFO by the sticky bit on a file node (only mkfifo sets it).
+    if (this.type === "tmpfs" && (st.mode & S.IFMT) === S.IFREG && (st.mode & FIFO_MARK)) {
+      st.mode = S.IFIFO | (st.mode & 0o777);
+      st.size = 0;
+    }
+    return st;
   }
 
   stat(rel: readonly string[]): Stat {
@@ -80,7 +87,18 @@ export class HostFs implements MountFs {
       return new HostDirHandle(this.pal, h, req.path);
     }
     const uri = this.#uri("file", rel);
-    const h = this.pal.call("stream_open", uri, palOpenFlags(req.flags), req.mode & 0o7777);
+    let h: number;
+    try {
+      h = this.pal.call("stream_open", uri, palOpenFlags(req.flags), req.mode & 0o7777);
+    } catch (e) {
+      // A tmpfs FIFO is refused as a file: rendezvous through the host's `fifo:` stream.
+      if (!(e instanceof PalError && e.code === PalCode.NOT_SUPPORTED && this.type === "tmpfs")) {
+        throw e;
+      }
+      const st = this.lstat(rel);
+      if ((st.mode & S.IFMT) !== S.IFIFO) throw e;
+      return openFifo(this.pal, this.id, st.ino, req.flags, req.path);
+    }
     return new HostFileHandle(this.pal, h, req.path, uri);
   }
 

@@ -34,6 +34,14 @@ import {
 } from "./tmpfs_node.ts";
 
 /** Options of {@link TmpFs}. */
+/** The mode bit (sticky) that marks a file node as a FIFO; guest creates never set it. */
+export const FIFO_MODE_BIT = 0o1000;
+
+/** Whether a file node's permission bits mark it as a FIFO. */
+export function isFifoMode(mode: number): boolean {
+  return (mode & FIFO_MODE_BIT) !== 0;
+}
+
 export interface TmpFsOptions {
   /** Capacity in bytes (contents, names and per-inode overhead). */
   sizeBytes: number;
@@ -207,7 +215,8 @@ export class TmpFs implements FsBackend {
       if (!node) {
         if (!f.create) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
         if (f.directory) throw new PalError(PalCode.INVAL, "open: create with directory");
-        node = this.#newFile(checkMode(mode));
+        // The FIFO marker bit is only set by mkfifo: a guest create cannot forge a FIFO.
+        node = this.#newFile(checkMode(mode) & ~FIFO_MODE_BIT);
         this.#addEntry(dir, name, node, INODE_BYTES);
       } else if (f.create && f.excl) throw new PalError(PalCode.EXISTS, `"${p}" exists`);
     } else if (f.create && f.excl) throw new PalError(PalCode.EXISTS, "the mount root exists");
@@ -217,6 +226,10 @@ export class TmpFs implements FsBackend {
       if (f.write) throw new PalError(PalCode.IS_DIR, `"${p}" is a directory`);
     } else {
       if (f.directory) throw new PalError(PalCode.NOT_DIR, `"${p}" is not a directory`);
+      if (isFifoMode(node.mode)) {
+        // No data lives here: the libOS rendezvouses through the host's `fifo:` streams.
+        throw new PalError(PalCode.NOT_SUPPORTED, `"${p}" is a FIFO`);
+      }
       if (f.truncate && node.data.size > 0) resizeFile(node, 0, this.#space);
       node.openCount++;
     }
@@ -319,6 +332,18 @@ export class TmpFs implements FsBackend {
     this.#addEntry(b.dir, b.name, node, 0);
     node.nlink++;
     node.ctimeMs = Date.now();
+  }
+
+  /**
+   * mkfifo(3): an empty file node whose mode carries {@link FIFO_MODE_BIT} (the libOS shows it
+   * as S_IFIFO; `open` refuses it with NOT_SUPPORTED). Only this call sets the bit.
+   */
+  mkfifo(p: string, mode: number): void {
+    this.#mutating("mkfifo");
+    const s = this.#slot(p, "mkfifo");
+    if (s.dir.entries.has(s.name)) throw new PalError(PalCode.EXISTS, `"${p}" exists`);
+    const node = this.#newFile((checkMode(mode) & 0o777) | FIFO_MODE_BIT);
+    this.#addEntry(s.dir, s.name, node, INODE_BYTES);
   }
 
   /** See {@link FsBackend.symlink}. */

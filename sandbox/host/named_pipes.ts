@@ -10,9 +10,14 @@
  * flow ring to ring, without the host. Closing a `pipe` handle closes both of its ends; closing
  * the server closes the ends of connections never accepted (their clients see EOF / EPIPE).
  *
+ * `stream_open("fifo:<mount>:<ino>", READ | WRITE-only, …)` opens one end of a FIFO (mkfifo) with
+ * Linux's open rendezvous; the caller gets the ring id and `{ sab, side }` on its sync port and
+ * closes the end with `pipe_close`, like an anonymous shared pipe.
+ *
  * Errors: EXISTS (name served), CONN_REFUSED (nobody serves it), INVAL (bad name),
  * TRY_AGAIN (too many connections pending).
  */
+import { OpenFlag } from "../../pal/abi.ts";
 import { PalCode, PalError } from "../../pal/errors.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import { streamHandlers } from "../../pal/host/streams.ts";
@@ -42,6 +47,24 @@ interface Server {
   readonly pending: Pending[];
   readonly waiters: Set<() => void>;
   open: boolean;
+}
+
+/** One FIFO's current ring and how many times each side was opened (rendezvous). */
+interface Fifo {
+  readonly id: number;
+  readonly sab: SharedArrayBuffer;
+  readonly opens: { read: number; write: number };
+  readonly waiters: Set<() => void>;
+}
+
+/** Live ends of one side, from the ring header ([2] readers, [3] writers). */
+function fifoCount(f: Fifo, side: "read" | "write"): number {
+  return Atomics.load(new Int32Array(f.sab, 8, 2), side === "read" ? 0 : 1);
+}
+
+/** Whether nobody holds the FIFO's ring (the host forgot it; the next open makes a new one). */
+function fifoIdle(f: Fifo): boolean {
+  return fifoCount(f, "read") === 0 && fifoCount(f, "write") === 0;
 }
 
 function checkName(name: string): string {
@@ -156,8 +179,78 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
     return id;
   };
 
+  /** FIFO key → its current ring; a ring nobody holds any more is replaced on the next open. */
+  const fifos = new Map<string, Fifo>();
+  host.onProcessEnd.push(() => {
+    for (const f of fifos.values()) for (const w of [...f.waiters]) w();
+  });
+  const wakeFifo = (f: Fifo) => {
+    for (const w of [...f.waiters]) w();
+  };
+
+  /**
+   * Open one end of FIFO `key` (`fifo:<mount>:<ino>`) with Linux's rendezvous: a reader waits
+   * for a writer to open, a writer for a reader; NONBLOCK readers never wait, NONBLOCK writers
+   * without a reader get NO_PROCESS (ENXIO). @returns the ring id; the buffer is transferred
+   */
+  const openFifo = async (
+    p: HostProc,
+    key: string,
+    flags: number,
+    transfer: (v: unknown) => void,
+  ): Promise<number> => {
+    if (!/^fifo:\d+:\d+$/.test(key)) throw new PalError(PalCode.INVAL, "bad FIFO key");
+    const rw = flags & (OpenFlag.READ | OpenFlag.WRITE);
+    if (rw !== OpenFlag.READ && rw !== OpenFlag.WRITE) {
+      throw new PalError(PalCode.NOT_SUPPORTED, "a FIFO opens for reading or for writing");
+    }
+    const side = rw === OpenFlag.READ ? "read" : "write";
+    const nonblocking = (flags & OpenFlag.NONBLOCK) !== 0;
+    const fullKey = `${p.services.sandboxId}\0${key}`;
+    let f = fifos.get(fullKey);
+    if (!f || fifoIdle(f)) {
+      const [id, sab] = host.pipes.createBare(NAMED_PIPE_CAPACITY);
+      f = { id, sab, opens: { read: 0, write: 0 }, waiters: new Set() };
+      fifos.set(fullKey, f);
+    }
+    const other = side === "read" ? "write" : "read";
+    if (side === "write" && nonblocking && fifoCount(f, "read") === 0) {
+      throw new PalError(PalCode.NO_PROCESS, "no reader has the FIFO open");
+    }
+    host.pipes.give(p.pid, f.id, side);
+    f.opens[side]++;
+    wakeFifo(f);
+    const seen = f.opens[other];
+    while (!nonblocking && fifoCount(f, other) === 0 && f.opens[other] === seen) {
+      if (p.state === "exited") {
+        release1(p.pid, f.id, side);
+        throw new PalError(PalCode.INTERRUPTED, "the process ended while opening a FIFO");
+      }
+      const ff = f;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          ff.waiters.delete(wake);
+          resolve();
+        };
+        ff.waiters.add(wake);
+      });
+    }
+    transfer({ sab: f.sab, side });
+    return f.id;
+  };
+  const release1 = (pid: number, id: number, end: "read" | "write") => {
+    try {
+      host.pipes.close(pid, id, end);
+    } catch (_e) {
+      // Already dropped with the process.
+    }
+  };
+
   return {
     stream_open(ctx, uri, flags, mode) {
+      if (uri.startsWith("fifo:")) {
+        return openFifo(ctx.owner, uri, flags, (v) => ctx.transfer(v));
+      }
       if (uri.startsWith("pipe.srv:")) return listen(ctx.owner, uri.slice(9));
       if (uri.startsWith("pipe:")) {
         return connect(ctx.owner, uri.slice(5), (v) => ctx.transfer(v));

@@ -1,0 +1,86 @@
+/**
+ * FIFOs (named pipes in the file system). `mkfifo` makes a tmpfs node marked by the sticky bit
+ * (the host sets it only through mkfifo, which rides on `stream_symlink` with a NUL-prefixed
+ * target; guest creates have the bit filtered). Opening one: the host refuses the node as a
+ * file (NOT_SUPPORTED) and the libOS opens `fifo:<mount>:<ino>` instead, which rendezvouses
+ * readers and writers on one host-registered pipe ring (sandbox/host/named_pipes.ts) and
+ * blocks as on Linux; the end is a {@link SharedPipeHandle}, so EOF and EPIPE follow the host's
+ * endpoint counts and the fd crosses spawn and fork like a pipe.
+ * @module
+ */
+import { OpenFlag } from "../../pal/abi.ts";
+import { PalCode, PalError } from "../../pal/errors.ts";
+import type { PalClient } from "../../pal/guest/client.ts";
+import { PipeRing } from "../../pal/pipe_ring.ts";
+import { Errno, ErrnoError, palToErrno } from "../errno.ts";
+import type { Handle } from "../handle.ts";
+import type { Kernel } from "../kernel.ts";
+import { SharedPipeHandle } from "../proc/pipe.ts";
+import { walkParent } from "../vfs/resolve.ts";
+import { HostFs } from "../vfs/host_fs.ts";
+import { baseOf, checkMode } from "./_util.ts";
+import { AT_FDCWD, O } from "./types.ts";
+
+/** The permission bit a host node carries when it is a FIFO (see pal/host/tmpfs.ts). */
+export const FIFO_MARK = 0o1000;
+/** `stream_symlink` target prefix that asks the host for mkfifo (pal/host/streams.ts). */
+const MKFIFO_TARGET = "\0mkfifo:";
+
+/** mkfifoat(3): a FIFO at `path` (tmpfs mounts only: EOPNOTSUPP elsewhere). */
+export function mkfifoat(k: Kernel, dirfd: number, path: string, mode = 0o666): void {
+  checkMode(mode);
+  const p = walkParent(k.mounts, baseOf(k, dirfd), path, {});
+  if (p.at.rel.length === 0) throw new ErrnoError(Errno.EEXIST, undefined, path);
+  const fs = p.at.mount.fs;
+  if (!(fs instanceof HostFs) || fs.type !== "tmpfs") {
+    throw new ErrnoError(Errno.EOPNOTSUPP, "FIFOs live on tmpfs mounts", path);
+  }
+  if (fs.readonly) throw new ErrnoError(Errno.EROFS, undefined, path);
+  const perm = mode & ~k.umask & 0o777;
+  try {
+    k.pal.call(
+      "stream_symlink",
+      `${MKFIFO_TARGET}${perm}`,
+      `file://${fs.id}/${p.at.rel.join("/")}`,
+    );
+  } catch (e) {
+    throw palToErrno(e, path);
+  }
+}
+
+/** mkfifo(3). */
+export function mkfifo(k: Kernel, path: string, mode = 0o666): void {
+  mkfifoat(k, AT_FDCWD, path, mode);
+}
+
+/**
+ * Open FIFO `ino` of mount `mountId` with open(2) `flags`: O_RDONLY waits for a writer,
+ * O_WRONLY for a reader (O_NONBLOCK: never waits; a writer without a reader is ENXIO).
+ */
+export function openFifo(
+  pal: PalClient,
+  mountId: number,
+  ino: number,
+  flags: number,
+  path: string,
+): Handle {
+  const acc = flags & O.ACCMODE;
+  if (acc === O.RDWR) throw new ErrnoError(Errno.EOPNOTSUPP, "FIFO opened O_RDWR", path);
+  const nb = (flags & O.NONBLOCK) !== 0;
+  const palFlags = (acc === O.RDONLY ? OpenFlag.READ : OpenFlag.WRITE) |
+    (nb ? OpenFlag.NONBLOCK : 0);
+  let id: number;
+  let got: { sab: SharedArrayBuffer; side: "read" | "write" };
+  try {
+    id = pal.call("stream_open", `fifo:${mountId}:${ino}`, palFlags, 0) as number;
+    got = pal.takeMessage() as typeof got;
+  } catch (e) {
+    if (e instanceof PalError && e.code === PalCode.NO_PROCESS) {
+      throw new ErrnoError(Errno.ENXIO, "no reader has the FIFO open", path);
+    }
+    throw palToErrno(e, path);
+  }
+  const h = new SharedPipeHandle(pal, id, got.side, PipeRing.attach(got.sab));
+  h.setNonblocking(nb);
+  return h;
+}
