@@ -54,6 +54,17 @@ interface Rec {
 
 const pagesOf = (bytes: number) => Math.ceil(bytes / PAGE_SIZE);
 
+/** A copy of an address space (fork): its size, and each region with its bytes. */
+export interface SpaceSnapshot {
+  readonly maxBytes: number;
+  readonly maxRegions: number;
+  readonly regions: readonly {
+    readonly addr: number;
+    readonly prot: number;
+    readonly bytes: Uint8Array;
+  }[];
+}
+
 /** The address space of one picoprocess, shared by its threads. */
 export class SharedAddressSpace {
   readonly #w: Int32Array;
@@ -125,6 +136,48 @@ export class SharedAddressSpace {
       throw new PalError(PalCode.BAD_MESSAGE, "address space: bad table");
     }
     return new SharedAddressSpace({ table, heap }, pages, quota);
+  }
+
+  /**
+   * A copy of every region and its bytes, taken under the table lock (fork: the child gets
+   * these bytes, later writes on either side are private).
+   */
+  snapshot(): SpaceSnapshot {
+    return this.#exclusive(() => ({
+      maxBytes: this.#pages * PAGE_SIZE,
+      maxRegions: this.#cap,
+      regions: this.#load().map((r) => ({
+        addr: BASE_ADDR + r.page * PAGE_SIZE,
+        prot: r.prot,
+        bytes: this.#bytes.slice(r.page * PAGE_SIZE, (r.page + r.pages) * PAGE_SIZE),
+      })),
+    }));
+  }
+
+  /**
+   * A new space holding a copy of `snap` (the child of a fork): every region is mapped again at
+   * its address (charging `quota`), filled, then given its protection.
+   * @throws {PalError} BAD_MESSAGE for a malformed snapshot; INVAL, OVERLAP, NO_MEM, QUOTA
+   */
+  static restore(snap: SpaceSnapshot, quota: QuotaHooks | null): SharedAddressSpace {
+    const ok = typeof snap === "object" && snap !== null && Array.isArray(snap.regions) &&
+      snap.regions.every((r) =>
+        typeof r === "object" && r !== null && r.bytes instanceof Uint8Array &&
+        r.bytes.length > 0 && r.bytes.length % PAGE_SIZE === 0 && Number.isInteger(r.addr)
+      );
+    if (!ok) throw new PalError(PalCode.BAD_MESSAGE, "address space: bad snapshot");
+    const as = SharedAddressSpace.create({
+      maxBytes: snap.maxBytes,
+      maxRegions: snap.maxRegions,
+      quota,
+    });
+    for (const r of snap.regions) {
+      checkProt(r.prot);
+      as.alloc(r.bytes.length, { addr: r.addr, prot: Prot.READ | Prot.WRITE });
+      as.write(r.addr, r.bytes);
+      if (r.prot !== (Prot.READ | Prot.WRITE)) as.protect(r.addr, r.bytes.length, r.prot);
+    }
+    return as;
   }
 
   /** The buffers to hand to a new thread. */

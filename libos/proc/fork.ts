@@ -3,10 +3,16 @@
  * again — guard it with `forkedChild()`), call its export `entry` with the deserialized state.
  */
 import { deserialize } from "node:v8";
+import { inheritProcessSpace } from "../../pal/guest/local_state.ts";
+import type { SpaceSnapshot } from "../../pal/vma_shared.ts";
 import { Errno, ErrnoError } from "../errno.ts";
 import { currentLibos } from "../libos.ts";
 
-/** Call `mod[fork.entry](state)` and await it. @throws {ErrnoError} ENOENT for a missing export */
+/**
+ * Call `mod[fork.entry](state)` and await it; the parent's private memory (if it had an address
+ * space) becomes this process's, restored when the process's GuestPal first uses its space.
+ * @throws {ErrnoError} ENOENT for a missing export
+ */
 export async function runForked(
   mod: Record<string, unknown>,
   fork: { readonly entry: string; readonly state: Uint8Array },
@@ -15,7 +21,9 @@ export async function runForked(
   if (typeof fn !== "function") {
     throw new ErrnoError(Errno.ENOENT, `the program exports no function ${fork.entry}`);
   }
-  await fn(deserialize(fork.state));
+  const packed = deserialize(fork.state) as { state: unknown; memory: SpaceSnapshot | null };
+  if (packed.memory) inheritProcessSpace(packed.memory);
+  await fn(packed.state);
 }
 
 /**

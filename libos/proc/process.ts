@@ -13,6 +13,7 @@ import { isBuiltin } from "../bin/names.ts";
 import { fstatat, realpath } from "../sys/path.ts";
 import { AT_FDCWD, O } from "../sys/types.ts";
 import { joinAbs, normalizeAbs } from "../vfs/path.ts";
+import { snapshotProcessSpace } from "../../pal/guest/local_state.ts";
 import { SharedPipeHandle } from "./pipe.ts";
 import { type SharedFileDesc, shareFile } from "./share.ts";
 
@@ -149,7 +150,10 @@ export function spawn(
     ...(req.pgid !== undefined ? { pgid: req.pgid } : {}),
     ...(fork ? { fork: fork.entry } : {}),
   };
-  const state = fork ? new Uint8Array(serialize(fork.state)) : new Uint8Array(0);
+  // fork: the state travels with a copy of the private memory (pal/guest/local_state.ts).
+  const state = fork
+    ? new Uint8Array(serialize({ state: fork.state, memory: snapshotProcessSpace() }))
+    : new Uint8Array(0);
   try {
     return k.pal.call("process_create", spec, state);
   } catch (e) {

@@ -13,7 +13,12 @@ import { PalCode, PalError } from "../errors.ts";
 import { EventGroup, heldWhile } from "../event.ts";
 import { deadlineFor, spinThenWait } from "../futex.ts";
 import { PAGE_SIZE } from "../vma.ts";
-import { type QuotaHooks, SharedAddressSpace, type SharedSpaceBuffers } from "../vma_shared.ts";
+import {
+  type QuotaHooks,
+  SharedAddressSpace,
+  type SharedSpaceBuffers,
+  type SpaceSnapshot,
+} from "../vma_shared.ts";
 import type { PalClient } from "./client.ts";
 
 /** A call served inside the picoprocess. */
@@ -147,6 +152,27 @@ export class ThreadTable {
   }
 }
 
+/** The latest main-thread state made in this Worker (the process's address space for fork). */
+let mainState: LocalState | null = null;
+/** A fork parent's address space, restored by the main thread's first use of its space. */
+let inherited: SpaceSnapshot | null = null;
+
+/**
+ * A copy of this process's private memory for a fork child, or null when no address space was
+ * made (fork-with-state: libos/proc/process.ts).
+ */
+export function snapshotProcessSpace(): SpaceSnapshot | null {
+  return mainState?.spaceSnapshot() ?? null;
+}
+
+/**
+ * Give this (fork child) process its parent's memory: the main thread's address space starts as
+ * a copy of `snap` when first used. Ignored if the space was already made.
+ */
+export function inheritProcessSpace(snap: SpaceSnapshot): void {
+  inherited = snap;
+}
+
 /** One thread's view of its process: its client, its tid and the shared tables. */
 export class LocalState {
   readonly events: EventGroup;
@@ -176,7 +202,9 @@ export class LocalState {
       threads: ThreadTable.create(),
       space: null,
     };
-    return new LocalState(client, pid, 0, doorbell, parts, performance.timeOrigin);
+    const st = new LocalState(client, pid, 0, doorbell, parts, performance.timeOrigin);
+    mainState = st;
+    return st;
   }
 
   /** The state of thread `tid` joining the tables of its process. @throws {PalError} */
@@ -192,6 +220,12 @@ export class LocalState {
   /** The process's address space; the main thread makes it on first use, sized by the quota. */
   get space(): SharedAddressSpace {
     if (this.#space) return this.#space;
+    if (inherited && this.tid === 0) {
+      const snap = inherited;
+      inherited = null;
+      this.#space = SharedAddressSpace.restore(snap, this.#quota());
+      return this.#space;
+    }
     const q = this.client.call("memory_quota") as { quotaBytes?: unknown };
     const quota = typeof q?.quotaBytes === "number" ? q.quotaBytes : 0;
     const want = Math.ceil((2 * quota) / PAGE_SIZE) * PAGE_SIZE;
@@ -202,6 +236,11 @@ export class LocalState {
       quota: this.#quota(),
     });
     return this.#space;
+  }
+
+  /** A copy of the address space, or null if none was made yet. */
+  spaceSnapshot(): SpaceSnapshot | null {
+    return this.#space?.snapshot() ?? null;
   }
 
   /** What a new thread needs (creates the address space if it does not exist yet). */

@@ -22,7 +22,8 @@ import type { SandboxHost } from "./sandbox_host.ts";
 const MAX_ARGS = 1024;
 const MAX_ENV = 1024;
 const MAX_STR = 4096;
-const MAX_STATE_BYTES = 512 * 1024;
+/** fork state: the cloned object and a copy of the parent's private memory (its mapped regions). */
+const MAX_STATE_BYTES = 64 << 20;
 
 /** What process_create adds to a spawn (sandbox_host.ts `spawn`). */
 export interface ChildOptions {
