@@ -2,8 +2,8 @@
  * FIFOs (named pipes in the file system). `mkfifo` makes a tmpfs node marked by the sticky bit
  * (the host sets it only through mkfifo, which rides on `stream_symlink` with a NUL-prefixed
  * target; guest creates have the bit filtered). Opening one: the host refuses the node as a
- * file (NOT_SUPPORTED) and the libOS opens `fifo:<mount>:<ino>` instead, which rendezvouses
- * readers and writers on one host-registered pipe ring (sandbox/host/named_pipes.ts) and
+ * file (NOT_SUPPORTED) and the libOS opens `fifo:file://<mount>/<rel>` instead, which rendezvouses
+ * readers and writers on one host-registered pipe ring keyed by mount and inode (sandbox/host/named_pipes.ts) and
  * blocks as on Linux; the end is a {@link SharedPipeHandle}, so EOF and EPIPE follow the host's
  * endpoint counts and the fd crosses spawn and fork like a pipe.
  * @module
@@ -54,16 +54,11 @@ export function mkfifo(k: Kernel, path: string, mode = 0o666): void {
 }
 
 /**
- * Open FIFO `ino` of mount `mountId` with open(2) `flags`: O_RDONLY waits for a writer,
- * O_WRONLY for a reader (O_NONBLOCK: never waits; a writer without a reader is ENXIO).
+ * Open the FIFO at host URI `fileUri` (`file://<mount>/<rel>`) with open(2) `flags`: O_RDONLY
+ * waits for a writer, O_WRONLY for a reader (O_NONBLOCK: never waits; a writer without a
+ * reader is ENXIO). The host checks that the node is a FIFO.
  */
-export function openFifo(
-  pal: PalClient,
-  mountId: number,
-  ino: number,
-  flags: number,
-  path: string,
-): Handle {
+export function openFifo(pal: PalClient, fileUri: string, flags: number, path: string): Handle {
   const acc = flags & O.ACCMODE;
   if (acc === O.RDWR) throw new ErrnoError(Errno.EOPNOTSUPP, "FIFO opened O_RDWR", path);
   const nb = (flags & O.NONBLOCK) !== 0;
@@ -72,7 +67,7 @@ export function openFifo(
   let id: number;
   let got: { sab: SharedArrayBuffer; side: "read" | "write" };
   try {
-    id = pal.call("stream_open", `fifo:${mountId}:${ino}`, palFlags, 0) as number;
+    id = pal.call("stream_open", `fifo:${fileUri}`, palFlags, 0) as number;
     got = pal.takeMessage() as typeof got;
   } catch (e) {
     if (e instanceof PalError && e.code === PalCode.NO_PROCESS) {

@@ -97,7 +97,7 @@ export class HostFs implements MountFs {
       }
       const st = this.lstat(rel);
       if ((st.mode & S.IFMT) !== S.IFIFO) throw e;
-      return openFifo(this.pal, this.id, st.ino, req.flags, req.path);
+      return openFifo(this.pal, uri, req.flags, req.path);
     }
     return new HostFileHandle(this.pal, h, req.path, uri);
   }

@@ -28,7 +28,8 @@ function mountOf(p: HostProcess, id: number): BoundMount {
   return m;
 }
 
-function fsTarget(p: HostProcess, uri: string): { m: BoundMount; rel: string } {
+/** The bound mount and relative path of a `file:` or `dir:` URI. @throws {PalError} INVAL, NOT_FOUND */
+export function fsTarget(p: HostProcess, uri: string): { m: BoundMount; rel: string } {
   const u = parseUri(uri);
   if (u.scheme !== "file" && u.scheme !== "dir") {
     throw new PalError(PalCode.INVAL, "expected a file: or dir: URI");

@@ -10,7 +10,7 @@
  * flow ring to ring, without the host. Closing a `pipe` handle closes both of its ends; closing
  * the server closes the ends of connections never accepted (their clients see EOF / EPIPE).
  *
- * `stream_open("fifo:<mount>:<ino>", READ | WRITE-only, …)` opens one end of a FIFO (mkfifo) with
+ * `stream_open("fifo:file://<mount>/<rel>", READ or WRITE, …)` opens one end of a FIFO (mkfifo) with
  * Linux's open rendezvous; the caller gets the ring id and `{ sab, side }` on its sync port and
  * closes the end with `pipe_close`, like an anonymous shared pipe.
  *
@@ -20,7 +20,8 @@
 import { OpenFlag } from "../../pal/abi.ts";
 import { PalCode, PalError } from "../../pal/errors.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
-import { streamHandlers } from "../../pal/host/streams.ts";
+import { fsTarget, streamHandlers } from "../../pal/host/streams.ts";
+import { isFifoMode } from "../../pal/host/tmpfs.ts";
 import type { HostProc } from "./proc.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 
@@ -189,17 +190,24 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
   };
 
   /**
-   * Open one end of FIFO `key` (`fifo:<mount>:<ino>`) with Linux's rendezvous: a reader waits
-   * for a writer to open, a writer for a reader; NONBLOCK readers never wait, NONBLOCK writers
-   * without a reader get NO_PROCESS (ENXIO). @returns the ring id; the buffer is transferred
+   * Open one end of the FIFO at `uri` (`file://<mount>/<rel>`, which must be a FIFO node the
+   * caller's mounts reach) with Linux's rendezvous: a reader waits for a writer to open, a
+   * writer for a reader; NONBLOCK readers never wait, NONBLOCK writers without a reader get
+   * NO_PROCESS (ENXIO). Rings are keyed `fifo:<mount>:<ino>`.
+   * @returns the ring id; `{ sab, side }` is transferred
    */
   const openFifo = async (
     p: HostProc,
-    key: string,
+    uri: string,
     flags: number,
     transfer: (v: unknown) => void,
   ): Promise<number> => {
-    if (!/^fifo:\d+:\d+$/.test(key)) throw new PalError(PalCode.INVAL, "bad FIFO key");
+    const { m, rel } = fsTarget(p, uri);
+    const st = m.backend.lstat(rel);
+    if (m.kind !== "tmpfs" || st.type !== "file" || !isFifoMode(st.mode)) {
+      throw new PalError(PalCode.INVAL, "not a FIFO");
+    }
+    const key = `fifo:${uri.slice(7, uri.indexOf("/", 7))}:${st.ino}`;
     const rw = flags & (OpenFlag.READ | OpenFlag.WRITE);
     if (rw !== OpenFlag.READ && rw !== OpenFlag.WRITE) {
       throw new PalError(PalCode.NOT_SUPPORTED, "a FIFO opens for reading or for writing");
@@ -248,8 +256,8 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
 
   return {
     stream_open(ctx, uri, flags, mode) {
-      if (uri.startsWith("fifo:")) {
-        return openFifo(ctx.owner, uri, flags, (v) => ctx.transfer(v));
+      if (uri.startsWith("fifo:file://")) {
+        return openFifo(ctx.owner, uri.slice(5), flags, (v) => ctx.transfer(v));
       }
       if (uri.startsWith("pipe.srv:")) return listen(ctx.owner, uri.slice(9));
       if (uri.startsWith("pipe:")) {
