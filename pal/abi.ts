@@ -131,6 +131,7 @@ export const ABI = {
     "capacity and use of the backend of a URI",
   ),
   pipe_create: c(21, "streams", "host", ["int"], "int", "a pipe ring shared via the host → id"),
+  stream_mkfifo: c(24, "streams", "host", ["str", "int"], "void", "mkfifo(uri, mode): tmpfs only"),
   pipe_close: c(22, "streams", "host", ["int", "int"], "void", "close(id, 0 read | 1 write) end"),
   file_share: c(
     23,

@@ -1,7 +1,7 @@
 /**
  * FIFOs (named pipes in the file system). `mkfifo` makes a tmpfs node marked by the sticky bit
- * (the host sets it only through mkfifo, which rides on `stream_symlink` with a NUL-prefixed
- * target; guest creates have the bit filtered). Opening one: the host refuses the node as a
+ * (the host sets it only through the `stream_mkfifo` PAL call; guest creates have the bit
+ * filtered). Opening one: the host refuses the node as a
  * file (NOT_SUPPORTED) and the libOS opens `fifo:file://<mount>/<rel>` instead, which rendezvouses
  * readers and writers on one host-registered pipe ring keyed by mount and inode (sandbox/host/named_pipes.ts) and
  * blocks as on Linux; the end is a {@link SharedPipeHandle}, so EOF and EPIPE follow the host's
@@ -23,8 +23,6 @@ import { AT_FDCWD, O } from "./types.ts";
 
 /** The permission bit a host node carries when it is a FIFO (see pal/host/tmpfs.ts). */
 export const FIFO_MARK = 0o1000;
-/** `stream_symlink` target prefix that asks the host for mkfifo (pal/host/streams.ts). */
-const MKFIFO_TARGET = "\0mkfifo:";
 
 /** mkfifoat(3): a FIFO at `path` (tmpfs mounts only: EOPNOTSUPP elsewhere). */
 export function mkfifoat(k: Kernel, dirfd: number, path: string, mode = 0o666): void {
@@ -38,11 +36,7 @@ export function mkfifoat(k: Kernel, dirfd: number, path: string, mode = 0o666): 
   if (fs.readonly) throw new ErrnoError(Errno.EROFS, undefined, path);
   const perm = mode & ~k.umask & 0o777;
   try {
-    k.pal.call(
-      "stream_symlink",
-      `${MKFIFO_TARGET}${perm}`,
-      `file://${fs.id}/${p.at.rel.join("/")}`,
-    );
+    k.pal.call("stream_mkfifo", `file://${fs.id}/${p.at.rel.join("/")}`, perm);
   } catch (e) {
     throw palToErrno(e, path);
   }

@@ -15,9 +15,6 @@ import { netHandlers, openNet, readinessOf } from "./net.ts";
 import type { BoundMount, HostProcess } from "./owner.ts";
 import { parseUri } from "./uri.ts";
 
-/** `stream_symlink` target prefix that means mkfifo (tmpfs only); the mode follows in decimal. */
-export const MKFIFO_TARGET = "\0mkfifo:";
-
 const MAX_IO_BYTES = 16 << 20;
 const READDIR_INLINE_BUDGET = 3000;
 const READDIR_BULK_BUDGET = 256 * 1024;
@@ -280,20 +277,18 @@ export const streamHandlers: HostHandlers<HostProcess> = {
 
   stream_symlink(ctx, target, uri) {
     const { m, rel } = fsTarget(ctx.owner, uri);
-    if (target.startsWith(MKFIFO_TARGET)) {
-      // mkfifo(3) rides on symlink: no real target starts with NUL.
-      if (m.readonly) throw new PalError(PalCode.READ_ONLY, "read-only mount");
-      const mode = Number(target.slice(MKFIFO_TARGET.length));
-      if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
-        throw new PalError(PalCode.INVAL, "bad FIFO mode");
-      }
-      const fifoFs = m.backend as { mkfifo?: (p: string, mode: number) => void };
-      if (m.kind !== "tmpfs" || typeof fifoFs.mkfifo !== "function") {
-        throw new PalError(PalCode.NOT_SUPPORTED, "FIFOs live on tmpfs mounts only");
-      }
-      return fifoFs.mkfifo(rel, mode);
-    }
     m.backend.symlink(target, rel);
+  },
+
+  stream_mkfifo(ctx, uri, mode) {
+    const { m, rel } = fsTarget(ctx.owner, uri);
+    if (m.readonly) throw new PalError(PalCode.READ_ONLY, "read-only mount");
+    checkInt(mode, "mode", 0, 0o777);
+    const fifoFs = m.backend as { mkfifo?: (p: string, mode: number) => void };
+    if (m.kind !== "tmpfs" || typeof fifoFs.mkfifo !== "function") {
+      throw new PalError(PalCode.NOT_SUPPORTED, "FIFOs live on tmpfs mounts only");
+    }
+    fifoFs.mkfifo(rel, mode);
   },
 
   stream_readlink(ctx, uri) {
