@@ -89,9 +89,17 @@ async function runAttack(attack: string, want: RegExp, isolation: Isolation): Pr
       ]);
       assertNoSecret(out);
       const r = results(out).get(attack);
-      assert.ok(r, `no report: ${new TextDecoder().decode(out.stdout)}`);
-      assert.equal(r.ok, false, `the attack worked: ${r.value}`);
-      assert.match(String(r.error), want);
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      if (!r && PROCESS_ONLY.has(attack)) {
+        // A literal npm: import may already fail when the guest's module graph is built (Deno
+        // resolves it eagerly once the lock file knows the package): the module never ran.
+        assert.notEqual(out.code, 0, `the guest module loaded: ${text}`);
+        assert.match(text, /npm/, `refused for another reason: ${text}`);
+      } else {
+        assert.ok(r, `no report: ${text}`);
+        assert.equal(r.ok, false, `the attack worked: ${r.value}`);
+        assert.match(String(r.error), want);
+      }
       assert.ok(!new TextDecoder().decode(out.stdout).includes("forged output"));
       await assertHostAlive(sb);
     } finally {
