@@ -166,11 +166,18 @@ export function exited(host: ProcHost, p: HostProc): HostProc | null {
 
 /** Processes `kill(pid)` from `caller` reaches. @throws {PalError} NO_PROCESS */
 export function killTargets(host: ProcHost, caller: HostProc | null, pid: number): HostProc[] {
-  const live = [...host.procs.values()].filter((p) => !p.tree.reaped);
+  // A process reaches only its own sandbox (a split process left the old one behind); the
+  // embedding app (caller null) reaches every process.
+  const sandbox = caller?.services.sandboxId;
+  const live = [...host.procs.values()].filter((p) =>
+    !p.tree.reaped && (sandbox === undefined || p.services.sandboxId === sandbox)
+  );
   let out: HostProc[];
   if (pid > 0) out = live.filter((p) => p.pid === pid);
-  else if (pid === -1) out = live.filter((p) => p.pid !== 1 && p.state !== "exited");
-  else {
+  // kill(-1): every process but init and, as on Linux, the caller.
+  else if (pid === -1) {
+    out = live.filter((p) => p.pid !== 1 && p !== caller && p.state !== "exited");
+  } else {
     const g = pid === 0 ? caller?.tree.pgid ?? -1 : -pid;
     out = live.filter((p) => p.tree.pgid === g && p.state !== "exited");
   }

@@ -220,9 +220,9 @@ function readOnlyFs(inner: FsBackend): FsBackend {
   return view;
 }
 
-/** Calls whose first argument is a target pid (> 0) that must be in the caller's sandbox. */
+/** Calls whose first argument is a target pid (> 0) that must be in the caller's sandbox.
+ * (process_kill confines every target form itself, in proc_table.ts `killTargets`.) */
 const PID_CALLS = [
-  "process_kill",
   "process_wait",
   "process_send_handle",
   "process_memory_send",

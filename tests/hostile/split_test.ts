@@ -29,6 +29,8 @@ for (const isolation of ["worker", "process"] as const) {
       });
       await using sb = await Sandbox.create(m, { bootUrl: RAW_BOOT });
       const sibling = await sb.spawn({ argv: ["split_guest.ts", "sleep"] });
+      // A second sibling that is not pid 1, so kill(-1) would reach it across the split.
+      const sibling2 = await sb.spawn({ argv: ["split_guest.ts", "sleep"] });
       const [out] = await Promise.all([
         sb.run({ argv: ["split_guest.ts", "probe", keep, drop] }),
         neighbour(),
@@ -37,7 +39,7 @@ for (const isolation of ["worker", "process"] as const) {
       assert.equal(out.code, 0, text + new TextDecoder().decode(out.stderr));
       const r = JSON.parse(text.trim());
       assert.deepEqual(r, {
-        procsBefore: 2,
+        procsBefore: 3,
         widenMount: "DENIED",
         widenRo: "DENIED",
         widenNet: "DENIED",
@@ -52,8 +54,9 @@ for (const isolation of ["worker", "process"] as const) {
         tmpMount: "NOT_FOUND",
         netDropped: "DENIED",
         netKept: "ok",
-        procsAfter: [2],
+        procsAfter: [3],
         killSibling: r.killSibling === "NOT_IMPLEMENTED" ? "NOT_IMPLEMENTED" : "NO_PROCESS",
+        killAll: "NO_PROCESS",
         policy: {
           sandboxSplit: true,
           mounts: [{ path: "/data", type: "chroot", readonly: true }],
@@ -63,6 +66,7 @@ for (const isolation of ["worker", "process"] as const) {
       });
       // The sibling in the old sandbox was not touched, and the file is intact.
       assert.equal((await sibling.wait()).code, 0);
+      assert.equal((await sibling2.wait()).code, 0);
       assert.equal(await Deno.readTextFile(`${w.mount}/data.txt`), "public data");
       assert.equal(results(out).size, 0);
     } finally {
