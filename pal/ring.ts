@@ -116,3 +116,11 @@ export function readGeometry(sab: SharedArrayBuffer): PageGeometry {
 export function createDoorbell(): SharedArrayBuffer {
   return new SharedArrayBuffer(16);
 }
+
+/** A private copy of `len` bytes at `off` of shared memory (`new` + `set`: `slice` of a
+ * SharedArrayBuffer view copies byte by byte, several times slower for large blocks). */
+export function copyOut(src: Uint8Array, off: number, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  out.set(src.subarray(off, off + len));
+  return out;
+}

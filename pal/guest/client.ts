@@ -10,6 +10,7 @@ import { ABI, type ArgsOf, type ArgType, type HostCallName, type ResultOf } from
 import { isPalCode, PalCode, PalError } from "../errors.ts";
 import {
   bulkOffset,
+  copyOut,
   INT_BYTES,
   LOCATOR_BYTES,
   type PageGeometry,
@@ -341,14 +342,6 @@ export class PalClient {
     this.#freeAsync.push(i);
     this.#slotWaiters.shift()?.();
   }
-}
-
-/** A private copy of shared bytes (`set`: `slice` of a SharedArrayBuffer view copies byte by
- * byte, several times slower for large blocks). */
-function copyOut(src: Uint8Array, off: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  out.set(src.subarray(off, off + len));
-  return out;
 }
 
 function byteLen(t: ArgType, a: unknown): number {

@@ -4,37 +4,11 @@
  * guest's path only: host paths never reach the guest.
  * @module
  */
-import { PalCode, type PalCodeValue, PalError } from "../errors.ts";
+import { PalCode, PalError } from "../errors.ts";
+import { palCodeOfErrno } from "./errors_map.ts";
 import { checkBuffer, checkOffset } from "./fs_path.ts";
 import { msOfNs, nsFields, type TimeMemo } from "./fs_time.ts";
 import type { FileStat, FileType, FsFile } from "./fs_types.ts";
-
-const BY_ERRNO: Record<string, PalCodeValue> = {
-  ENOENT: PalCode.NOT_FOUND,
-  EEXIST: PalCode.EXISTS,
-  ENOTDIR: PalCode.NOT_DIR,
-  EISDIR: PalCode.IS_DIR,
-  EACCES: PalCode.DENIED,
-  EPERM: PalCode.DENIED,
-  ENOTEMPTY: PalCode.NOT_EMPTY,
-  ENOSPC: PalCode.NO_SPACE,
-  EDQUOT: PalCode.QUOTA,
-  EROFS: PalCode.READ_ONLY,
-  EXDEV: PalCode.CROSS_DEVICE,
-  ELOOP: PalCode.LOOP,
-  EINVAL: PalCode.INVAL,
-  ENAMETOOLONG: PalCode.TOO_LONG,
-  EBUSY: PalCode.BUSY,
-  EMLINK: PalCode.TOO_MANY,
-  EMFILE: PalCode.TOO_MANY,
-  ENFILE: PalCode.TOO_MANY,
-  EFBIG: PalCode.TOO_LONG,
-  ETXTBSY: PalCode.BUSY,
-  EAGAIN: PalCode.TRY_AGAIN,
-  EINTR: PalCode.INTERRUPTED,
-  EOPNOTSUPP: PalCode.NOT_SUPPORTED,
-  ENOTSUP: PalCode.NOT_SUPPORTED,
-};
 
 /**
  * Map an error thrown by a Deno file-system call to a `PalError` naming the guest path.
@@ -47,8 +21,7 @@ export function hostError(e: unknown, op: string, guestPath: string): PalError {
   const where = `${op} "${guestPath}"`;
   const errno = (e as { code?: unknown }).code;
   if (typeof errno === "string") {
-    const code = BY_ERRNO[errno];
-    return new PalError(code ?? PalCode.FAULT, `${where}: host error ${errno}`);
+    return new PalError(palCodeOfErrno(errno) ?? PalCode.FAULT, `${where}: host error ${errno}`);
   }
   if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
     return new PalError(PalCode.DENIED, `${where}: the sandbox host lacks permission`);

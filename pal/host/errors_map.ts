@@ -27,28 +27,46 @@ const BY_CLASS: [new (...a: never[]) => Error, PalCodeValue][] = [
   [Deno.errors.NotSupported, PalCode.NOT_SUPPORTED],
 ];
 
-const BY_OS_CODE: Record<string, PalCodeValue> = {
-  ENOTEMPTY: PalCode.NOT_EMPTY,
-  EXDEV: PalCode.CROSS_DEVICE,
-  ENOSPC: PalCode.NO_SPACE,
-  EROFS: PalCode.READ_ONLY,
-  ENAMETOOLONG: PalCode.TOO_LONG,
-  ELOOP: PalCode.LOOP,
-  EINVAL: PalCode.INVAL,
+/** Host errno names (Deno's `err.code`) → PAL codes: the one table for every host backend. */
+const BY_ERRNO: Record<string, PalCodeValue> = {
+  ENOENT: PalCode.NOT_FOUND,
+  EEXIST: PalCode.EXISTS,
   ENOTDIR: PalCode.NOT_DIR,
   EISDIR: PalCode.IS_DIR,
-  EMFILE: PalCode.TOO_MANY,
+  EACCES: PalCode.DENIED,
+  EPERM: PalCode.DENIED,
+  ENOTEMPTY: PalCode.NOT_EMPTY,
+  ENOSPC: PalCode.NO_SPACE,
+  EDQUOT: PalCode.QUOTA,
+  EROFS: PalCode.READ_ONLY,
+  EXDEV: PalCode.CROSS_DEVICE,
+  ELOOP: PalCode.LOOP,
+  EINVAL: PalCode.INVAL,
+  ENAMETOOLONG: PalCode.TOO_LONG,
   EBUSY: PalCode.BUSY,
+  EMLINK: PalCode.TOO_MANY,
+  EMFILE: PalCode.TOO_MANY,
+  ENFILE: PalCode.TOO_MANY,
+  EFBIG: PalCode.TOO_LONG,
+  ETXTBSY: PalCode.BUSY,
+  EAGAIN: PalCode.TRY_AGAIN,
+  EINTR: PalCode.INTERRUPTED,
+  EOPNOTSUPP: PalCode.NOT_SUPPORTED,
+  ENOTSUP: PalCode.NOT_SUPPORTED,
 };
+
+/** The PAL code of a host errno name (`"ENOENT"`), if it has one. */
+export function palCodeOfErrno(errno: string): PalCodeValue | undefined {
+  return Object.hasOwn(BY_ERRNO, errno) ? BY_ERRNO[errno] : undefined;
+}
 
 /** Convert any thrown value to a PalError, keeping the message. */
 export function toPalError(e: unknown): PalError {
   if (e instanceof PalError) return e;
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && BY_OS_CODE[code] !== undefined) {
-      return new PalError(BY_OS_CODE[code]!, e.message);
-    }
+    const pal = typeof code === "string" ? palCodeOfErrno(code) : undefined;
+    if (pal !== undefined) return new PalError(pal, e.message);
     for (const [cls, pal] of BY_CLASS) if (e instanceof cls) return new PalError(pal, e.message);
     if (e instanceof RangeError || e instanceof TypeError) {
       return new PalError(PalCode.INVAL, e.message);

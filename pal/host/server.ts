@@ -10,6 +10,7 @@ import { type ArgType, BY_NUMBER, type CallName } from "../abi.ts";
 import { PalCode, PalError } from "../errors.ts";
 import {
   bulkOffset,
+  copyOut,
   INT_BYTES,
   LOCATOR_BYTES,
   type PageGeometry,
@@ -363,13 +364,6 @@ function decodeArgs(
     }
   }
   return args;
-}
-
-/** A private copy of `len` bytes at `off` of shared memory. */
-function copyOut(src: Uint8Array, off: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  out.set(src.subarray(off, off + len));
-  return out;
 }
 
 /** Encode a result; a negative return means "length, and the bytes are in bulk". */
