@@ -5,20 +5,14 @@
 import assert from "node:assert/strict";
 import { Sandbox } from "../../sandbox/sandbox.ts";
 import { makeWorld, neighbour, RAW_BOOT, results } from "./_world.ts";
-
-async function freePort(): Promise<number> {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return await Promise.resolve(port);
-}
+import { freePort } from "../_net.ts";
 
 for (const isolation of ["worker", "process"] as const) {
   Deno.test(`split: a process narrows itself and loses its old sandbox (${isolation})`, async () => {
     const w = await makeWorld();
     const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const keep = `127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
-    const drop = `127.0.0.1:${await freePort()}`;
+    const drop = `127.0.0.1:${freePort()}`;
     const accepting = (async () => {
       for await (const c of server) c.close();
     })();

@@ -6,17 +6,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Sandbox } from "../../sandbox/sandbox.ts";
 import { manifestFromObject } from "../../sandbox/manifest.ts";
+import { freePort } from "../_net.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
-
-/** A port free on 127.0.0.1 right now. */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 interface Run {
   code: number;

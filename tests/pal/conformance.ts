@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Sandbox } from "../../sandbox/sandbox.ts";
+import { freePort } from "../_net.ts";
 
 /** A check to skip on one host, and why. */
 export interface Skip {
@@ -34,13 +35,6 @@ export function sandboxHost(isolation: "worker" | "process"): PalHostUnderTest {
       return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
     },
   };
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 async function world(): Promise<{ root: string; manifest: string }> {

@@ -7,17 +7,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Sandbox } from "../../sandbox/sandbox.ts";
 import { manifestFromObject } from "../../sandbox/manifest.ts";
+import { freePort } from "../_net.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 const dec = new TextDecoder();
 const enc = new TextEncoder();
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 async function connectRetry(port: number): Promise<Deno.TcpConn> {
   for (let i = 0;; i++) {
