@@ -1,9 +1,7 @@
-/** Descriptor calls: dup, dup2, dup3, fcntl, pipe, poll, isatty. */
-import { PipeRing } from "../../pal/pipe_ring.ts";
+/** Descriptor calls: dup, dup2, dup3, fcntl, poll, isatty (pipe: libos/proc/pipe.ts). */
 import { Errno, ErrnoError } from "../errno.ts";
 import { OpenFile } from "../fd_table.ts";
 import type { Kernel } from "../kernel.ts";
-import { PipeHandle } from "../pipe_handle.ts";
 import { O, POLL, type PollFd } from "./types.ts";
 
 /** fcntl(2) commands. */
@@ -60,26 +58,6 @@ export function fcntl(k: Kernel, fd: number, cmd: number, arg = 0): number {
     default:
       throw new ErrnoError(Errno.EINVAL, `unknown fcntl command ${cmd}`);
   }
-}
-
-/** pipe2(2): [readFd, writeFd] over a fresh pipe ring. */
-export function pipe(k: Kernel, flags = 0): [number, number] {
-  if ((flags & ~(O.CLOEXEC | O.NONBLOCK)) !== 0) {
-    throw new ErrnoError(Errno.EINVAL, `bad pipe flags ${flags}`);
-  }
-  if (k.fds.size + 2 > k.fds.maxFds) throw new ErrnoError(Errno.EMFILE);
-  let cap = 4096;
-  while (cap < k.init.limits.pipeBufferBytes && cap < 1 << 24) cap *= 2;
-  const ring = PipeRing.create(cap);
-  const r = new PipeHandle(ring.openReader());
-  const w = new PipeHandle(ring.openWriter(), Number(r.path.slice(6, -1)));
-  const nb = (flags & O.NONBLOCK) !== 0;
-  r.setNonblocking(nb);
-  w.setNonblocking(nb);
-  const cloexec = (flags & O.CLOEXEC) !== 0;
-  const rfd = k.fds.install(new OpenFile(r, O.RDONLY | (flags & O.NONBLOCK)), cloexec);
-  const wfd = k.fds.install(new OpenFile(w, O.WRONLY | (flags & O.NONBLOCK)), cloexec);
-  return [rfd, wfd];
 }
 
 /** poll(2): checks readiness until something is ready or `timeoutMs` passes (-1 = forever). */
