@@ -67,9 +67,15 @@ export function statFromHost(st: Deno.FileInfo, memo?: TimeMemo): FileStat {
   };
 }
 
-/** An open host file or directory. Positioned I/O is seek + read/write loops. */
+/**
+ * An open host file or directory. Positioned I/O is seek + read/write loops; the host file's
+ * own position is remembered, so sequential I/O skips the seek (this object owns the host file:
+ * nothing else moves its position).
+ */
 export class ChrootFile implements FsFile {
   #file: Deno.FsFile | undefined;
+  /** The host file's current position, or -1 when unknown (after an error). */
+  #pos = 0;
 
   /** Takes ownership of `file`. `name` is the guest path, for messages. */
   constructor(
@@ -100,22 +106,34 @@ export class ChrootFile implements FsFile {
     checkBuffer(buf);
     checkOffset(pos, "offset");
     try {
-      f.seekSync(pos, Deno.SeekMode.Start);
+      this.#seek(f, pos);
       let got = 0;
       while (got < buf.length) {
-        const n = f.readSync(buf.subarray(got));
+        const n = f.readSync(got === 0 ? buf : buf.subarray(got));
         if (n === null || n === 0) break;
         got += n;
+        this.#pos += n;
       }
       return got;
     } catch (e) {
+      this.#pos = -1;
       throw hostError(e, "pread", this.name);
     }
   }
 
+  #seek(f: Deno.FsFile, pos: number): void {
+    if (this.#pos === pos) return;
+    this.#pos = -1;
+    this.#pos = f.seekSync(pos, Deno.SeekMode.Start);
+  }
+
   #writeAll(f: Deno.FsFile, buf: Uint8Array): number {
     let put = 0;
-    while (put < buf.length) put += f.writeSync(buf.subarray(put));
+    while (put < buf.length) {
+      const n = f.writeSync(put === 0 ? buf : buf.subarray(put));
+      put += n;
+      this.#pos += n;
+    }
     return put;
   }
 
@@ -125,9 +143,10 @@ export class ChrootFile implements FsFile {
     checkBuffer(buf);
     checkOffset(pos, "offset");
     try {
-      f.seekSync(pos, Deno.SeekMode.Start);
+      this.#seek(f, pos);
       return this.#writeAll(f, buf);
     } catch (e) {
+      this.#pos = -1;
       throw hostError(e, "pwrite", this.name);
     }
   }
@@ -140,9 +159,11 @@ export class ChrootFile implements FsFile {
     const f = this.#open("append", "write");
     checkBuffer(buf);
     try {
-      f.seekSync(0, Deno.SeekMode.End);
+      this.#pos = -1;
+      this.#pos = f.seekSync(0, Deno.SeekMode.End);
       return this.#writeAll(f, buf);
     } catch (e) {
+      this.#pos = -1;
       throw hostError(e, "append", this.name);
     }
   }

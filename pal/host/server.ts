@@ -13,6 +13,7 @@ import {
   copyOut,
   INT_BYTES,
   LOCATOR_BYTES,
+  MAX_INLINE_BYTES,
   type PageGeometry,
   RespFlag,
   slotOffset,
@@ -27,6 +28,14 @@ import { toPalError } from "./errors_map.ts";
 export const MAX_STR_BYTES = 4096;
 /** Longest `json` argument. */
 export const MAX_JSON_BYTES = 64 * 1024;
+
+/**
+ * Calls whose `bytes` argument is opaque data the handler only stores (a file block): a bulk
+ * payload reaches the handler as a live view of the call page instead of a private copy. The
+ * handler must neither check nor keep such a view, and must consume it before it returns
+ * (synchronously); anything else copies it first (`streams.ts` does so for non-file writes).
+ */
+export const SHARED_DATA_CALLS: ReadonlySet<CallName> = new Set<CallName>(["stream_write"]);
 
 const dec = new TextDecoder("utf-8", { fatal: true });
 const enc = new TextEncoder();
@@ -66,7 +75,8 @@ export class RingServer<Owner = unknown> {
   readonly #doorbell: Int32Array;
   readonly #handlers: HostHandlers<Owner>;
   readonly #pages = new Set<HostPage<Owner>>();
-  readonly #scratch = new Uint8Array(64 * 1024);
+  readonly #scratch = new Uint8Array(MAX_INLINE_BYTES);
+  readonly #scratchView = new DataView(this.#scratch.buffer);
   #running = false;
   #stopped: Promise<void> = Promise.resolve();
   /** Called for every served call when tracing is on. */
@@ -223,7 +233,14 @@ export class RingServer<Owner = unknown> {
       }
       const req = this.#scratch.subarray(0, reqLen);
       req.set(slot.data.subarray(0, reqLen)); // copy before checking anything
-      args = decodeArgs(row.spec.args, req, page, slot);
+      args = decodeArgs(
+        row.spec.args,
+        req,
+        this.#scratchView,
+        page,
+        slot,
+        SHARED_DATA_CALLS.has(name),
+      );
       slot.args = this.onCall ? args : null;
     } catch (e) {
       slot.args = null;
@@ -302,13 +319,16 @@ export class RingServer<Owner = unknown> {
   }
 }
 
+/** Decode a request from `req` (the private copy at the start of `view`'s buffer). With
+ * `sharedData`, a bulk `bytes` argument stays a view of the page (SHARED_DATA_CALLS). */
 function decodeArgs(
   types: readonly ArgType[],
   req: Uint8Array,
+  view: DataView,
   page: { bulk: Uint8Array },
   slot: HostSlot,
+  sharedData: boolean,
 ): unknown[] {
-  const view = new DataView(req.buffer, req.byteOffset, req.byteLength);
   const args: unknown[] = [];
   let pos = 0;
   for (const t of types) {
@@ -340,6 +360,10 @@ function decodeArgs(
     }
     if (t === "str" && len > MAX_STR_BYTES) throw new PalError(PalCode.TOO_LONG, "string too long");
     if (t === "json" && len > MAX_JSON_BYTES) throw new PalError(PalCode.TOO_LONG, "json too long");
+    if (t === "bytes" && sharedData && where === Where.BULK) {
+      args.push(page.bulk.subarray(off, off + len)); // opaque data: no copy (see above)
+      continue;
+    }
     // Inline bytes come from our private copy; bulk bytes are copied out now (with `set`:
     // `slice` of a SharedArrayBuffer view copies byte by byte, several times slower).
     const bytes = where === Where.INLINE ? req.slice(off, off + len) : copyOut(page.bulk, off, len);

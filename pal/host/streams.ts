@@ -7,6 +7,7 @@
  */
 import { OpenFlag, PollBits } from "../abi.ts";
 import { PalCode, palCodeName, PalError } from "../errors.ts";
+import { copyOut } from "../ring.ts";
 import type { HostHandlers } from "./dispatch.ts";
 import { checkTimeNs, nsOfMs } from "./fs_time.ts";
 import type { FileStat } from "./fs_types.ts";
@@ -133,15 +134,20 @@ export const streamHandlers: HostHandlers<HostProcess> = {
     }
   },
 
-  stream_write(ctx, h, pos, data) {
+  stream_write(ctx, h, pos, shared) {
     const p = ctx.owner;
     const hd = p.handles.get(h);
+    if (hd.kind === "file") {
+      // `shared` may be a live view of the call page (SHARED_DATA_CALLS): a file backend only
+      // copies it into the file, synchronously, and never looks at what it holds.
+      if (!hd.write) throw new PalError(PalCode.BAD_HANDLE, "not open for writing");
+      // pos -1: an atomic append at the end (per call, so O_APPEND can be set and cleared)
+      if (hd.append || pos === -1) return hd.file.append(shared);
+      return hd.file.pwrite(shared, checkInt(pos, "position"));
+    }
+    // Every other sink may keep or inspect the bytes: a private copy first.
+    const data = copyOut(shared, 0, shared.length);
     switch (hd.kind) {
-      case "file":
-        if (!hd.write) throw new PalError(PalCode.BAD_HANDLE, "not open for writing");
-        // pos -1: an atomic append at the end (per call, so O_APPEND can be set and cleared)
-        if (hd.append || pos === -1) return hd.file.append(data);
-        return hd.file.pwrite(data, checkInt(pos, "position"));
       case "dir":
         throw new PalError(PalCode.IS_DIR, "is a directory");
       case "dev":
