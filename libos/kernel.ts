@@ -32,7 +32,7 @@ export class Kernel {
     this.env = new Map(Object.entries(init.env));
     const token = init.interrupt ? Interrupt.attach(init.interrupt) : null;
     this.signals = new Signals(pal, init.pid, init.signals, token);
-    PipeHandle.interrupt = token ?? undefined;
+    PipeHandle.interrupt = this.signals.interrupt ?? undefined;
     // Ignored signals survive spawn, fork and exec: the host copied or kept them on the page.
     const ignored = init.signals ? Atomics.load(new Int32Array(init.signals), 2) : 0;
     for (let sig = 1; sig < 32; sig++) {

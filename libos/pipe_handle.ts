@@ -5,7 +5,7 @@
  */
 import { PalCode, PalError } from "../pal/errors.ts";
 import { type IoOptions, PipeReader, type PipeWriter } from "../pal/pipe_ring.ts";
-import type { Interrupt } from "../pal/futex.ts";
+import type { InterruptLike } from "../pal/futex.ts";
 import { Errno, ErrnoError, palToErrno } from "./errno.ts";
 import { Handle, type HandleKind, makeStat, type Readiness } from "./handle.ts";
 import { S, type Stat } from "./sys/types.ts";
@@ -19,7 +19,7 @@ export class PipeHandle extends Handle {
   #nonblocking = false;
   /** The process's signal interrupt token: a handled signal makes a blocked read or write
    * fail with EINTR (set by the Kernel at boot; libos/signal). */
-  static interrupt: Interrupt | undefined;
+  static interrupt: InterruptLike | undefined;
   readonly #ino: number;
 
   /** @param end the reader or writer endpoint this handle owns (closed with the handle) */

@@ -265,6 +265,14 @@ export const ABI = {
   process_kill: c(68, "processes", "host", ["int", "int"], "void", "kill(pid|0|-1|-pgid, sig)"),
   process_setpgid: c(69, "processes", "host", ["int", "int"], "void", "setpgid(pid, pgid)"),
   process_setsid: c(121, "processes", "host", [], "int", "setsid() → the new session id"),
+  signal_table: c(
+    126,
+    "processes",
+    "host",
+    [],
+    "int",
+    "the sandbox's signal table (SAB arrives) → own slot | -1",
+  ),
   process_exec: c(
     120,
     "processes",

@@ -118,6 +118,12 @@ export function deadlineFor(timeoutMs: number | undefined): number {
   return t === Infinity ? Infinity : performance.now() + t;
 }
 
+/** What a token-aware wait checks: anything with a `pending` flag (an Interrupt, or a
+ * libOS view combining one with other sources). */
+export interface InterruptLike {
+  readonly pending: boolean;
+}
+
 /**
  * A per-thread interrupt token (for signals): `raise()` marks it pending; PAL waits given the
  * token check it on every wake and fail with INTERRUPTED. A waiter sleeps on the word of the

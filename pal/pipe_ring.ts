@@ -21,7 +21,13 @@
  * index and serialises writers. Writes of at most PIPE_BUF bytes are atomic.
  */
 import { PalCode, PalError } from "./errors.ts";
-import { deadlineFor, type Interrupt, INTERRUPT_POLL_MS, spinWhile } from "./futex.ts";
+import {
+  deadlineFor,
+  type Interrupt,
+  INTERRUPT_POLL_MS,
+  type InterruptLike,
+  spinWhile,
+} from "./futex.ts";
 
 /** Writes of at most this many bytes are all-or-nothing. */
 export const PIPE_BUF = 4096;
@@ -53,7 +59,7 @@ export interface IoOptions {
   /** Fail with TIMED_OUT (or return the partial count) after this long. */
   timeoutMs?: number;
   /** A pending interrupt fails the wait with INTERRUPTED (or returns the partial count). */
-  interrupt?: Interrupt;
+  interrupt?: InterruptLike;
 }
 
 /** Readiness for an event-waiting API. */

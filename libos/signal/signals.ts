@@ -1,15 +1,28 @@
 /**
  * Signals, guest side: dispositions (default, ignore, a handler), the mask, pending signals, and
  * delivery at safe points — after every libOS call (`wrapSys`) and on event-loop turns (a
- * waitAsync on the signal page's sequence word). The host picks the action from the page
- * (libos/signal/shared.ts); the libOS runs handlers, waits while stopped, and re-raises a signal
- * it had blocked once it is unblocked and has no handler (so the host applies the default).
+ * waitAsync on the signal page's sequence word, or its slot's in the signal table). The host
+ * picks the action from the page (libos/signal/shared.ts); the libOS runs handlers, waits while
+ * stopped, and re-raises a signal it had blocked once it is unblocked and has no handler (so the
+ * host applies the default).
+ *
+ * kill() of a catchable signal that the target handles or blocks is delivered here, without the
+ * host, through the sandbox's signal table: OR the bit into the target's slot and notify.
  */
 import type { PalClient } from "../../pal/guest/client.ts";
-import type { Interrupt } from "../../pal/futex.ts";
+import type { Interrupt, InterruptLike } from "../../pal/futex.ts";
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import type { Sys } from "../sys/types.ts";
-import { SIG, SIGNAL_PAGE_BYTES, SigWord } from "./shared.ts";
+import {
+  SIG,
+  SIG_FLAG_TABLE,
+  SIGNAL_PAGE_BYTES,
+  SIGNAL_TABLE_BYTES,
+  SIGNAL_TABLE_SLOTS,
+  SigWord,
+  SLOT_WORDS,
+  SlotWord,
+} from "./shared.ts";
 
 /** What a signal does in this process. */
 export type Disposition = "default" | "ignore" | ((sig: number) => void);
@@ -25,26 +38,104 @@ function checkSig(sig: number): void {
   }
 }
 
+/** The interrupt a blocked guest wait checks (EINTR); `consume` clears the host's token. */
+export interface SignalInterrupt extends InterruptLike {
+  consume(): boolean;
+}
+
+/** Signals 1..31 (bit 0 of a table word is not a signal). */
+const SIGNAL_BITS = ~1;
+/** CAS attempts on a busy slot lock before kill() asks the host instead. */
+const LOCK_TRIES = 1000;
+/** Signals the table never carries: the host enforces them. */
+const HOST_ONLY = (1 << SIG.SIGKILL) | (1 << SIG.SIGSTOP) | (1 << SIG.SIGCONT);
+
 /** The signal state of one picoprocess. */
 export class Signals {
   readonly #page: Int32Array;
   readonly #disp = new Map<number, Disposition>();
   readonly #listeners = new Map<number, Set<() => void>>();
   #delivering = false;
+  /** The sandbox's signal table, and the first word of this process's slot in it. */
+  #table: Int32Array | null = null;
+  #base = 0;
+  /** Slot of a pid, as last found (checked against the slot's PID word on every use). */
+  readonly #slots = new Map<number, number>();
+  /** Raised for a handled signal (EINTR): the host's token, or a handled signal in the slot. */
+  readonly interrupt: SignalInterrupt | null;
 
   /**
-   * @param pal the PAL client (kill)
+   * @param pal the PAL client (kill, signal_table)
    * @param pid this process's pid
    * @param page the host's signal page (a private one when the host gave none)
-   * @param interrupt the token the host raises for a handled signal (EINTR)
+   * @param token the token the host raises for a handled signal (EINTR)
    */
   constructor(
     readonly pal: PalClient,
     readonly pid: number,
     page: SharedArrayBuffer | undefined,
-    readonly interrupt: Interrupt | null,
+    token: Interrupt | null,
   ) {
     this.#page = new Int32Array(page ?? new SharedArrayBuffer(SIGNAL_PAGE_BYTES), 0, 8);
+    if (page) this.#attachTable();
+    const slotReady = () => this.#slotReady();
+    this.interrupt = token || this.#table
+      ? {
+        get pending() {
+          return (token?.pending ?? false) || slotReady() !== 0;
+        },
+        consume: () => token?.consume() ?? false,
+      }
+      : null;
+  }
+
+  /** Map the sandbox's signal table when the host put this process in it. */
+  #attachTable(): void {
+    const w = this.#page;
+    if ((Atomics.load(w, SigWord.FLAGS) & SIG_FLAG_TABLE) === 0) return;
+    let slot: number;
+    let sab: unknown;
+    try {
+      slot = this.pal.call("signal_table");
+      if (slot < 0) return;
+      sab = this.pal.takeMessage();
+    } catch {
+      return; // no table: every kill goes to the host
+    }
+    if (
+      !(sab instanceof SharedArrayBuffer) || sab.byteLength < SIGNAL_TABLE_BYTES ||
+      !Number.isInteger(slot) || slot >= SIGNAL_TABLE_SLOTS
+    ) return;
+    const t = new Int32Array(sab, 0, SIGNAL_TABLE_BYTES / 4);
+    this.#table = t;
+    this.#base = slot * SLOT_WORDS;
+    this.#mirror(SlotWord.HANDLED, Atomics.load(w, SigWord.HANDLED));
+    this.#mirror(SlotWord.IGNORED, Atomics.load(w, SigWord.IGNORED));
+    this.#mirror(SlotWord.BLOCKED, Atomics.load(w, SigWord.BLOCKED));
+  }
+
+  /** Whether the table is in use (the host turns it off for good when a process splits). */
+  #tableOn(): boolean {
+    return this.#table !== null && (Atomics.load(this.#page, SigWord.FLAGS) & SIG_FLAG_TABLE) !== 0;
+  }
+
+  #mirror(word: number, v: number): void {
+    if (this.#table) Atomics.store(this.#table, this.#base + word, v);
+  }
+
+  /** Pending bits in this process's slot (0 when the table is off). */
+  #slotPending(): number {
+    if (!this.#tableOn()) return 0;
+    // The table never carries SIGKILL/SIGSTOP/SIGCONT (nor bit 0): such bits are garbage.
+    return Atomics.load(this.#table!, this.#base + SlotWord.PENDING) & SIGNAL_BITS & ~HOST_ONLY;
+  }
+
+  /** Handled, unblocked signals pending in the slot: a blocked guest wait ends with EINTR. */
+  #slotReady(): number {
+    const p = this.#slotPending();
+    if (p === 0) return 0;
+    const w = this.#page;
+    return p & Atomics.load(w, SigWord.HANDLED) & ~Atomics.load(w, SigWord.BLOCKED);
   }
 
   /** sigaction(2): set the disposition of `sig`. @returns the previous one */
@@ -82,24 +173,28 @@ export class Signals {
     const w = this.#page;
     const old = Atomics.load(w, SigWord.BLOCKED);
     const keep = ~((1 << SIG.SIGKILL) | (1 << SIG.SIGSTOP));
-    if (how === SIG_BLOCK) Atomics.store(w, SigWord.BLOCKED, (old | set) & keep);
-    else if (how === SIG_UNBLOCK) Atomics.store(w, SigWord.BLOCKED, old & ~set);
-    else if (how === SIG_SETMASK) Atomics.store(w, SigWord.BLOCKED, set & keep);
+    let next: number;
+    if (how === SIG_BLOCK) next = (old | set) & keep;
+    else if (how === SIG_UNBLOCK) next = old & ~set;
+    else if (how === SIG_SETMASK) next = set & keep;
     else throw new ErrnoError(Errno.EINVAL, `bad sigprocmask how ${how}`);
+    Atomics.store(w, SigWord.BLOCKED, next);
+    this.#mirror(SlotWord.BLOCKED, next);
     this.check();
     return old;
   }
 
   /** sigpending(2): pending signals (bit n = signal n). */
   pending(): number {
-    return Atomics.load(this.#page, SigWord.PENDING);
+    return Atomics.load(this.#page, SigWord.PENDING) | this.#slotPending();
   }
 
-  /** kill(2) through the host. */
+  /** kill(2): through the signal table when it can, else through the host. */
   kill(pid: number, sig: number): void {
     if (!Number.isInteger(sig) || sig < 0 || sig > 31) {
       throw new ErrnoError(Errno.EINVAL, `bad signal ${sig}`);
     }
+    if (this.#tableKill(pid, sig)) return;
     try {
       this.pal.call("process_kill", pid, sig);
     } catch (e) {
@@ -107,12 +202,63 @@ export class Signals {
     }
   }
 
+  /**
+   * Deliver `sig` to `pid` through its slot. @returns false when the host must do it (default
+   * actions, SIGKILL/SIGSTOP/SIGCONT, groups, a pid without a slot, a busy slot lock)
+   */
+  #tableKill(pid: number, sig: number): boolean {
+    if (sig === 0 || (HOST_ONLY & (1 << sig)) !== 0 || !Number.isInteger(pid) || pid <= 0) {
+      return false;
+    }
+    if (!this.#tableOn()) return false;
+    const t = this.#table!;
+    let slot = this.#slots.get(pid) ?? -1;
+    if (slot < 0 || Atomics.load(t, slot * SLOT_WORDS + SlotWord.PID) !== pid) {
+      slot = -1;
+      for (let s = 0; s < SIGNAL_TABLE_SLOTS; s++) {
+        if (Atomics.load(t, s * SLOT_WORDS + SlotWord.PID) === pid) {
+          slot = s;
+          break;
+        }
+      }
+      if (slot < 0) {
+        this.#slots.delete(pid);
+        return false;
+      }
+      this.#slots.set(pid, slot);
+    }
+    const b = slot * SLOT_WORDS;
+    const lock = b + SlotWord.LOCK;
+    let held = false;
+    for (let i = 0; i < LOCK_TRIES && !held; i++) {
+      held = Atomics.compareExchange(t, lock, 0, 1) === 0;
+    }
+    if (!held) return false;
+    const bit = 1 << sig;
+    try {
+      // Under the lock the host cannot hand the slot to another process.
+      if (Atomics.load(t, b + SlotWord.PID) !== pid) return false;
+      const handled = (Atomics.load(t, b + SlotWord.HANDLED) & bit) !== 0;
+      const blocked = (Atomics.load(t, b + SlotWord.BLOCKED) & bit) !== 0;
+      if (!handled && (Atomics.load(t, b + SlotWord.IGNORED) & bit) !== 0) return true;
+      if (!handled && !blocked) return false;
+      Atomics.or(t, b + SlotWord.PENDING, bit);
+      Atomics.add(t, b + SlotWord.SEQ, 1);
+    } finally {
+      Atomics.store(t, lock, 0);
+    }
+    Atomics.notify(t, b + SlotWord.SEQ);
+    return true;
+  }
+
   /** A safe point: wait while stopped, then run the handlers of pending unblocked signals. */
   check(): void {
     const w = this.#page;
     while (Atomics.load(w, SigWord.STOPPED) === 1) Atomics.wait(w, SigWord.STOPPED, 1, 1000);
     if (this.#delivering) return;
-    const ready = Atomics.load(w, SigWord.PENDING) & ~Atomics.load(w, SigWord.BLOCKED);
+    const slotPending = this.#slotPending();
+    const ready = (Atomics.load(w, SigWord.PENDING) | slotPending) &
+      ~Atomics.load(w, SigWord.BLOCKED);
     if (ready === 0) return;
     this.#delivering = true;
     try {
@@ -121,6 +267,7 @@ export class Signals {
         const bit = 1 << sig;
         if ((ready & bit) === 0) continue;
         Atomics.and(w, SigWord.PENDING, ~bit);
+        if (slotPending & bit) Atomics.and(this.#table!, this.#base + SlotWord.PENDING, ~bit);
         this.#run(sig);
       }
     } finally {
@@ -130,11 +277,14 @@ export class Signals {
 
   /** Deliver on event-loop turns too (a pending waitAsync does not keep the loop alive). */
   watch(): void {
-    const w = this.#page;
     const loop = () => {
-      const seen = Atomics.load(w, SigWord.SEQ);
+      // While the table is on, the host and senders both bump the slot's SEQ.
+      const on = this.#tableOn();
+      const w = on ? this.#table! : this.#page;
+      const i = on ? this.#base + SlotWord.SEQ : SigWord.SEQ;
+      const seen = Atomics.load(w, i);
       this.check();
-      const r = Atomics.waitAsync(w, SigWord.SEQ, seen);
+      const r = Atomics.waitAsync(w, i, seen);
       if (r.async) r.value.then(loop);
       else queueMicrotask(loop);
     };
@@ -161,6 +311,8 @@ export class Signals {
     else Atomics.and(w, SigWord.HANDLED, ~bit);
     if (d === "ignore" && !handled) Atomics.or(w, SigWord.IGNORED, bit);
     else Atomics.and(w, SigWord.IGNORED, ~bit);
+    this.#mirror(SlotWord.HANDLED, Atomics.load(w, SigWord.HANDLED));
+    this.#mirror(SlotWord.IGNORED, Atomics.load(w, SigWord.IGNORED));
   }
 }
 

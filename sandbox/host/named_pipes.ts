@@ -12,7 +12,8 @@
  *
  * `stream_open("fifo:file://<mount>/<rel>", READ or WRITE, …)` opens one end of a FIFO (mkfifo) with
  * Linux's open rendezvous; the caller gets the ring id and `{ sab, side }` on its sync port and
- * closes the end with `pipe_close`, like an anonymous shared pipe.
+ * closes the end with `pipe_close`, like an anonymous shared pipe. A handled signal ends a
+ * blocked open with INTERRUPTED (EINTR), as on Linux, and the end it had been given goes back.
  *
  * Errors: EXISTS (name served), CONN_REFUSED (nobody serves it), INVAL (bad name),
  * TRY_AGAIN (too many connections pending).
@@ -235,13 +236,25 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
         throw new PalError(PalCode.INTERRUPTED, "the process ended while opening a FIFO");
       }
       const ff = f;
+      // A handled signal cancels the wait (EINTR, as on Linux): the end given above goes back.
+      let interrupted = false;
       await new Promise<void>((resolve) => {
         const wake = () => {
           ff.waiters.delete(wake);
+          p.tree.blocked.delete(cancel);
           resolve();
         };
+        const cancel = () => {
+          interrupted = true;
+          wake();
+        };
         ff.waiters.add(wake);
+        p.tree.blocked.add(cancel);
       });
+      if (interrupted) {
+        release1(p.pid, f.id, side);
+        throw new PalError(PalCode.INTERRUPTED, "FIFO open interrupted by a signal");
+      }
     }
     transfer({ sab: f.sab, side });
     return f.id;

@@ -72,14 +72,25 @@ export class HostProc implements HostProcess {
   readonly threads = new Map<number, HostThread>();
   /** Process-tree and signal state (sandbox/host/proc_table.ts). */
   readonly tree = new ProcNode();
+  #services: HostServices;
 
   constructor(
     readonly pid: number,
     /** Re-parented when the parent exits (proc_table.ts). */
     public ppid: number,
-    public services: HostServices,
+    services: HostServices,
     maxHandles: number,
   ) {
+    this.#services = services;
     this.handles = new HandleTable(maxHandles);
+  }
+
+  /** The services answering this process; replaced by a sandbox split (split.ts). */
+  get services(): HostServices {
+    return this.#services;
+  }
+  set services(s: HostServices) {
+    if (s.sandboxId !== this.#services.sandboxId) this.tree.sandboxChanged();
+    this.#services = s;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Host handlers of the process calls and the shared pipes.
  * Calls here: process_create, process_wait, process_kill, process_setpgid, process_setsid,
- * process_info,
+ * process_info, signal_table,
  * pipe_create, pipe_close, process_exec, and file_share (proc_files.ts).
  * The spec of process_create is hostile JSON: every field is checked and bounded here.
  */
@@ -15,7 +15,7 @@ import { closeHandle } from "../../pal/host/handles.ts";
 
 /** Signal page words (libos/signal/shared.ts). */
 const SIGPAGE_HANDLED = 1, SIGPAGE_IGNORED = 2, SIGPAGE_BLOCKED = 3;
-import { deliver } from "./proc_signals.ts";
+import { deliver, syncMirrors } from "./proc_signals.ts";
 import { killTargets, setpgid, setsid, table, waitChild } from "./proc_table.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 
@@ -188,10 +188,11 @@ function inheritSignals(parent: HostProc, child: HostProc): void {
   const from = parent.tree.signals, to = child.tree.signals;
   if (from === to) {
     Atomics.store(to, SIGPAGE_HANDLED, 0);
-    return;
+  } else {
+    Atomics.store(to, SIGPAGE_IGNORED, Atomics.load(from, SIGPAGE_IGNORED));
+    Atomics.store(to, SIGPAGE_BLOCKED, Atomics.load(from, SIGPAGE_BLOCKED));
   }
-  Atomics.store(to, SIGPAGE_IGNORED, Atomics.load(from, SIGPAGE_IGNORED));
-  Atomics.store(to, SIGPAGE_BLOCKED, Atomics.load(from, SIGPAGE_BLOCKED));
+  syncMirrors(child);
 }
 
 /** exec: swap `p`'s Worker, then drop the pipe ends and host handles it did not keep. */
@@ -252,6 +253,12 @@ export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
     },
     process_setsid(ctx) {
       return setsid(ctx.owner);
+    },
+    signal_table(ctx) {
+      const t = ctx.owner.tree;
+      if (!t.sigTable?.enabled || t.slot < 0) return -1;
+      ctx.transfer(t.sigTable.sab);
+      return t.slot;
     },
     process_info(ctx) {
       const p = ctx.owner;

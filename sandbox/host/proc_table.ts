@@ -13,6 +13,7 @@ import { PalCode, PalError } from "../../pal/errors.ts";
 import { Interrupt } from "../../pal/futex.ts";
 import { SIGNAL_PAGE_BYTES, signalNumber, WNOHANG } from "../../libos/signal/shared.ts";
 import type { HostProc } from "./proc.ts";
+import { blockedInHost, type SignalTable, signalTableOf } from "./proc_signals.ts";
 
 /** The wait status a guest receives. `pid` 0: WNOHANG and nothing to report. */
 export interface WaitStatus {
@@ -25,6 +26,19 @@ export interface WaitStatus {
 interface Waiter {
   readonly match: (child: HostProc) => boolean;
   readonly resolve: (s: WaitStatus) => void;
+}
+
+/**
+ * Cancel functions of the host calls a process is blocked in; every add tells `onAdd` (the
+ * signal code watches for signals set in the shared table while the process is blocked).
+ */
+export class BlockedCalls extends Set<() => void> {
+  onAdd: (() => void) | null = null;
+  override add(cancel: () => void): this {
+    super.add(cancel);
+    this.onAdd?.();
+    return this;
+  }
 }
 
 /** Process-tree state of one HostProc (`HostProc.tree`). */
@@ -41,11 +55,19 @@ export class ProcNode {
   readonly startMs = Date.now();
   /** The signal page (libos/signal/shared.ts), shared with the guest. */
   readonly signals = new Int32Array(new SharedArrayBuffer(SIGNAL_PAGE_BYTES));
+  /** The sandbox host's signal table and this process's slot in it (-1: none). */
+  sigTable: SignalTable | null = null;
+  slot = -1;
   /** Raised for a handled signal: a blocked pipe read or write returns EINTR. */
   readonly interrupt = Interrupt.create();
   readonly waiters: Waiter[] = [];
   /** Cancel functions of host calls this process is blocked in (EINTR). */
-  readonly blocked = new Set<() => void>();
+  readonly blocked = new BlockedCalls();
+
+  /** The process moved to another sandbox (split): the shared signal table is off for good. */
+  sandboxChanged(): void {
+    this.sigTable?.disable();
+  }
 }
 
 /** What the process table needs from the sandbox host. */
@@ -64,6 +86,9 @@ export function adoptNew(
   t.exePath = opts.exePath;
   t.entry = opts.entry;
   t.argv = opts.argv;
+  t.sigTable = signalTableOf(host);
+  t.sigTable.assign(p);
+  t.blocked.onAdd = () => blockedInHost(p);
   if (!parent) {
     t.pgid = p.pid;
     t.sid = p.pid;
@@ -143,6 +168,7 @@ function offer(host: ProcHost, parent: HostProc, child: HostProc): boolean {
  */
 export function exited(host: ProcHost, p: HostProc): HostProc | null {
   p.tree.waiters.length = 0;
+  p.tree.sigTable?.release(p);
   // Blocked IPC calls of the dead give up, so a message is never handed to a dead receiver.
   for (const cancel of [...p.tree.blocked]) cancel();
   p.tree.blocked.clear();
