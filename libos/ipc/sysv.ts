@@ -1,12 +1,24 @@
 /**
  * System V IPC for guest programs: message queues, semaphore sets and shared memory segments.
- * The objects live in the sandbox host (sandbox/host/ipc_sysv.ts), so they outlive any process;
- * shared memory is a SharedArrayBuffer every attached process maps directly.
+ * The sandbox host keeps ids, keys and removal (sandbox/host/ipc_sysv.ts). A queue or a set is a
+ * SharedArrayBuffer the host hands over once per id (`ipc_map`); msgsnd, msgrcv, semop and the
+ * semctl value commands then run here without a host call (libos/ipc/sysv_fast.ts).
+ * Shared memory is a SharedArrayBuffer every attached process maps directly.
  * Every call throws `ErrnoError` with Linux's errno.
  * @module
  */
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import { currentLibos } from "../libos.ts";
+import { type FastEnv, MsgQueue, SemSet } from "./sysv_fast.ts";
+import {
+  MSG_BYTES,
+  MSG_MAGIC,
+  SEM_MAGIC,
+  semGeometry,
+  SEMMSL,
+  WAIT_N,
+  WAIT_Z,
+} from "./sysv_shared.ts";
 
 /** Flags and commands (Linux values). */
 export const IPC_PRIVATE = 0;
@@ -17,8 +29,11 @@ export const IPC_RMID = 0;
 export const IPC_STAT = 2;
 export const MSG_NOERROR = 0o10000;
 export const SEM_UNDO = 0x1000;
+export const GETPID = 11;
 export const GETVAL = 12;
 export const GETALL = 13;
+export const GETNCNT = 14;
+export const GETZCNT = 15;
 export const SETVAL = 16;
 export const SETALL = 17;
 
@@ -37,6 +52,49 @@ function pal() {
   if (!os) throw new ErrnoError(Errno.ENOSYS, "not running inside a Sandpiper picoprocess");
   return os;
 }
+
+/** Queues and sets this process mapped, by "kind:id" (ids are never reused). */
+const mapped = new Map<string, MsgQueue | SemSet>();
+let life: Int32Array | null = null;
+
+function map(kind: 0 | 1, id: number): MsgQueue | SemSet {
+  const key = `${kind}:${id}`;
+  const have = mapped.get(key);
+  if (have) {
+    if (!have.removed) return have;
+    mapped.delete(key);
+    throw new ErrnoError(Errno.EINVAL, `no IPC object ${id}`);
+  }
+  const os = pal();
+  const n = os.pal.call("ipc_map", kind, id, 0);
+  const got = os.pal.takeMessage() as { sab?: unknown; life?: unknown } | null;
+  const sab = got?.sab;
+  const g = kind === 1 && Number.isInteger(n) && n > 0 && n <= SEMMSL ? semGeometry(n) : null;
+  const bytes = kind === 0 ? MSG_BYTES : g?.bytes;
+  if (
+    !(sab instanceof SharedArrayBuffer) || sab.byteLength !== bytes ||
+    !(got?.life instanceof SharedArrayBuffer) || got.life.byteLength < 4 ||
+    Atomics.load(new Int32Array(sab), 0) !== (kind === 0 ? MSG_MAGIC : SEM_MAGIC)
+  ) throw new ErrnoError(Errno.EIO, "bad IPC mapping from the host");
+  life ??= new Int32Array(got.life);
+  const env: FastEnv = {
+    pid: os.kernel.signals.pid,
+    interrupt: os.kernel.signals.interrupt,
+    life,
+    halt: () => os.vanish(),
+  };
+  const recover = () => {
+    try {
+      os.pal.call("ipc_map", kind, id, 1);
+    } catch { /* removed meanwhile: the waiter sees it */ }
+  };
+  const v = g ? new SemSet(sab, env, recover, g) : new MsgQueue(sab, env, recover);
+  mapped.set(key, v);
+  return v;
+}
+
+const queue = (id: number) => map(0, id) as MsgQueue;
+const semset = (id: number) => map(1, id) as SemSet;
 
 function call<T>(fn: () => T): T {
   const os = pal();
@@ -67,7 +125,7 @@ export function msgget(key: number, flags: number): number {
 
 /** msgsnd(2): queue `data` with `type` (> 0); blocks while the queue is full unless IPC_NOWAIT. */
 export function msgsnd(id: number, type: number, data: Uint8Array, flags = 0): void {
-  call(() => pal().pal.call("ipc_msgsnd", id, type, data, flags));
+  call(() => queue(id).send(type, data, flags));
 }
 
 /**
@@ -81,16 +139,16 @@ export function msgrcv(
   type = 0,
   flags = 0,
 ): { type: number; data: Uint8Array } {
-  return call(() => {
-    const raw = pal().pal.call("ipc_msgrcv", id, type, flags, maxBytes + 8);
-    const t = new DataView(raw.buffer, raw.byteOffset).getFloat64(0, true);
-    return { type: t, data: raw.slice(8) };
-  });
+  return call(() => queue(id).receive(type, maxBytes, flags));
 }
 
 /** msgctl(2): IPC_STAT or IPC_RMID. */
 export function msgctl(id: number, cmd: number): unknown {
-  return call(() => pal().pal.call("ipc_msgctl", id, cmd));
+  return call(() => {
+    const r = pal().pal.call("ipc_msgctl", id, cmd);
+    if (cmd === IPC_RMID) mapped.delete(`0:${id}`);
+    return r;
+  });
 }
 
 /** semget(2). */
@@ -100,13 +158,44 @@ export function semget(key: number, nsems: number, flags: number): number {
 
 /** semop(2) / semtimedop(2): all operations or none; EAGAIN on timeout or IPC_NOWAIT. */
 export function semop(id: number, ops: SemBuf[], timeoutMs = -1): void {
-  const norm = ops.map((o) => ({ num: o.num, op: o.op, flg: o.flg ?? 0 }));
-  call(() => pal().pal.call("ipc_semop", id, norm, timeoutMs));
+  if (!Array.isArray(ops)) throw new ErrnoError(Errno.EINVAL, "ops must be an array");
+  const norm = ops.map((o) => ({ num: o?.num, op: o?.op, flg: o?.flg ?? 0 }));
+  call(() => semset(id).op(norm, timeoutMs));
 }
 
-/** semctl(2): GETVAL, SETVAL, GETALL, SETALL, IPC_STAT, IPC_RMID … */
+/** semctl(2): GETVAL, SETVAL, GETALL, SETALL, GETPID, GETNCNT, GETZCNT, IPC_STAT, IPC_RMID. */
 export function semctl(id: number, num: number, cmd: number, arg: unknown = null): unknown {
-  return call(() => pal().pal.call("ipc_semctl", id, num, cmd, arg));
+  return call(() => {
+    switch (cmd) {
+      case GETVAL:
+        return semset(id).value(num);
+      case GETPID:
+        return semset(id).pidOf(num);
+      case GETNCNT:
+        return semset(id).waiters(num, WAIT_N);
+      case GETZCNT:
+        return semset(id).waiters(num, WAIT_Z);
+      case GETALL:
+        return semset(id).values();
+      case SETVAL: {
+        const s = semset(id);
+        if (!Number.isInteger(num) || num < 0 || num >= s.g.n) {
+          throw new ErrnoError(Errno.EINVAL, "bad semnum");
+        }
+        return void s.set(num, [arg as number]);
+      }
+      case SETALL: {
+        const s = semset(id);
+        if (!Array.isArray(arg) || arg.length !== s.g.n) {
+          throw new ErrnoError(Errno.EINVAL, "SETALL needs one value per semaphore");
+        }
+        return void s.set(0, arg as number[]);
+      }
+    }
+    const r = pal().pal.call("ipc_semctl", id, num, cmd, arg);
+    if (cmd === IPC_RMID) mapped.delete(`1:${id}`);
+    return r;
+  });
 }
 
 /** shmget(2). */

@@ -1,10 +1,29 @@
 /**
- * System V IPC objects of one sandbox, kept by the host (trusted, never killed by a guest): so
- * a process dying at any moment leaves every queue, set and segment intact, and its SEM_UNDO
- * adjustments are applied by the host. Ids are per sandbox; another sandbox's id is EINVAL.
- * Blocking operations are promises the host settles; a handled signal rejects them (EINTR).
+ * System V IPC objects of one sandbox. The host (trusted, never killed by a guest) keeps ids,
+ * keys, modes and removal; ids are per sandbox, another sandbox's id is EINVAL. A message queue
+ * or semaphore set is a SharedArrayBuffer (layout: libos/ipc/sysv_shared.ts) the host hands to
+ * each process that uses it (`ipc_map`); msgsnd, msgrcv and semop run in the guests. The host
+ * reads those buffers only through copies it bounds, never waits on a guest lock, and at a
+ * process's end frees a lock it left, repairs the object, and applies its SEM_UNDO row.
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
+import {
+  changed,
+  createMsgSab,
+  createSemSab,
+  H,
+  HOST_LOCK,
+  msgCounts,
+  recoverMsg,
+  recoverSem,
+  type SemGeometry,
+  semGeometry,
+  semHasRow,
+  SEMMSL,
+  semUndo,
+  semValues,
+  unlock,
+} from "../../libos/ipc/sysv_shared.ts";
 
 /** ipc flags (Linux values). */
 export const IPC = {
@@ -16,58 +35,35 @@ export const IPC = {
   SET: 1,
   STAT: 2,
 } as const;
-/** msgrcv: truncate a too-long message instead of E2BIG. */
-export const MSG_NOERROR = 0o10000;
-/** semop: undo the operation when the process exits. */
-export const SEM_UNDO = 0x1000;
-/** semctl commands. */
-export const SEMCTL = {
-  GETPID: 11,
-  GETVAL: 12,
-  GETALL: 13,
-  GETNCNT: 14,
-  GETZCNT: 15,
-  SETVAL: 16,
-  SETALL: 17,
-} as const;
-
 /** Largest message and queue (msgmax, msgmnb). */
-export const MSGMAX = 8192;
-export const MSGMNB = 16384;
-const SEMVMX = 32767;
-const SEMMSL = 250;
+export { MSGMAX, MSGMNB } from "../../libos/ipc/sysv_shared.ts";
 const SHMMAX = 64 << 20;
-
-interface Blocked {
-  retry: () => boolean;
-  reject: (e: PalError) => void;
-}
+/** Longest the host spins for a lock a live guest holds (guests hold it for µs). */
+const HOST_SPIN_MS = 1;
+/** Retries of a deferred repair or undo (every RETRY_MS) before the host gives up. */
+const RETRIES = 200;
+const RETRY_MS = 50;
 
 interface Base {
   readonly id: number;
   readonly key: number;
   mode: number;
   removed: boolean;
-  readonly waiters: Blocked[];
 }
-interface MsgQueue extends Base {
-  readonly msgs: { type: number; data: Uint8Array }[];
-  bytes: number;
+interface Mapped extends Base {
+  readonly sab: SharedArrayBuffer;
+  readonly words: Int32Array;
 }
-interface SemSet extends Base {
-  readonly vals: number[];
-  readonly pids: number[];
+interface MsgQueue extends Mapped {
+  readonly kind: 0;
+}
+interface SemSet extends Mapped {
+  readonly kind: 1;
+  readonly g: SemGeometry;
 }
 interface Shm extends Base {
   readonly sab: SharedArrayBuffer;
   readonly attached: Map<number, number>;
-}
-
-/** One semop operation. */
-export interface SemOp {
-  num: number;
-  op: number;
-  flg: number;
 }
 
 function einval(what: string): PalError {
@@ -105,61 +101,39 @@ class Table<T extends Base> {
     o.removed = true;
     this.byId.delete(o.id);
     if (this.byKey.get(o.key) === o) this.byKey.delete(o.key);
-    for (const w of o.waiters.splice(0)) w.reject(new PalError(PalCode.ID_REMOVED, "removed"));
-  }
-}
-
-/** Retry blocked operations of `o` until none can proceed. */
-function wake(o: Base): void {
-  for (let progress = true; progress;) {
-    progress = false;
-    for (const w of [...o.waiters]) {
-      if (w.retry()) {
-        o.waiters.splice(o.waiters.indexOf(w), 1);
-        progress = true;
-      }
+    if ("words" in o) {
+      // Waiters see REMOVED on their next check: EIDRM.
+      const w = (o as unknown as Mapped).words;
+      Atomics.store(w, H.REMOVED, 1);
+      changed(w);
+      Atomics.notify(w, H.SEQ);
+      Atomics.notify(w, H.LOCK);
     }
   }
 }
 
-/** Block on `o` until `attempt` returns a value; `cancels` gets the EINTR hook. */
-function block<R>(
-  o: Base,
-  attempt: () => R | undefined,
-  timeoutMs: number,
-  cancels: Set<() => void>,
-): Promise<R> {
-  return new Promise<R>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = () => {
-      clearTimeout(timer);
-      cancels.delete(cancel);
-    };
-    const w: Blocked = {
-      retry: () => {
-        const r = attempt();
-        if (r === undefined) return false;
-        done();
-        resolve(r);
-        return true;
-      },
-      reject: (e) => {
-        done();
-        reject(e);
-      },
-    };
-    const drop = (e: PalError) => {
-      const i = o.waiters.indexOf(w);
-      if (i >= 0) o.waiters.splice(i, 1);
-      w.reject(e);
-    };
-    const cancel = () => drop(new PalError(PalCode.INTERRUPTED, "interrupted by a signal"));
-    cancels.add(cancel);
-    if (timeoutMs >= 0) {
-      timer = setTimeout(() => drop(new PalError(PalCode.TRY_AGAIN, "timed out")), timeoutMs);
-    }
-    o.waiters.push(w);
-  });
+/**
+ * Take `o`'s lock for the host if it is free or held by a process that is not alive (then the
+ * object is repaired first). @returns false when a live process holds it
+ */
+function hostLock(o: MsgQueue | SemSet, alive: (pid: number) => boolean): boolean {
+  const w = o.words;
+  const cur = Atomics.compareExchange(w, H.LOCK, 0, HOST_LOCK);
+  if (cur !== 0) {
+    if (cur > 0 && alive(cur)) return false;
+    if (Atomics.compareExchange(w, H.LOCK, cur, HOST_LOCK) !== cur) return false;
+  }
+  // Whoever held it last may have stopped anywhere: repair (cheap when nothing is pending).
+  if (o.kind === 0) {
+    if (cur !== 0 || Atomics.load(w, H.DIRTY) !== 0) recoverMsg(w);
+  } else recoverSem(w, o.g);
+  return true;
+}
+
+function hostUnlock(o: MsgQueue | SemSet): void {
+  changed(o.words);
+  unlock(o.words, HOST_LOCK);
+  Atomics.notify(o.words, H.LOCK);
 }
 
 /** The sandbox's IPC namespace. */
@@ -167,81 +141,36 @@ export class SysV {
   readonly msg = new Table<MsgQueue>();
   readonly sem = new Table<SemSet>();
   readonly shm = new Table<Shm>();
-  /** pid → sem id → per-semaphore adjustment. */
-  readonly #undo = new Map<number, Map<number, number[]>>();
+  /** Live processes that mapped a queue or set, each with its life word (1 once it ended). */
+  readonly #life = new Map<number, Int32Array>();
+  /** Processes that ended (pids are never reused). */
+  readonly #ended = new Set<number>();
+
+  /** Whether `pid` is a process of this sandbox that is still running. */
+  #alive = (pid: number): boolean => this.#life.has(pid) && !this.#ended.has(pid);
 
   msgget(key: number, flags: number): number {
-    return this.msg.get(key, flags, (id) => ({
-      id,
-      key,
-      mode: flags & 0o777,
-      removed: false,
-      waiters: [],
-      msgs: [],
-      bytes: 0,
-    }));
-  }
-
-  msgsnd(id: number, type: number, data: Uint8Array, flags: number, cancels: Set<() => void>) {
-    const q = this.msg.find(id);
-    if (!Number.isSafeInteger(type) || type <= 0) throw einval("message type must be > 0");
-    if (data.length > MSGMAX) throw einval(`message longer than ${MSGMAX}`);
-    const put = () => {
-      if (q.bytes + data.length > MSGMNB) return undefined;
-      q.msgs.push({ type, data: data.slice() });
-      q.bytes += data.length;
-      return true;
-    };
-    if (put()) return void wake(q);
-    if (flags & IPC.NOWAIT) throw new PalError(PalCode.TRY_AGAIN, "queue full");
-    return block(q, put, -1, cancels).then(() => void wake(q));
-  }
-
-  msgrcv(
-    id: number,
-    type: number,
-    flags: number,
-    out: Uint8Array,
-    cancels: Set<() => void>,
-  ): number | Promise<number> {
-    const q = this.msg.find(id);
-    const max = out.length - 8;
-    if (max < 0) throw einval("buffer too small");
-    const take = (): number | undefined => {
-      let i = -1;
-      if (type === 0) i = q.msgs.length ? 0 : -1;
-      else if (type > 0) i = q.msgs.findIndex((m) => m.type === type);
-      else {
-        let best = Infinity;
-        q.msgs.forEach((m, j) => {
-          if (m.type <= -type && m.type < best) [best, i] = [m.type, j];
-        });
-      }
-      if (i < 0) return undefined;
-      const m = q.msgs[i]!;
-      if (m.data.length > max && !(flags & MSG_NOERROR)) {
-        throw new PalError(PalCode.TOO_BIG, "message longer than the buffer");
-      }
-      q.msgs.splice(i, 1);
-      q.bytes -= m.data.length;
-      const n = Math.min(m.data.length, max);
-      new DataView(out.buffer, out.byteOffset).setFloat64(0, m.type, true);
-      out.set(m.data.subarray(0, n), 8);
-      return 8 + n;
-    };
-    const r = take();
-    if (r !== undefined) {
-      wake(q);
-      return r;
-    }
-    if (flags & IPC.NOWAIT) throw new PalError(PalCode.NO_MESSAGE, "no message");
-    return block(q, take, -1, cancels).then((n) => (wake(q), n));
+    return this.msg.get(key, flags, (id) => {
+      const sab = createMsgSab();
+      return {
+        kind: 0,
+        id,
+        key,
+        mode: flags & 0o777,
+        removed: false,
+        sab,
+        words: new Int32Array(sab),
+      };
+    });
   }
 
   msgctl(id: number, cmd: number): unknown {
     const q = this.msg.find(id);
     if (cmd === IPC.RMID) return void this.msg.remove(q);
-    if (cmd === IPC.STAT) return { key: q.key, mode: q.mode, qnum: q.msgs.length, cbytes: q.bytes };
+    if (cmd === IPC.STAT) {
+      const { qnum, cbytes } = msgCounts(q.words);
+      return { key: q.key, mode: q.mode, qnum, cbytes };
+    }
     throw einval(`bad msgctl command ${cmd}`);
   }
 
@@ -249,109 +178,61 @@ export class SysV {
     if (!Number.isInteger(nsems) || nsems < 0 || nsems > SEMMSL) throw einval("bad nsems");
     const id = this.sem.get(key, flags, (id) => {
       if (nsems === 0) throw einval("nsems must be > 0 to create");
+      const sab = createSemSab(nsems);
       return {
+        kind: 1,
         id,
         key,
         mode: flags & 0o777,
         removed: false,
-        waiters: [],
-        vals: new Array(nsems).fill(0),
-        pids: new Array(nsems).fill(0),
+        sab,
+        words: new Int32Array(sab),
+        g: semGeometry(nsems),
       };
     });
-    if (nsems > this.sem.find(id).vals.length) throw einval("set has fewer semaphores");
+    if (nsems > this.sem.find(id).g.n) throw einval("set has fewer semaphores");
     return id;
   }
 
-  semop(pid: number, id: number, ops: SemOp[], timeoutMs: number, cancels: Set<() => void>) {
+  /** semctl IPC_STAT and IPC_RMID (the value commands run in the guest). */
+  semctl(id: number, _num: number, cmd: number, _arg: unknown): unknown {
     const s = this.sem.find(id);
-    if (!Array.isArray(ops) || ops.length === 0 || ops.length > 32) throw einval("bad ops");
-    for (const o of ops) {
-      const ok = Number.isInteger(o?.num) && o.num >= 0 && o.num < s.vals.length &&
-        Number.isInteger(o.op) && Math.abs(o.op) <= SEMVMX && Number.isInteger(o.flg ?? 0);
-      if (!ok) throw new PalError(PalCode.TOO_BIG, "bad semaphore operation");
-    }
-    const apply = (): true | undefined => {
-      const v = [...s.vals];
-      for (const o of ops) {
-        if (o.op === 0 && v[o.num] !== 0) return undefined;
-        if (v[o.num]! + o.op < 0) return undefined;
-        v[o.num]! += o.op;
-        if (v[o.num]! > SEMVMX) throw new PalError(PalCode.TOO_BIG, "semaphore overflow");
-      }
-      for (const o of ops) {
-        s.vals[o.num] = v[o.num]!;
-        s.pids[o.num] = pid;
-        if ((o.flg ?? 0) & SEM_UNDO && o.op !== 0) {
-          this.#adjust(pid, id, s.vals.length, o.num, -o.op);
-        }
-      }
-      return true;
-    };
-    if (apply()) return void wake(s);
-    if (ops.some((o) => (o.flg ?? 0) & IPC.NOWAIT)) {
-      throw new PalError(PalCode.TRY_AGAIN, "would block");
-    }
-    return block(s, apply, timeoutMs, cancels).then(() => void wake(s));
+    if (cmd === IPC.RMID) return void this.sem.remove(s);
+    if (cmd === IPC.STAT) return { key: s.key, mode: s.mode, nsems: s.g.n };
+    throw einval(`bad semctl command ${cmd} (value commands run in the guest)`);
   }
 
-  #adjust(pid: number, id: number, n: number, num: number, delta: number): void {
-    let m = this.#undo.get(pid);
-    if (!m) this.#undo.set(pid, m = new Map());
-    let a = m.get(id);
-    if (!a) m.set(id, a = new Array(n).fill(0));
-    a[num]! += delta;
+  /** The values of set `id`, copied and clamped (tests, debugging). */
+  semValues(id: number): number[] {
+    const s = this.sem.find(id);
+    return semValues(s.words, s.g);
   }
 
-  semctl(id: number, num: number, cmd: number, arg: unknown): unknown {
-    const s = this.sem.find(id);
-    const check = () => {
-      if (!Number.isInteger(num) || num < 0 || num >= s.vals.length) throw einval("bad semnum");
-    };
-    switch (cmd) {
-      case IPC.RMID:
-        this.sem.remove(s);
-        for (const m of this.#undo.values()) m.delete(id);
-        return null;
-      case IPC.STAT:
-        return { key: s.key, mode: s.mode, nsems: s.vals.length };
-      case SEMCTL.GETVAL:
-        check();
-        return s.vals[num];
-      case SEMCTL.GETPID:
-        check();
-        return s.pids[num];
-      case SEMCTL.GETALL:
-        return [...s.vals];
-      case SEMCTL.GETNCNT:
-      case SEMCTL.GETZCNT:
-        return s.waiters.length;
-      case SEMCTL.SETVAL: {
-        check();
-        if (!Number.isInteger(arg) || (arg as number) < 0 || (arg as number) > SEMVMX) {
-          throw einval("bad value");
-        }
-        s.vals[num] = arg as number;
-        for (const m of this.#undo.values()) {
-          const a = m.get(id);
-          if (a) a[num] = 0;
-        }
-        wake(s);
-        return null;
-      }
-      case SEMCTL.SETALL: {
-        const a = arg as unknown[];
-        if (
-          !Array.isArray(a) || a.length !== s.vals.length ||
-          a.some((x) => !Number.isInteger(x) || (x as number) < 0 || (x as number) > SEMVMX)
-        ) throw einval("bad values");
-        a.forEach((x, i) => (s.vals[i] = x as number));
-        for (const m of this.#undo.values()) m.delete(id);
-        wake(s);
-        return null;
-      }
-    }
-    throw einval(`bad semctl command ${cmd}`);
+  /**
+   * ipc_map: the buffer of queue (kind 0) or set (kind 1) `id` for process `pid`, with its
+   * life word, and the set's size (0 for a queue).
+   */
+  map(
+    pid: number,
+    kind: number,
+    id: number,
+  ): { n: number; sab: SharedArrayBuffer; life: SharedArrayBuffer } {
+    const o = kind === 0 ? this.msg.find(id) : kind === 1 ? this.sem.find(id) : null;
+    if (!o) throw einval(`bad IPC kind ${kind}`);
+    if (this.#ended.has(pid)) throw new PalError(PalCode.NO_PROCESS, "process ended");
+    let life = this.#life.get(pid);
+    if (!life) this.#life.set(pid, life = new Int32Array(new SharedArrayBuffer(4)));
+    return { n: o.kind === 1 ? o.g.n : 0, sab: o.sab, life: life.buffer as SharedArrayBuffer };
+  }
+
+  /**
+   * ipc_map op 1: a guest waited long on the lock of `id`; free it if its holder is not a live
+   * process of this sandbox (it died in the critical section, or the word is garbage).
+   */
+  recover(kind: number, id: number): void {
+    const o = kind === 0 ? this.msg.find(id) : kind === 1 ? this.sem.find(id) : null;
+    if (!o) throw einval(`bad IPC kind ${kind}`);
+    if (hostLock(o, this.#alive)) hostUnlock(o);
   }
 
   shmget(key: number, size: number, flags: number): number {
@@ -363,7 +244,6 @@ export class SysV {
         key,
         mode: flags & 0o777,
         removed: false,
-        waiters: [],
         sab: new SharedArrayBuffer(size),
         attached: new Map(),
       };
@@ -413,15 +293,23 @@ export class SysV {
     throw einval(`bad shmctl command ${cmd}`);
   }
 
-  /** A process ended: apply its SEM_UNDO adjustments, detach its segments. */
+  /**
+   * A process ended: mark it so its Worker (which runs on after terminate()) stops at its next
+   * IPC step, free a lock it left and repair that object, apply its SEM_UNDO adjustments,
+   * detach its segments. A lock a live process holds is waited for briefly, then retried later.
+   */
   processEnded(pid: number): void {
-    const m = this.#undo.get(pid);
-    this.#undo.delete(pid);
-    for (const [id, adj] of m ?? []) {
-      const s = this.sem.byId.get(id);
-      if (!s) continue;
-      adj.forEach((d, i) => (s.vals[i] = Math.max(0, Math.min(SEMVMX, s.vals[i]! + d))));
-      wake(s);
+    this.#ended.add(pid);
+    const life = this.#life.get(pid);
+    this.#life.delete(pid);
+    if (life) {
+      Atomics.store(life, 0, 1);
+      Atomics.notify(life, 0);
+    }
+    for (const o of [...this.msg.byId.values(), ...this.sem.byId.values()]) {
+      const held = Atomics.load(o.words, H.LOCK) === pid;
+      const undo = o.kind === 1 && semHasRow(o.words, o.g, pid);
+      if (held || undo) this.#cleanUp(o, pid, RETRIES);
     }
     for (const seg of [...this.shm.byId.values(), ...this.#destroyed]) {
       seg.attached.delete(pid);
@@ -429,23 +317,33 @@ export class SysV {
     }
   }
 
+  #cleanUp(o: MsgQueue | SemSet, pid: number, tries: number): void {
+    if (o.removed) return;
+    const end = performance.now() + HOST_SPIN_MS;
+    let got = hostLock(o, this.#alive);
+    while (!got && performance.now() < end) got = hostLock(o, this.#alive);
+    if (!got) {
+      if (tries > 0) setTimeout(() => this.#cleanUp(o, pid, tries - 1), RETRY_MS);
+      return;
+    }
+    if (o.kind === 1) semUndo(o.words, o.g, pid);
+    hostUnlock(o);
+  }
+
   /** /proc/sysvipc rows: 0 msg, 1 sem, 2 shm. */
   list(kind: number): unknown[] {
     if (kind === 0) {
-      return [...this.msg.byId.values()].map((q) => ({
-        key: q.key,
-        id: q.id,
-        mode: q.mode,
-        bytes: q.bytes,
-        count: q.msgs.length,
-      }));
+      return [...this.msg.byId.values()].map((q) => {
+        const { qnum, cbytes } = msgCounts(q.words);
+        return { key: q.key, id: q.id, mode: q.mode, bytes: cbytes, count: qnum };
+      });
     }
     if (kind === 1) {
       return [...this.sem.byId.values()].map((s) => ({
         key: s.key,
         id: s.id,
         mode: s.mode,
-        count: s.vals.length,
+        count: s.g.n,
       }));
     }
     if (kind === 2) {
