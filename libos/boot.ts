@@ -3,10 +3,23 @@
  * init message (libos/init.ts), connects the PAL client, boots the libOS and runs the app under
  * the personality it was written for. Only literal imports here: they load with the host's
  * permissions as part of this module's graph; the app itself is imported with the Worker's own.
+ *
+ * Before the init message (a pooled Worker waits for it: sandbox/host/proc_pool.ts), boot does
+ * the work that does not depend on the process: it rehearses the libOS setup over a throwaway
+ * kernel with a PAL that answers locally, so the code every process runs first is compiled
+ * before a process needs it (measured: the kernel, mounts, stdio and Sys setup of a spawn went
+ * from ~2.8 ms to ~1.8 ms, most of what is left being host calls). Then it posts `BOOTED`.
  */
 import { PalClient } from "../pal/guest/client.ts";
-import type { InitMessage } from "./init.ts";
+import { Interrupt } from "../pal/futex.ts";
+import { BOOTED, type InitMessage } from "./init.ts";
+import { Kernel } from "./kernel.ts";
 import { Libos } from "./libos.ts";
+import { PipeHandle } from "./pipe_handle.ts";
+import { setupExtraFds, setupMounts, setupStdio } from "./setup.ts";
+import { SIGNAL_PAGE_BYTES } from "./signal/shared.ts";
+import { wrapSys } from "./signal/signals.ts";
+import { createSys } from "./sys/mod.ts";
 import { workerScope } from "../pal/worker_scope.ts";
 
 workerScope.onmessage = async (e: MessageEvent) => {
@@ -28,3 +41,65 @@ workerScope.onmessage = async (e: MessageEvent) => {
   }
   await os.runModule(init.entry);
 };
+
+/**
+ * Run the process-independent part of a boot once over a throwaway kernel: no host call, no
+ * listener, no timer, no global left changed (PipeHandle's interrupt token is reset; the real
+ * kernel sets it again). Anything that fails here only means less was warmed.
+ */
+function rehearse(): void {
+  let handles = 2;
+  const pal = {
+    call: (name: string) => (name === "stream_open" ? ++handles : undefined),
+    callAsync: () => Promise.resolve(undefined),
+    callInto: () => 0,
+    batch: (calls: readonly unknown[]) => calls.map(() => undefined),
+    takeMessage: () => undefined,
+  } as unknown as PalClient;
+  const host = (uri: "dev:stdin" | "dev:stdout" | "dev:stderr") => ({ kind: "host", uri } as const);
+  const init: InitMessage = {
+    type: "init",
+    pid: 0,
+    ppid: 0,
+    sandboxId: "",
+    channel: null as unknown as InitMessage["channel"],
+    entry: "",
+    exePath: "/",
+    argv: [""],
+    env: { PATH: "/bin" },
+    cwd: "/",
+    umask: 0o022,
+    mounts: [
+      { id: 1, path: "/", type: "chroot", readonly: true },
+      { id: 2, path: "/tmp", type: "tmpfs", readonly: false },
+    ],
+    stdio: [host("dev:stdin"), host("dev:stdout"), host("dev:stderr")],
+    limits: { maxFds: 64, pipeBufferBytes: 4096 },
+    discover: false,
+    trace: false,
+    startTimeMs: 0,
+    signals: new SharedArrayBuffer(SIGNAL_PAGE_BYTES),
+    interrupt: Interrupt.create().sab,
+  };
+  try {
+    const k = new Kernel(init, pal);
+    setupMounts(k);
+    setupStdio(k);
+    setupExtraFds(k);
+    const sys = wrapSys(
+      createSys(k, () => {
+        throw new Error("rehearsal");
+      }),
+      k.signals,
+    );
+    sys.getcwd();
+    sys.umask(0o022);
+  } catch (_e) {
+    // Only warming: the real boot reports its own errors.
+  } finally {
+    PipeHandle.interrupt = undefined;
+  }
+}
+
+rehearse();
+workerScope.postMessage(BOOTED);

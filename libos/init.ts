@@ -4,6 +4,12 @@
  */
 import type { GuestChannel } from "../pal/guest/client.ts";
 
+/**
+ * What a picoprocess Worker posts to its parent once boot has done everything that does not
+ * depend on the process (sandbox/host/proc_pool.ts: a pooled Worker is ready from then on).
+ */
+export const BOOTED = "sandpiper-booted";
+
 /** A mount as the guest sees it: no host path, only the id the host binds it to. */
 export interface GuestMount {
   /** Mount id: PAL URIs name it, as in `file://<id>/<rel>` and `dir://<id>/<rel>`. */

@@ -201,10 +201,24 @@ export interface ProcEntry {
   readonly startMs: number;
 }
 
-/** process_info: this process's ids and the sandbox's process table. */
+/** The sandbox's warm-spawn pool: Workers booted and waiting, all idle ones, and its aim. */
+export interface SpawnPoolInfo {
+  readonly ready: number;
+  readonly idle: number;
+  readonly target: number;
+}
+
+/** process_info: this process's ids, the sandbox's process table and its spawn pool. */
 export function processInfo(
   k: Kernel,
-): { pid: number; ppid: number; pgid: number; sid: number; processes: ProcEntry[] } {
+): {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  processes: ProcEntry[];
+  spawnPool?: SpawnPoolInfo;
+} {
   try {
     return k.pal.call("process_info") as ReturnType<typeof processInfo>;
   } catch (e) {

@@ -268,6 +268,8 @@ export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
         pgid: p.tree.pgid,
         sid: p.tree.sid,
         processes: table(host),
+        // The warm-spawn pool (proc_pool.ts): a bench waits for `ready` to reach `target`.
+        spawnPool: { ready: host.pool.ready, idle: host.pool.idle, target: host.pool.target },
       };
     },
     pipe_create(ctx, capacity) {

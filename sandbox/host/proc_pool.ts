@@ -1,82 +1,162 @@
 /**
  * Warm spawn: picoprocess Workers started ahead of need. A pooled Worker has loaded and
- * evaluated libos/boot.ts and waits for its init message, so a spawn from the pool skips the
- * Worker start and the module load; the host posts the init message as to a new Worker.
+ * evaluated libos/boot.ts (and done the boot work that does not depend on the process) and
+ * waits for its init message, so a spawn from the pool skips the Worker start and the module
+ * load; the host posts the init message as to a new Worker. A Worker counts as ready only once
+ * it has said so (`BOOTED`, posted by boot); a spawn takes a ready one first, else one still
+ * booting (it is ahead of a new one), else none (the caller starts a cold Worker). A Worker that
+ * ran a process is never pooled again: its globals and module cache belong to that process.
  *
- * The pool holds at most `size` (manifest `sys.spawn_pool`) idle Workers and never more than
+ * Refilling costs the host thread: measured in Deno 2.9.6, `new Worker` blocks its creator for
+ * ~11–18 ms (even for an empty module), and the new Worker's boot competes for the CPU with the
+ * process just spawned. So the pool keeps only `EAGER` Workers coming at once (back-to-back
+ * spawns are bound by Worker creation anyway, and a Worker started during the current child's
+ * life is ready sooner); the rest of it refills when the host is quiet, `QUIET_MS` after the
+ * last take, so a burst of spawns from a full pool is not slowed by refills. Refills start one
+ * Worker per macrotask, so the host serves calls in between.
+ *
+ * The pool holds at most `size` (manifest `sys.spawn_pool`) Workers and never more than
  * `sys.max_processes` minus the live processes, so idle Workers cannot outnumber the processes
  * the sandbox may still start. It fills at the first spawn of a child (a sandbox that never
- * spawns pays nothing) and refills after each take. Idle Workers cost memory (in `process`
- * isolation, the host process's RSS counts against `sys.max_memory`).
+ * spawns pays nothing). Idle Workers cost memory (in `process` isolation, the host process's
+ * RSS counts against `sys.max_memory`).
  */
+import { BOOTED } from "../../libos/init.ts";
 import type { WorkerLike } from "./worker_factory.ts";
+
+/** Quiet time after a take before the pool refills beyond `EAGER` (ms). */
+export const QUIET_MS = 30;
+/** Idle Workers the pool refills at once, without waiting for quiet. */
+export const EAGER = 2;
+
+interface Pooled {
+  readonly worker: WorkerLike;
+  ready: boolean;
+}
 
 /** A sandbox's pool of booted, idle picoprocess Workers. */
 export class WorkerPool {
-  readonly #idle: WorkerLike[] = [];
+  readonly #idle: Pooled[] = [];
   #started = false;
   #closed = false;
   #refill: ReturnType<typeof setTimeout> | undefined;
+  #refillAt = 0;
+  #readyWaiters: (() => void)[] = [];
 
   /**
    * @param size most idle Workers to keep
    * @param create starts a Worker running the boot module
    * @param room how many more processes the sandbox may start now
+   * @param quietMs quiet time after a take before refilling
    */
   constructor(
     readonly size: number,
     readonly create: () => WorkerLike,
     readonly room: () => number,
+    readonly quietMs: number = QUIET_MS,
   ) {}
 
-  /** Idle Workers (tests, bench). */
+  /** Idle Workers, booting or ready (tests, bench). */
   get idle(): number {
     return this.#idle.length;
+  }
+
+  /** Idle Workers that finished booting. */
+  get ready(): number {
+    let n = 0;
+    for (const p of this.#idle) if (p.ready) n++;
+    return n;
+  }
+
+  /** How many ready Workers the pool aims for now (`size`, capped by the room left). */
+  get target(): number {
+    return this.#started ? Math.max(0, Math.min(this.size, this.room())) : 0;
   }
 
   /** Start keeping the pool filled (the first spawn of a child). */
   start(): void {
     if (this.#started || this.size === 0) return;
     this.#started = true;
-    this.#schedule();
+    this.#schedule(0);
   }
 
-  /** A booted Worker from the pool, else null (the caller starts a cold one). */
+  /** A booted (else booting) Worker from the pool, else null (the caller starts a cold one). */
   take(): WorkerLike | null {
-    const w = this.#idle.shift() ?? null;
-    if (this.#started) this.#schedule();
-    return w;
+    let i = this.#idle.findIndex((p) => p.ready);
+    if (i < 0 && this.#idle.length > 0) i = 0;
+    const p = i >= 0 ? this.#idle.splice(i, 1)[0]! : null;
+    if (p) {
+      p.worker.onmessage = null;
+      p.worker.onerror = null;
+    }
+    if (this.#started) {
+      this.#schedule(this.#idle.length < Math.min(EAGER, this.size) ? 0 : this.quietMs);
+    }
+    return p?.worker ?? null;
+  }
+
+  /** Resolves once the pool holds `target` ready Workers (bench, tests). */
+  whenFull(): Promise<void> {
+    if (this.#full()) return Promise.resolve();
+    return new Promise((r) => this.#readyWaiters.push(r));
   }
 
   /** Terminate the idle Workers and stop refilling (the sandbox closes). */
   close(): void {
     this.#closed = true;
     clearTimeout(this.#refill);
-    for (const w of this.#idle.splice(0)) w.terminate();
+    this.#refill = undefined;
+    for (const p of this.#idle.splice(0)) p.worker.terminate();
+    for (const r of this.#readyWaiters.splice(0)) r();
   }
 
-  #schedule(): void {
-    if (this.#closed || this.#refill !== undefined) return;
-    // After the current spawn: its own Worker starts first.
+  #full(): boolean {
+    return this.#closed || this.ready >= this.target;
+  }
+
+  #settle(): void {
+    if (this.#full()) { for (const r of this.#readyWaiters.splice(0)) r(); }
+  }
+
+  /** (Re)arm the refill timer to fire `delay` ms from now (a later take pushes it back). */
+  #schedule(delay: number): void {
+    if (this.#closed) return;
+    const at = performance.now() + delay;
+    if (this.#refill !== undefined) {
+      if (delay > 0 && at <= this.#refillAt) return;
+      if (delay === 0 && this.#refillAt <= at) return;
+      clearTimeout(this.#refill);
+    }
+    this.#refillAt = at;
     this.#refill = setTimeout(() => {
       this.#refill = undefined;
-      this.#fill();
-    }, 0);
+      this.#fillOne();
+    }, delay);
   }
 
-  #fill(): void {
-    while (!this.#closed && this.#idle.length < Math.min(this.size, this.room())) {
-      const w = this.create();
-      w.onerror = (e) => {
-        // A Worker that failed to boot is dropped; the next spawn starts a cold one.
-        e.preventDefault();
-        const i = this.#idle.indexOf(w);
-        if (i >= 0) this.#idle.splice(i, 1);
-        w.terminate();
-      };
-      w.onmessageerror = (e) => e.preventDefault();
-      w.onmessage = () => {};
-      this.#idle.push(w);
+  /** Start one Worker; the next starts in a later macrotask. */
+  #fillOne(): void {
+    if (this.#closed || this.#idle.length >= this.target) {
+      this.#settle();
+      return;
     }
+    const worker = this.create();
+    const p: Pooled = { worker, ready: false };
+    worker.onerror = (e) => {
+      // A Worker that failed to boot is dropped; the next spawn starts a cold one.
+      e.preventDefault();
+      const i = this.#idle.indexOf(p);
+      if (i >= 0) this.#idle.splice(i, 1);
+      worker.terminate();
+      this.#settle();
+    };
+    worker.onmessageerror = (e) => e.preventDefault();
+    worker.onmessage = (e) => {
+      if (e.data !== BOOTED) return;
+      p.ready = true;
+      this.#settle();
+    };
+    this.#idle.push(p);
+    if (this.#idle.length < this.target) this.#schedule(0);
   }
 }

@@ -21,13 +21,15 @@
  *   wf-message {id, data}            ← it posted something (untrusted: the host validates)
  *
  * A picoprocess Worker's parent is the embedding thread, so anything a guest posts to its parent
- * arrives there. The broker forwards only the two messages a Sandpiper Worker sends its parent
- * (`guestParentMessage`): a thread's hello (one MessagePort) and a thread's exit mark. Everything
+ * arrives there. The broker forwards only the three messages a Sandpiper Worker sends its parent
+ * (`guestParentMessage`): a thread's hello (one MessagePort), a thread's exit mark and a
+ * picoprocess Worker's boot mark (`BOOTED`, proc_pool.ts). Everything
  * else — huge buffers, SharedArrayBuffers, extra ports, forged `wf-*` commands — is dropped (its
  * ports closed) and never reaches the host Worker. Guest messages are never read as broker
  * commands: those come only from the host Worker.
  */
 import { THREAD_EXITED } from "../../pal/guest/local_threads.ts";
+import { BOOTED } from "../../libos/init.ts";
 
 /** The part of a Worker the sandbox host uses. */
 export interface WorkerLike {
@@ -49,13 +51,13 @@ export function localWorkers(permissions: Deno.PermissionOptionsObject): WorkerF
 
 /**
  * The only messages a picoprocess or thread Worker has reason to post to its parent: a thread's
- * `{type: "thread-hello", port}` and the `THREAD_EXITED` mark. Returns a fresh copy to forward
+ * `{type: "thread-hello", port}`, the `THREAD_EXITED` mark and the `BOOTED` mark. Returns a fresh copy to forward
  * (and the port to transfer), or null to drop `data`.
  */
 export function guestParentMessage(
   data: unknown,
 ): { data: unknown; port?: MessagePort } | null {
-  if (data === THREAD_EXITED) return { data };
+  if (data === THREAD_EXITED || data === BOOTED) return { data };
   if (typeof data !== "object" || data === null) return null;
   const m = data as { type?: unknown; port?: unknown };
   if (m.type !== "thread-hello" || !(m.port instanceof MessagePort)) return null;

@@ -1,71 +1,126 @@
 /** The warm-spawn pool (sandbox/host/proc_pool.ts) with fake Workers, and warm spawns for real. */
 import assert from "node:assert/strict";
-import { WorkerPool } from "../../sandbox/host/proc_pool.ts";
+import { EAGER, WorkerPool } from "../../sandbox/host/proc_pool.ts";
+import { BOOTED } from "../../libos/init.ts";
 import type { WorkerLike } from "../../sandbox/host/worker_factory.ts";
 import { scenario } from "./_sb.ts";
 
-function fake(log: string[]): () => WorkerLike & { fail(): void } {
+type Fake = WorkerLike & { id: number; fail(): void; boot(): void };
+
+function fake(log: string[], made: Fake[] = []): () => Fake {
   let n = 0;
   return () => {
     const id = ++n;
     log.push(`create ${id}`);
-    const w = {
+    const w: Fake = {
+      id,
       postMessage() {},
       terminate() {
         log.push(`terminate ${id}`);
       },
-      onerror: null as WorkerLike["onerror"],
+      onerror: null,
       onmessage: null,
       onmessageerror: null,
       fail() {
         w.onerror?.({ message: "boom", preventDefault() {} });
       },
+      boot() {
+        w.onmessage?.({ data: BOOTED });
+      },
     };
+    made.push(w);
     return w;
   };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Long enough for a fill of a few Workers (one per macrotask, timers clamp at 4 ms). */
+const FILL = 40;
+const QUIET = 150;
 
 Deno.test("the pool fills only after start, up to size and the room left under max_processes", async () => {
   const log: string[] = [];
   let room = 1;
-  const pool = new WorkerPool(3, fake(log), () => room);
-  await tick();
+  const pool = new WorkerPool(3, fake(log), () => room, QUIET);
+  await sleep(FILL);
   assert.equal(pool.idle, 0, "nothing before the first spawn");
   assert.equal(pool.take(), null);
   pool.start();
-  await tick();
+  await sleep(FILL);
   assert.equal(pool.idle, 1, "capped by the room left");
   room = 5;
-  const w = pool.take();
-  assert.ok(w);
-  await tick();
-  assert.equal(pool.idle, 3, "refilled to size after a take");
+  assert.ok(pool.take());
+  await sleep(FILL);
+  assert.equal(pool.idle, 3, "an empty pool refills at once, to size");
   pool.close();
   assert.equal(pool.idle, 0);
-  assert.deepEqual(log.filter((l) => l.startsWith("terminate")).length, 3);
+  assert.equal(log.filter((l) => l.startsWith("terminate")).length, 3);
+});
+
+Deno.test("a Worker is ready only once boot says so; take prefers ready, then booting ones", async () => {
+  const made: Fake[] = [];
+  const pool = new WorkerPool(3, fake([], made), () => 10, QUIET);
+  pool.start();
+  await sleep(FILL);
+  assert.equal(pool.idle, 3);
+  assert.equal(pool.ready, 0, "started is not booted");
+  made[1]!.boot();
+  made[1]!.onmessage?.({ data: "something else" });
+  assert.equal(pool.ready, 1);
+  const first = pool.take() as Fake;
+  assert.equal(first.id, 2, "the booted one first");
+  assert.equal(first.onmessage, null, "the pool lets go of a taken Worker");
+  assert.equal((pool.take() as Fake).id, 1, "then the oldest booting one");
+  pool.close();
+});
+
+Deno.test("beyond EAGER Workers, the pool refills only after QUIET_MS without takes", async () => {
+  const made: Fake[] = [];
+  const pool = new WorkerPool(EAGER + 3, fake([], made), () => 100, QUIET);
+  pool.start();
+  await sleep(FILL);
+  assert.equal(pool.idle, EAGER + 3);
+  for (const w of made) w.boot();
+  await pool.whenFull();
+  // A burst of takes that leaves at least EAGER idle: no refill during it.
+  for (let i = 0; i < 3; i++) {
+    assert.ok(pool.take());
+    await sleep(QUIET / 4);
+  }
+  assert.equal(made.length, EAGER + 3, "no Worker started during the burst");
+  await sleep(QUIET * 2);
+  assert.equal(pool.idle, EAGER + 3, "refilled once quiet");
+  // Taking below EAGER refills at once.
+  while (pool.idle >= EAGER) pool.take();
+  const before = made.length;
+  await sleep(FILL);
+  assert.ok(made.length > before, "below EAGER: refilled without waiting");
+  let full = false;
+  const p = pool.whenFull().then(() => (full = true));
+  await sleep(QUIET * 2);
+  assert.equal(full, false, "not full while Workers are still booting");
+  for (const w of made) w.boot();
+  await p;
+  assert.equal(pool.ready, pool.target);
+  pool.close();
 });
 
 Deno.test("a pooled Worker that fails to boot is dropped; size 0 never starts Workers", async () => {
   const log: string[] = [];
-  const make = fake(log);
-  const made: ReturnType<typeof make>[] = [];
-  const pool = new WorkerPool(2, () => {
-    const w = make();
-    made.push(w);
-    return w;
-  }, () => 10);
+  const made: Fake[] = [];
+  const pool = new WorkerPool(2, fake(log, made), () => 10, QUIET);
   pool.start();
-  await tick();
+  await sleep(FILL);
   made[0]!.fail();
   assert.equal(pool.idle, 1);
   assert.ok(log.includes("terminate 1"));
   pool.close();
   const none = new WorkerPool(0, fake(log), () => 10);
   none.start();
-  await tick();
+  await sleep(FILL);
   assert.equal(none.idle, 0);
+  assert.equal(none.take(), null);
+  await none.whenFull();
 });
 
 Deno.test("[worker] many spawns through the warm pool keep working at sys.max_processes", async () => {
