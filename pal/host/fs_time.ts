@@ -14,6 +14,11 @@ import { PalCode, PalError } from "../errors.ts";
 const NS_PER_MS = 1_000_000n;
 const MAX_NS = (1n << 64n) - 1n;
 
+/** `String(nsOfMs(ms))`; whole positive ms (what a host stat reports) without BigInt math. */
+function nsTextOfMs(ms: number): string {
+  return Number.isSafeInteger(ms) && ms > 0 ? `${ms}000000` : String(nsOfMs(ms));
+}
+
 /** Exact ns of a ms double (the fraction rounded to the ns). */
 export function nsOfMs(ms: number): bigint {
   const whole = Math.floor(ms);
@@ -52,9 +57,9 @@ export function nsFields(
   exact: { atime?: bigint | undefined; mtime?: bigint | undefined } = {},
 ): { atimeNs: string; mtimeNs: string; ctimeNs: string } {
   return {
-    atimeNs: String(exact.atime ?? nsOfMs(ms.atimeMs)),
-    mtimeNs: String(exact.mtime ?? nsOfMs(ms.mtimeMs)),
-    ctimeNs: String(nsOfMs(ms.ctimeMs)),
+    atimeNs: exact.atime !== undefined ? String(exact.atime) : nsTextOfMs(ms.atimeMs),
+    mtimeNs: exact.mtime !== undefined ? String(exact.mtime) : nsTextOfMs(ms.mtimeMs),
+    ctimeNs: nsTextOfMs(ms.ctimeMs),
   };
 }
 

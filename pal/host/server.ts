@@ -46,6 +46,8 @@ interface HostSlot {
   readonly words: Int32Array;
   readonly data: Uint8Array;
   readonly view: DataView;
+  /** `data` after a response locator: where an inline str/json response goes. */
+  readonly payload: Uint8Array;
   /** Arguments of the call being served (for the trace). */
   args: unknown[] | null;
 }
@@ -105,6 +107,11 @@ export class RingServer<Owner = unknown> {
         words: new Int32Array(sab, off, 8),
         data: new Uint8Array(sab, off + 32, geometry.inlineBytes),
         view: new DataView(sab, off + 32, geometry.inlineBytes),
+        payload: new Uint8Array(
+          sab,
+          off + 32 + LOCATOR_BYTES,
+          geometry.inlineBytes - LOCATOR_BYTES,
+        ),
         args: null,
       });
     }
@@ -364,13 +371,16 @@ function decodeArgs(
       args.push(page.bulk.subarray(off, off + len)); // opaque data: no copy (see above)
       continue;
     }
-    // Inline bytes come from our private copy; bulk bytes are copied out now (with `set`:
-    // `slice` of a SharedArrayBuffer view copies byte by byte, several times slower).
-    const bytes = where === Where.INLINE ? req.slice(off, off + len) : copyOut(page.bulk, off, len);
+    // Inline bytes come from our private copy (strings decode from it in place; bytes get their
+    // own copy, the handler may keep them); bulk bytes are copied out now (with `set`: `slice`
+    // of a SharedArrayBuffer view copies byte by byte, several times slower).
     if (t === "bytes") {
-      args.push(bytes);
+      args.push(where === Where.INLINE ? req.slice(off, off + len) : copyOut(page.bulk, off, len));
       continue;
     }
+    const bytes = where === Where.INLINE
+      ? req.subarray(off, off + len)
+      : copyOut(page.bulk, off, len);
     let text: string;
     try {
       text = dec.decode(bytes);
@@ -413,11 +423,28 @@ function encodeResult(
       return value;
     case "str":
     case "json": {
-      const bytes = enc.encode(type === "str" ? String(value) : JSON.stringify(value ?? null));
-      return writeBlob(bytes, slot, page);
+      const text = type === "str" ? String(value) : JSON.stringify(value ?? null);
+      return writeText(text ?? "", slot, page);
     }
   }
   throw new PalError(PalCode.INVAL, `unknown result type ${type}`);
+}
+
+/** Write a str/json response: encoded straight into the slot when it surely fits (at most 3
+ * UTF-8 bytes per UTF-16 unit), else through `writeBlob`. */
+function writeText(
+  text: string,
+  slot: HostSlot,
+  page: { bulk: Uint8Array; geometry: PageGeometry },
+): number {
+  if (text.length * 3 <= slot.payload.length) {
+    const n = enc.encodeInto(text, slot.payload).written;
+    slot.view.setUint8(0, Where.INLINE);
+    slot.view.setUint32(1, LOCATOR_BYTES, true);
+    slot.view.setUint32(5, n, true);
+    return LOCATOR_BYTES + n;
+  }
+  return writeBlob(enc.encode(text), slot, page);
 }
 
 function writeBlob(
