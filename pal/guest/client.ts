@@ -180,45 +180,58 @@ export class PalClient {
     let bulkPos = bulkStart;
     const bulkEnd = bulkStart + bulkLen;
     let pos = 0;
-    types.forEach((t, i) => {
+    for (let i = 0; i < types.length; i++) {
+      const t = types[i]!;
       const a = args[i];
       if (t === "int") {
         if (typeof a !== "number") throw new PalError(PalCode.INVAL, `${name}: arg ${i} not int`);
         view.setFloat64(pos, a, true);
         pos += INT_BYTES;
-        return;
-      }
-      let bytes: Uint8Array | null = null;
-      let len: number;
-      if (t === "out") {
-        if (typeof a !== "number" || !Number.isInteger(a) || a < 0) {
-          throw new PalError(PalCode.INVAL, `${name}: bad out length`);
-        }
-        len = a;
-      } else {
-        bytes = toBytes(t, a, name);
-        len = bytes.length;
+        continue;
       }
       let where: number = Where.INLINE;
       let off: number;
-      if (tail + len <= cap) {
+      let len: number;
+      if (t === "str" && typeof a === "string" && tail + a.length * 3 <= cap) {
+        // A string that surely fits inline is encoded in place (no temporary copy).
         off = tail;
+        len = enc.encodeInto(a, data.subarray(tail)).written;
         tail += len;
-        if (bytes) data.set(bytes, off);
-      } else if (bulkPos + len <= bulkEnd) {
-        where = Where.BULK;
-        off = bulkPos;
-        bulkPos += len;
-        if (bytes) this.#bulk.set(bytes, off);
       } else {
-        throw new PalError(PalCode.TOO_LONG, `${name}: ${len} bytes do not fit the call page`);
+        let bytes: Uint8Array | null = null;
+        if (t === "out") {
+          if (typeof a !== "number" || !Number.isInteger(a) || a < 0) {
+            throw new PalError(PalCode.INVAL, `${name}: bad out length`);
+          }
+          len = a;
+        } else {
+          bytes = toBytes(t, a, name);
+          len = bytes.length;
+        }
+        if (tail + len <= cap) {
+          off = tail;
+          tail += len;
+          if (bytes) data.set(bytes, off);
+        } else if (bulkPos + len <= bulkEnd) {
+          where = Where.BULK;
+          off = bulkPos;
+          bulkPos += len;
+          if (bytes) this.#bulk.set(bytes, off);
+        } else {
+          throw new PalError(PalCode.TOO_LONG, `${name}: ${len} bytes do not fit the call page`);
+        }
+        if (t === "out") {
+          const out = slot.out;
+          out.bulk = where === Where.BULK;
+          out.off = off;
+          out.len = len;
+        }
       }
-      if (t === "out") slot.out = { bulk: where === Where.BULK, off, len };
       view.setUint8(pos, where);
       view.setUint32(pos + 1, off, true);
       view.setUint32(pos + 5, len, true);
       pos += LOCATOR_BYTES;
-    });
+    }
     words[SlotWord.CALL] = spec.num;
     words[SlotWord.REQ_LEN] = tail;
     words[SlotWord.SEQ] = ++this.#seq;
@@ -279,7 +292,7 @@ export class PalClient {
         case "int":
           return slot.view.getFloat64(0, true);
         case "str":
-          return dec.decode(this.#readBlob(slot));
+          return dec.decode(this.#blob(slot));
         case "json":
           return this.#readJson(slot);
         case "bytes":
@@ -301,17 +314,18 @@ export class PalClient {
     }
   }
 
-  #readBlob(slot: Slot): Uint8Array {
+  /** The str/json response bytes, a view of the page (decoded at once, never kept). */
+  #blob(slot: Slot): Uint8Array {
     const where = slot.view.getUint8(0);
     const off = slot.view.getUint32(1, true);
     const len = slot.view.getUint32(5, true);
     const src = where === Where.BULK ? this.#bulk : slot.data;
     if (off + len > src.length) throw new PalError(PalCode.BAD_MESSAGE, "response out of bounds");
-    return copyOut(src, off, len);
+    return src.subarray(off, off + len);
   }
 
   #readJson(slot: Slot): unknown {
-    const bytes = this.#readBlob(slot);
+    const bytes = this.#blob(slot);
     return bytes.length === 0 ? null : JSON.parse(dec.decode(bytes));
   }
 
