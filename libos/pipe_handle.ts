@@ -17,6 +17,7 @@ export class PipeHandle extends Handle {
   readonly kind: HandleKind = "pipe";
   readonly seekable = false;
   #nonblocking = false;
+  #opts: IoOptions | null = null;
   /** The process's signal interrupt token: a handled signal makes a blocked read or write
    * fail with EINTR (set by the Kernel at boot; libos/signal). */
   static interrupt: InterruptLike | undefined;
@@ -30,8 +31,13 @@ export class PipeHandle extends Handle {
   }
 
   override read(buf: Uint8Array): number {
-    if (!(this.end instanceof PipeReader)) throw new ErrnoError(Errno.EBADF, "write end of a pipe");
-    return this.#io(() => (this.end as PipeReader).read(buf, this.#syncOpts()));
+    const end = this.end;
+    if (!(end instanceof PipeReader)) throw new ErrnoError(Errno.EBADF, "write end of a pipe");
+    try {
+      return end.read(buf, this.#syncOpts());
+    } catch (e) {
+      throw this.#errno(e);
+    }
   }
 
   override async readAsync(buf: Uint8Array): Promise<number> {
@@ -44,9 +50,13 @@ export class PipeHandle extends Handle {
   }
 
   override write(buf: Uint8Array): number {
-    if (this.end instanceof PipeReader) throw new ErrnoError(Errno.EBADF, "read end of a pipe");
-    const w = this.end;
-    return this.#io(() => w.write(buf, this.#syncOpts()));
+    const end = this.end;
+    if (end instanceof PipeReader) throw new ErrnoError(Errno.EBADF, "read end of a pipe");
+    try {
+      return end.write(buf, this.#syncOpts());
+    } catch (e) {
+      throw this.#errno(e);
+    }
   }
 
   override async writeAsync(buf: Uint8Array): Promise<number> {
@@ -58,23 +68,24 @@ export class PipeHandle extends Handle {
     }
   }
 
-  /** Options of a blocking read or write: interruptible by a handled signal. */
+  /** Options of a blocking read or write: interruptible by a handled signal. Made once per
+   * nonblocking mode and token (no object per call on the hot path). */
   #syncOpts(): IoOptions {
     const t = PipeHandle.interrupt;
-    return t
-      ? { nonblocking: this.#nonblocking, interrupt: t }
-      : { nonblocking: this.#nonblocking };
+    let o = this.#opts;
+    if (o === null || o.interrupt !== t) {
+      o = this.#opts = t
+        ? { nonblocking: this.#nonblocking, interrupt: t }
+        : { nonblocking: this.#nonblocking };
+    }
+    return o;
   }
 
-  #io(fn: () => number): number {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof PalError && e.code === PalCode.BROKEN_PIPE) {
-        throw new ErrnoError(Errno.EPIPE, "no readers left", this.path);
-      }
-      throw palToErrno(e, this.path);
+  #errno(e: unknown): ErrnoError {
+    if (e instanceof PalError && e.code === PalCode.BROKEN_PIPE) {
+      return new ErrnoError(Errno.EPIPE, "no readers left", this.path);
     }
+    return palToErrno(e, this.path);
   }
 
   override readiness(): Readiness {
@@ -83,6 +94,7 @@ export class PipeHandle extends Handle {
 
   override setNonblocking(on: boolean): void {
     this.#nonblocking = on;
+    this.#opts = null;
   }
 
   stat(): Stat {

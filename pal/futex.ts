@@ -28,13 +28,50 @@ export const SPIN_ITERATIONS = 20000;
 export const SPIN_MAX_MS = 0.05;
 
 /** Spin until `i32[index] !== expected` (true) or the spin budget runs out (false). */
-export function spinWhile(i32: Int32Array, index: number, expected: number): boolean {
-  const endMs = performance.now() + SPIN_MAX_MS;
-  for (let i = 0; i < SPIN_ITERATIONS; i++) {
+export function spinWhile(
+  i32: Int32Array,
+  index: number,
+  expected: number,
+  maxMs = SPIN_MAX_MS,
+  maxIterations = SPIN_ITERATIONS,
+): boolean {
+  const endMs = performance.now() + maxMs;
+  for (let i = 0; i < maxIterations; i++) {
     if (Atomics.load(i32, index) !== expected) return true;
-    if ((i & 255) === 255 && performance.now() > endMs) return false;
+    if ((i & 63) === 63 && performance.now() > endMs) return false;
   }
   return false;
+}
+
+/** Shortest spin an AdaptiveSpin shrinks to. */
+export const SPIN_MIN_MS = 0.005;
+/** Longest spin an AdaptiveSpin grows to. */
+export const SPIN_CEIL_MS = 0.3;
+
+/**
+ * A spin budget that follows how long this thread's waits take (spin plus sleep). Measured on
+ * our 2-core VMs: waking a sleeping Worker takes ~60–70 µs, more under load. With a fixed 50 µs
+ * spin, once both ends of a pipe have slept once, each waits ~60 µs for the other's wake, gives
+ * up spinning just before the answer comes, and sleeps again: every hop costs a wake (~130 µs
+ * round trips) until chance breaks the cycle. So a wait that slept but ended within
+ * SPIN_CEIL_MS makes the next spin 1.5× that long (the answer then arrives while spinning and
+ * both ends go back to answering in ~1 µs); a wait longer than that (an idle peer) halves it.
+ */
+export class AdaptiveSpin {
+  #ms = SPIN_MAX_MS;
+  /** The current budget in ms. */
+  get budgetMs(): number {
+    return this.#ms;
+  }
+  /** Spin on `i32[index]` while it equals `expected`, within the budget; true if it changed. */
+  spin(i32: Int32Array, index: number, expected: number): boolean {
+    return spinWhile(i32, index, expected, this.#ms, 1 << 30);
+  }
+  /** A wait that had to sleep took `totalMs` from its start (spin included). */
+  slept(totalMs: number): void {
+    const ms = totalMs < SPIN_CEIL_MS ? Math.max(this.#ms, totalMs * 1.5) : this.#ms / 2;
+    this.#ms = ms > SPIN_CEIL_MS ? SPIN_CEIL_MS : ms < SPIN_MIN_MS ? SPIN_MIN_MS : ms;
+  }
 }
 
 function checkWord(i32: Int32Array, index: number): void {

@@ -22,11 +22,11 @@
  */
 import { PalCode, PalError } from "./errors.ts";
 import {
+  AdaptiveSpin,
   deadlineFor,
   type Interrupt,
   INTERRUPT_POLL_MS,
   type InterruptLike,
-  spinWhile,
 } from "./futex.ts";
 
 /** Writes of at most this many bytes are all-or-nothing. */
@@ -83,6 +83,18 @@ interface Block {
 
 function bad(what: string): PalError {
   return new PalError(PalCode.BAD_MESSAGE, `pipe ring: ${what}`);
+}
+
+/** Bytes below which a copy is a plain loop (no subarray objects: the 1-byte round trip). */
+const SMALL_COPY = 64;
+
+/** Copy `n` bytes from `src[from..]` to `dst[at..]`. */
+function copy(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  if (n <= SMALL_COPY) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[from + i]!;
+  } else {
+    dst.set(src.subarray(from, from + n), at);
+  }
 }
 
 /** The shared ring; make endpoints with `openReader`/`openWriter`. */
@@ -240,22 +252,26 @@ export class PipeRing {
 
   /** @internal one read attempt: bytes read (0 = EOF) or what to sleep on. */
   _tryRead(buf: Uint8Array): number | Block {
-    const seq = Atomics.load(this.i32, W.DATA_SEQ);
+    const i32 = this.i32;
+    const seq = Atomics.load(i32, W.DATA_SEQ);
     const blocked = this.#lock(W.READ_LOCK);
     if (blocked) return blocked;
     let n: number;
     try {
-      const [r, used] = this.#span();
+      // The span, inline (no array per call): read index and bytes buffered, validated.
+      const r = Atomics.load(i32, W.READ) >>> 0;
+      const used = ((Atomics.load(i32, W.WRITE) >>> 0) - r) >>> 0;
+      if (used > this.capacity) throw bad("indices out of range");
       if (used === 0) {
         if (this._count(W.WRITERS, FLAG_WRITERS_GONE) === 0) return 0;
         return { word: W.DATA_SEQ, value: seq, sleepers: W.READ_SLEEPERS };
       }
-      n = Math.min(used, buf.length);
+      n = used < buf.length ? used : buf.length;
       const pos = r & this.#mask;
       const first = Math.min(n, this.capacity - pos);
-      buf.set(this.#data.subarray(pos, pos + first), 0);
-      if (first < n) buf.set(this.#data.subarray(0, n - first), first);
-      Atomics.store(this.i32, W.READ, (r + n) | 0);
+      copy(buf, 0, this.#data, pos, first);
+      if (first < n) copy(buf, first, this.#data, 0, n - first);
+      Atomics.store(i32, W.READ, (r + n) | 0);
     } finally {
       this.#unlock(W.READ_LOCK);
     }
@@ -263,28 +279,32 @@ export class PipeRing {
     return n;
   }
 
-  /** @internal one write attempt: bytes written or what to sleep on. */
-  _tryWrite(data: Uint8Array, atomic: boolean): number | Block {
-    const seq = Atomics.load(this.i32, W.SPACE_SEQ);
+  /** @internal one write attempt of `data[from..]`: bytes written or what to sleep on. */
+  _tryWrite(data: Uint8Array, atomic: boolean, from = 0): number | Block {
+    const i32 = this.i32;
+    const seq = Atomics.load(i32, W.SPACE_SEQ);
     if (this._count(W.READERS, FLAG_READERS_GONE) === 0) {
       throw new PalError(PalCode.BROKEN_PIPE, "pipe has no readers");
     }
     const blocked = this.#lock(W.WRITE_LOCK);
     if (blocked) return blocked;
+    const len = data.length - from;
     let n: number;
     try {
-      const [r, used] = this.#span();
+      const r = Atomics.load(i32, W.READ) >>> 0;
+      const used = ((Atomics.load(i32, W.WRITE) >>> 0) - r) >>> 0;
+      if (used > this.capacity) throw bad("indices out of range");
       const free = this.capacity - used;
-      if (free === 0 || (atomic && free < data.length)) {
+      if (free === 0 || (atomic && free < len)) {
         return { word: W.SPACE_SEQ, value: seq, sleepers: W.WRITE_SLEEPERS };
       }
-      n = Math.min(free, data.length);
+      n = free < len ? free : len;
       const w = (r + used) >>> 0;
       const pos = w & this.#mask;
       const first = Math.min(n, this.capacity - pos);
-      this.#data.set(data.subarray(0, first), pos);
-      if (first < n) this.#data.set(data.subarray(first, n), 0);
-      Atomics.store(this.i32, W.WRITE, (w + n) | 0);
+      copy(this.#data, pos, data, from, first);
+      if (first < n) copy(this.#data, 0, data, from + first, n - first);
+      Atomics.store(i32, W.WRITE, (w + n) | 0);
     } finally {
       this.#unlock(W.WRITE_LOCK);
     }
@@ -293,13 +313,20 @@ export class PipeRing {
   }
 }
 
+/** This thread's spin budget for pipe waits (see AdaptiveSpin). */
+const spinner = new AdaptiveSpin();
+
 /** Sleep (spin first) on `b` until it changes or `deadlineMs`; `pollMs` bounds one sleep. */
 function sleepSync(i32: Int32Array, b: Block, deadlineMs: number, pollMs: number): void {
-  if (spinWhile(i32, b.word, b.value)) return;
+  const t0 = performance.now();
+  if (spinner.spin(i32, b.word, b.value)) return;
   if (b.sleepers >= 0) Atomics.add(i32, b.sleepers, 1);
   try {
     const leftMs = Math.min(deadlineMs - performance.now(), pollMs);
-    if (leftMs > 0) Atomics.wait(i32, b.word, b.value, leftMs);
+    // A poll that timed out counts as a long wait (an idle peer): the budget shrinks.
+    if (leftMs > 0 && Atomics.wait(i32, b.word, b.value, leftMs) !== "not-equal") {
+      spinner.slept(performance.now() - t0);
+    }
   } finally {
     if (b.sleepers >= 0) Atomics.sub(i32, b.sleepers, 1);
   }
@@ -459,7 +486,7 @@ export class PipeWriter extends Endpoint {
   /** One attempt; null when the readers went away after part of the data was written. */
   #attempt(data: Uint8Array, done: number, atomic: boolean): number | Block | null {
     try {
-      return this.ring._tryWrite(data.subarray(done), atomic);
+      return this.ring._tryWrite(data, atomic, done);
     } catch (e) {
       if (done > 0 && e instanceof PalError && e.code === PalCode.BROKEN_PIPE) return null;
       throw e;

@@ -320,9 +320,29 @@ export class Signals {
  * SIGPIPE (whose default action ends the process). */
 export function wrapSys(sys: Sys, sig: Signals): Sys {
   const out = {} as Record<string, unknown>;
+  const failed = (e: unknown): never => {
+    if (e instanceof ErrnoError && e.errno === Errno.EPIPE) sig.kill(sig.pid, SIG.SIGPIPE);
+    sig.check();
+    throw e;
+  };
   for (const [name, fn] of Object.entries(sys) as [string, (...a: unknown[]) => unknown][]) {
     if (typeof fn !== "function" || name === "exit") {
       out[name] = fn;
+      continue;
+    }
+    if (name === "read" || name === "write") {
+      // The pipe round trip's path: fixed arity, no rest array, never a promise.
+      const rw = fn as (fd: number, buf: Uint8Array) => number;
+      out[name] = (fd: number, buf: Uint8Array) => {
+        let r: number;
+        try {
+          r = rw(fd, buf);
+        } catch (e) {
+          return failed(e);
+        }
+        sig.check();
+        return r;
+      };
       continue;
     }
     out[name] = (...args: unknown[]) => {
