@@ -4,7 +4,8 @@
  * Backing: private memory lives in one growable SAB (`maxByteLength` = the space's size) at
  * offset `addr - BASE_ADDR`; it grows as mappings reach further. A shared mapping (anonymous or
  * file-backed) has a SAB of its own, which `share()` exports as `{sab, offset, size}` so another
- * picoprocess can `mapShared` the same memory. A `Quota` (its own SAB, layout: Int32 `[0]` limit
+ * picoprocess can `mapShared` the same memory, and which `fork()` maps again in the child (private
+ * mappings are copied). A `Quota` (its own SAB, layout: Int32 `[0]` limit
  * in pages, `[1]` pages charged) is shared by the picoprocesses of a sandbox; charging is a CAS
  * loop, so two processes cannot both overrun it.
  *
@@ -305,6 +306,33 @@ export class AddressSpace {
     this.#each(addr, end, (v, off, at, n) => {
       new Uint8Array(v.backing, off, n).set(bytes.subarray(at - addr, at - addr + n));
     });
+  }
+
+  /**
+   * The address space of a fork child: private regions are copied into the child's own heap
+   * (charged to the same quota), shared ones — anonymous or file-backed — map the **same** SAB in
+   * the child (not charged again; a shared file region keeps its write-back, so a flush on either
+   * side stores the one copy of the bytes). Later writes to private memory stay private; writes to
+   * shared memory are seen by both.
+   * @throws {PalError} QUOTA, NO_MEM (nothing is left charged then)
+   */
+  fork(): AddressSpace {
+    const child = new AddressSpace(this.#end - BASE_ADDR, this.quota);
+    try {
+      for (const v of this.#vmas) {
+        if (v.shared) continue;
+        const c = child.#map(v.start, v.size, { prot: v.prot }, null);
+        new Uint8Array(c.backing, c.backingOffset, v.size)
+          .set(new Uint8Array(v.backing, v.backingOffset, v.size));
+      }
+    } catch (e) {
+      child.unmapAll();
+      throw e;
+    }
+    for (const v of this.#vmas) {
+      if (v.shared) child.#insert({ ...v, charged: false, file: v.file ? { ...v.file } : null });
+    }
+    return child;
   }
 
   /** Unmap everything (process exit): writes back shared files, releases the quota. */

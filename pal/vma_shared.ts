@@ -6,18 +6,29 @@
  * ```
  * [0] MAGIC  [1] lock (0 free, 1 held, 2 held with waiters)  [2] region count  [3] capacity
  * [4] size of the space in pages  [5] generation (bumped by every change)  [6..7] reserved
- * [8 + 4i ..] region i, sorted by start: first page (counted from BASE_ADDR), pages, prot, flags
+ * [8 + 6i ..] region i, sorted by start: first page (counted from BASE_ADDR), pages, prot, flags,
+ *             segment id, first page in the segment (the last two for shared regions only)
  * ```
- * Backing: every region lives in one growable heap SAB at offset `addr - BASE_ADDR` (threads of
- * one process share the heap, so "private" and "shared within the process" coincide). The heap
- * grows as mappings reach further; freed memory stays in it and is zeroed when mapped again.
+ * Flags: `SHARED` (1) the region is backed by a shared segment; `INHERITED` (2) it came from the
+ * parent at fork and was not charged to this process's quota.
+ *
+ * Backing: a private region lives in one growable heap SAB at offset `addr - BASE_ADDR` (threads
+ * of one process share the heap, so "private" means private to the process). The heap grows as
+ * mappings reach further; freed memory stays in it and is zeroed when mapped again. A shared
+ * region (MAP_SHARED) is backed by a segment: a SAB of its own that the host makes and keeps
+ * (`SegmentHooks`, the `vma_segment` call), named in the table by its id, so every thread (and,
+ * after a fork, the child) reaches the **same** memory: a thread that meets an id it has not seen
+ * yet asks the host for that SAB. `snapshot` copies the private regions and names the shared ones;
+ * `restore` maps the same segments again.
  *
  * Quota: `alloc` charges the mapped bytes through `QuotaHooks` (in a guest: the host calls
  * `mem_reserve`/`mem_release`, so the host enforces the sandbox quota) before it touches the table
- * or grows the heap; `free` gives them back. What JS cannot enforce is as in `pal/vma.ts`: a
- * thread holding the heap SAB can read or write it directly, and can grow it without charging;
- * the V8 heap cap of process isolation bounds that. The table is the process's own memory, so
- * garbage in it harms only that process; the lock wait is bounded, so garbage never hangs a call.
+ * or grows the heap; `free` gives them back. A shared segment is charged to the process that made
+ * it, while it maps it; inherited ones are not charged again. What JS cannot enforce is as in
+ * `pal/vma.ts`: a thread holding the heap SAB can read or write it directly, and can grow it
+ * without charging; the V8 heap cap of process isolation bounds that. The table is the process's
+ * own memory, so garbage in it harms only that process; the lock wait is bounded, so garbage never
+ * hangs a call.
  */
 import { PalCode, PalError } from "./errors.ts";
 import { BASE_ADDR, PAGE_SIZE, Prot, type RegionInfo } from "./vma.ts";
@@ -29,7 +40,9 @@ const W_CAP = 3;
 const W_PAGES = 4;
 const W_GEN = 5;
 const HEADER_WORDS = 8;
-const REC_WORDS = 4;
+const REC_WORDS = 6;
+/** Region flags (table word 3). */
+export const RegionFlag = { SHARED: 1, INHERITED: 2 } as const;
 const LOCK_TIMEOUT_MS = 5000;
 
 /** Charges and returns bytes of the sandbox's memory quota. */
@@ -37,6 +50,19 @@ export interface QuotaHooks {
   /** @throws {PalError} QUOTA when the charge would overrun the quota */
   charge(bytes: number): void;
   release(bytes: number): void;
+}
+
+/**
+ * Shared segments for MAP_SHARED regions, kept by the host so that a fork child (and every thread)
+ * reaches the same SAB. In a guest: the `vma_segment` and `vma_segment_drop` calls.
+ */
+export interface SegmentHooks {
+  /** A new zeroed segment of `bytes`. @throws {PalError} QUOTA, INVAL */
+  create(bytes: number): { id: number; sab: SharedArrayBuffer };
+  /** The SAB of segment `id` this process holds. @throws {PalError} BAD_HANDLE */
+  attach(id: number): SharedArrayBuffer;
+  /** This process maps segment `id` no more. */
+  drop(id: number): void;
 }
 
 /** The buffers a thread needs to attach to its process's address space. */
@@ -50,11 +76,28 @@ interface Rec {
   pages: number;
   prot: number;
   flags: number;
+  /** Shared regions: the segment and the segment page of the region's first page. */
+  seg: number;
+  segPage: number;
+}
+
+/** Pages `[from, to)` of `r` as a region of their own (protection changes, partial unmaps). */
+function slice(r: Rec, from: number, to: number): Rec {
+  const segPage = r.flags & RegionFlag.SHARED ? r.segPage + (from - r.page) : 0;
+  return { ...r, page: from, pages: to - from, segPage };
+}
+
+interface Segment {
+  readonly bytes: Uint8Array;
+  readonly i32: Int32Array;
 }
 
 const pagesOf = (bytes: number) => Math.ceil(bytes / PAGE_SIZE);
 
-/** A copy of an address space (fork): its size, and each region with its bytes. */
+/**
+ * A copy of an address space (fork): its size, each private region with its bytes, and each
+ * shared region by its segment (the child maps the same segment: the host hands it over).
+ */
 export interface SpaceSnapshot {
   readonly maxBytes: number;
   readonly maxRegions: number;
@@ -63,6 +106,16 @@ export interface SpaceSnapshot {
     readonly prot: number;
     readonly bytes: Uint8Array;
   }[];
+  readonly shared?: readonly SharedRegionRef[];
+}
+
+/** A shared region in a snapshot: `size` bytes at `addr`, segment `seg` from page `segPage`. */
+export interface SharedRegionRef {
+  readonly addr: number;
+  readonly size: number;
+  readonly prot: number;
+  readonly seg: number;
+  readonly segPage: number;
 }
 
 /** The address space of one picoprocess, shared by its threads. */
@@ -72,11 +125,20 @@ export class SharedAddressSpace {
   readonly #cap: number;
   readonly #pages: number;
   readonly #quota: QuotaHooks | null;
+  readonly #segments: SegmentHooks | null;
+  /** Segments this thread has attached, by id. */
+  readonly #segs = new Map<number, Segment>();
   /** Length-tracking views over the growable heap. */
   readonly #bytes: Uint8Array;
   readonly #i32: Int32Array;
 
-  private constructor(bufs: SharedSpaceBuffers, pages: number, quota: QuotaHooks | null) {
+  private constructor(
+    bufs: SharedSpaceBuffers,
+    pages: number,
+    quota: QuotaHooks | null,
+    segments: SegmentHooks | null,
+  ) {
+    this.#segments = segments;
     this.#w = new Int32Array(bufs.table);
     this.#heap = bufs.heap;
     this.#cap = (this.#w.length - HEADER_WORDS) / REC_WORDS;
@@ -101,7 +163,13 @@ export class SharedAddressSpace {
    * ```
    */
   static create(
-    opts: { maxBytes: number; maxRegions: number; quota: QuotaHooks | null },
+    opts: {
+      maxBytes: number;
+      maxRegions: number;
+      quota: QuotaHooks | null;
+      /** Needed for shared mappings (`alloc` with `shared`). */
+      segments?: SegmentHooks | null;
+    },
   ): SharedAddressSpace {
     const { maxBytes, maxRegions } = opts;
     if (!Number.isInteger(maxBytes) || maxBytes <= 0 || maxBytes % PAGE_SIZE !== 0) {
@@ -116,14 +184,23 @@ export class SharedAddressSpace {
     w[W_CAP] = maxRegions;
     w[W_PAGES] = maxBytes / PAGE_SIZE;
     Atomics.store(w, 0, MAGIC);
-    return new SharedAddressSpace({ table, heap }, maxBytes / PAGE_SIZE, opts.quota);
+    return new SharedAddressSpace(
+      { table, heap },
+      maxBytes / PAGE_SIZE,
+      opts.quota,
+      opts.segments ?? null,
+    );
   }
 
   /**
    * The space over buffers received from another thread of the process.
    * @throws {PalError} BAD_MESSAGE for buffers that are not a space's
    */
-  static attach(bufs: SharedSpaceBuffers, quota: QuotaHooks | null): SharedAddressSpace {
+  static attach(
+    bufs: SharedSpaceBuffers,
+    quota: QuotaHooks | null,
+    segments: SegmentHooks | null = null,
+  ): SharedAddressSpace {
     const { table, heap } = bufs ?? {};
     const ok = table instanceof SharedArrayBuffer && heap instanceof SharedArrayBuffer &&
       heap.growable && heap.maxByteLength % PAGE_SIZE === 0 && table.byteLength % 4 === 0 &&
@@ -135,47 +212,85 @@ export class SharedAddressSpace {
     if (Atomics.load(w, 0) !== MAGIC || !Number.isInteger(cap) || w[W_PAGES] !== pages) {
       throw new PalError(PalCode.BAD_MESSAGE, "address space: bad table");
     }
-    return new SharedAddressSpace({ table, heap }, pages, quota);
+    return new SharedAddressSpace({ table, heap }, pages, quota, segments);
   }
 
   /**
-   * A copy of every region and its bytes, taken under the table lock (fork: the child gets
-   * these bytes, later writes on either side are private).
+   * A copy of every private region and its bytes, and the segment of every shared one, taken
+   * under the table lock (fork: the child gets these bytes, later writes on either side of a
+   * private region are private; shared regions stay one memory).
    */
   snapshot(): SpaceSnapshot {
-    return this.#exclusive(() => ({
-      maxBytes: this.#pages * PAGE_SIZE,
-      maxRegions: this.#cap,
-      regions: this.#load().map((r) => ({
-        addr: BASE_ADDR + r.page * PAGE_SIZE,
-        prot: r.prot,
-        bytes: this.#bytes.slice(r.page * PAGE_SIZE, (r.page + r.pages) * PAGE_SIZE),
-      })),
-    }));
+    return this.#exclusive(() => {
+      const recs = this.#load();
+      const priv = recs.filter((r) => !(r.flags & RegionFlag.SHARED));
+      const shared = recs.filter((r) => r.flags & RegionFlag.SHARED);
+      return {
+        maxBytes: this.#pages * PAGE_SIZE,
+        maxRegions: this.#cap,
+        regions: priv.map((r) => ({
+          addr: BASE_ADDR + r.page * PAGE_SIZE,
+          prot: r.prot,
+          bytes: this.#bytes.slice(r.page * PAGE_SIZE, (r.page + r.pages) * PAGE_SIZE),
+        })),
+        shared: shared.map((r) => ({
+          addr: BASE_ADDR + r.page * PAGE_SIZE,
+          size: r.pages * PAGE_SIZE,
+          prot: r.prot,
+          seg: r.seg,
+          segPage: r.segPage,
+        })),
+      };
+    });
   }
 
   /**
-   * A new space holding a copy of `snap` (the child of a fork): every region is mapped again at
-   * its address (charging `quota`), filled, then given its protection.
+   * A new space holding a copy of `snap` (the child of a fork): every private region is mapped
+   * again at its address (charging `quota`), filled, then given its protection; every shared
+   * region maps the same segment (through `segments`, uncharged).
    * @throws {PalError} BAD_MESSAGE for a malformed snapshot; INVAL, OVERLAP, NO_MEM, QUOTA
    */
-  static restore(snap: SpaceSnapshot, quota: QuotaHooks | null): SharedAddressSpace {
+  static restore(
+    snap: SpaceSnapshot,
+    quota: QuotaHooks | null,
+    segments: SegmentHooks | null = null,
+  ): SharedAddressSpace {
     const ok = typeof snap === "object" && snap !== null && Array.isArray(snap.regions) &&
       snap.regions.every((r) =>
         typeof r === "object" && r !== null && r.bytes instanceof Uint8Array &&
         r.bytes.length > 0 && r.bytes.length % PAGE_SIZE === 0 && Number.isInteger(r.addr)
-      );
+      ) &&
+      (snap.shared === undefined ||
+        Array.isArray(snap.shared) &&
+          snap.shared.every((r) =>
+            typeof r === "object" && r !== null && Number.isInteger(r.addr) &&
+            Number.isInteger(r.size) && r.size > 0 && r.size % PAGE_SIZE === 0 &&
+            Number.isSafeInteger(r.seg) && r.seg > 0 && Number.isInteger(r.segPage) &&
+            r.segPage >= 0
+          ));
     if (!ok) throw new PalError(PalCode.BAD_MESSAGE, "address space: bad snapshot");
     const as = SharedAddressSpace.create({
       maxBytes: snap.maxBytes,
       maxRegions: snap.maxRegions,
       quota,
+      segments,
     });
     for (const r of snap.regions) {
       checkProt(r.prot);
       as.alloc(r.bytes.length, { addr: r.addr, prot: Prot.READ | Prot.WRITE });
       as.write(r.addr, r.bytes);
       if (r.prot !== (Prot.READ | Prot.WRITE)) as.protect(r.addr, r.bytes.length, r.prot);
+    }
+    for (const r of snap.shared ?? []) {
+      checkProt(r.prot);
+      const pages = r.size / PAGE_SIZE;
+      const page = as.#page(r.addr, pages);
+      as.#locked((recs) => {
+        as.#checkFree(recs, page, pages);
+        if (recs.length >= as.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
+        const flags = RegionFlag.SHARED | RegionFlag.INHERITED;
+        as.#insert(recs, { page, pages, prot: r.prot, flags, seg: r.seg, segPage: r.segPage });
+      });
     }
     return as;
   }
@@ -196,40 +311,66 @@ export class SharedAddressSpace {
   }
 
   /**
-   * Map zeroed memory: charge the quota, place it (first fit, or at `addr`), grow the heap.
+   * Map zeroed memory: charge the quota, place it (first fit, or at `addr`), grow the heap — or,
+   * with `shared`, back it with a new segment (MAP_SHARED: a fork child maps the same memory).
    * @param size bytes, rounded up to pages
    * @returns the page-aligned start address
-   * @throws {PalError} INVAL, OVERLAP (fixed addr taken), NO_MEM (no room), QUOTA
+   * @throws {PalError} INVAL (also: shared without segment hooks), OVERLAP (fixed addr taken),
+   *   NO_MEM (no room), QUOTA
    */
-  alloc(size: number, opts: { addr?: number; prot: number }): number {
+  alloc(size: number, opts: { addr?: number; prot: number; shared?: boolean }): number {
     checkProt(opts.prot);
     if (!Number.isInteger(size) || size <= 0 || pagesOf(size) > this.#pages) {
       throw new PalError(PalCode.INVAL, `bad mapping size ${size}`);
     }
+    const shared = opts.shared === true;
+    if (shared && !this.#segments) {
+      throw new PalError(PalCode.INVAL, "shared mappings are not available here");
+    }
     const pages = pagesOf(size);
     const fixed = opts.addr === undefined ? -1 : this.#page(opts.addr, pages);
     this.#quota?.charge(pages * PAGE_SIZE);
+    let seg: { id: number; sab: SharedArrayBuffer } | null = null;
     try {
+      if (shared) {
+        seg = this.#segments!.create(pages * PAGE_SIZE);
+        this.#remember(seg.id, seg.sab);
+      }
       return this.#locked((recs) => {
         const page = fixed >= 0 ? this.#checkFree(recs, fixed, pages) : this.#firstFit(recs, pages);
         if (recs.length >= this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
-        this.#zero(page, pages);
-        const i = recs.findIndex((r) => r.page > page);
-        recs.splice(i < 0 ? recs.length : i, 0, { page, pages, prot: opts.prot, flags: 0 });
+        if (seg) {
+          this.#insert(recs, {
+            page,
+            pages,
+            prot: opts.prot,
+            flags: RegionFlag.SHARED,
+            seg: seg.id,
+            segPage: 0,
+          });
+        } else {
+          this.#zero(page, pages);
+          this.#insert(recs, { page, pages, prot: opts.prot, flags: 0, seg: 0, segPage: 0 });
+        }
         return BASE_ADDR + page * PAGE_SIZE;
       });
     } catch (e) {
+      if (seg) this.#forget(seg.id);
       this.#quota?.release(pages * PAGE_SIZE);
       throw e;
     }
   }
 
-  /** Unmap `[addr, addr+size)`; unmapped pages in the range are ignored (like munmap). */
+  /**
+   * Unmap `[addr, addr+size)`; unmapped pages in the range are ignored (like munmap). A segment
+   * no region maps any more is dropped (the host frees it once no process holds it).
+   */
   free(addr: number, size: number): void {
     const pages = this.#sizePages(size);
     const from = this.#page(addr, pages), to = from + pages;
     let freed = 0;
-    this.#locked((recs) => {
+    const touched = new Set<number>();
+    const gone = this.#locked((recs) => {
       const kept: Rec[] = [];
       for (const r of recs) {
         const end = r.page + r.pages;
@@ -237,13 +378,19 @@ export class SharedAddressSpace {
           kept.push(r);
           continue;
         }
-        freed += Math.min(end, to) - Math.max(r.page, from);
-        if (r.page < from) kept.push({ ...r, pages: from - r.page });
-        if (end > to) kept.push({ ...r, page: to, pages: end - to });
+        if (!(r.flags & RegionFlag.INHERITED)) {
+          freed += Math.min(end, to) - Math.max(r.page, from);
+        }
+        if (r.flags & RegionFlag.SHARED) touched.add(r.seg);
+        if (r.page < from) kept.push(slice(r, r.page, from));
+        if (end > to) kept.push(slice(r, to, end));
       }
       if (kept.length > this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
       recs.splice(0, recs.length, ...kept);
+      for (const r of kept) if (r.flags & RegionFlag.SHARED) touched.delete(r.seg);
+      return touched;
     });
+    for (const id of gone) this.#forget(id);
     if (freed > 0) this.#quota?.release(freed * PAGE_SIZE);
   }
 
@@ -262,9 +409,9 @@ export class SharedAddressSpace {
           continue;
         }
         const a = Math.max(r.page, from), b = Math.min(end, to);
-        if (r.page < a) out.push({ ...r, pages: a - r.page });
-        out.push({ ...r, page: a, pages: b - a, prot });
-        if (end > b) out.push({ ...r, page: b, pages: end - b });
+        if (r.page < a) out.push(slice(r, r.page, a));
+        out.push({ ...slice(r, a, b), prot });
+        if (end > b) out.push(slice(r, b, end));
       }
       if (out.length > this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
       recs.splice(0, recs.length, ...out);
@@ -293,7 +440,9 @@ export class SharedAddressSpace {
     const off = this.#span(addr, len);
     return this.#exclusive(() => {
       this.#covered(off, off + len, Prot.READ);
-      return this.#bytes.slice(off, off + len);
+      const out = new Uint8Array(len);
+      this.#pieces(off, off + len, (b, at, n, dst) => out.set(b.subarray(at, at + n), dst));
+      return out;
     });
   }
 
@@ -302,20 +451,29 @@ export class SharedAddressSpace {
     const off = this.#span(addr, bytes.length);
     this.#exclusive(() => {
       this.#covered(off, off + bytes.length, Prot.WRITE);
-      this.#bytes.set(bytes, off);
+      this.#pieces(off, off + bytes.length, (b, at, n, src) => {
+        b.set(bytes.subarray(src, src + n), at);
+      });
     });
   }
 
   /**
-   * The Int32 word at `addr` for futex calls: 4-byte aligned, mapped and readable.
-   * @returns the heap's Int32 view and the word's index in it
+   * The Int32 word at `addr` for futex calls: 4-byte aligned, mapped and readable. In a shared
+   * region it is a word of the segment, so futexes work between processes mapping it.
+   * @returns the Int32 view (heap or segment) and the word's index in it
    * @throws {PalError} INVAL (misaligned), FAULT
    */
   word(addr: number): { i32: Int32Array; index: number } {
     const off = this.#span(addr, 4);
     if (off % 4 !== 0) throw new PalError(PalCode.INVAL, `futex address ${addr} not aligned`);
-    this.#exclusive(() => this.#covered(off, off + 4, Prot.READ));
-    return { i32: this.#i32, index: off >> 2 };
+    return this.#exclusive(() => {
+      this.#covered(off, off + 4, Prot.READ);
+      let got = { i32: this.#i32, index: off >> 2 };
+      this.#pieces(off, off + 4, (_b, at, _n, _d, seg) => {
+        if (seg) got = { i32: seg.i32, index: at >> 2 };
+      });
+      return got;
+    });
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -364,8 +522,16 @@ export class SharedAddressSpace {
     let next = 0;
     for (let i = 0; i < n; i++) {
       const o = HEADER_WORDS + REC_WORDS * i;
-      const r = { page: w[o]!, pages: w[o + 1]!, prot: w[o + 2]! & 7, flags: w[o + 3]! };
+      const r: Rec = {
+        page: w[o]!,
+        pages: w[o + 1]!,
+        prot: w[o + 2]! & 7,
+        flags: w[o + 3]! & (RegionFlag.SHARED | RegionFlag.INHERITED),
+        seg: w[o + 4]!,
+        segPage: w[o + 5]!,
+      };
       if (r.page < next || r.pages <= 0 || r.page + r.pages > this.#pages) continue;
+      if (r.flags & RegionFlag.SHARED ? r.seg <= 0 || r.segPage < 0 : r.flags !== 0) continue;
       recs.push(r);
       next = r.page + r.pages;
     }
@@ -380,9 +546,70 @@ export class SharedAddressSpace {
       w[o + 1] = r.pages;
       w[o + 2] = r.prot;
       w[o + 3] = r.flags;
+      w[o + 4] = r.seg;
+      w[o + 5] = r.segPage;
     });
     Atomics.store(w, W_COUNT, recs.length);
     Atomics.add(w, W_GEN, 1);
+  }
+
+  #insert(recs: Rec[], r: Rec): void {
+    const i = recs.findIndex((x) => x.page > r.page);
+    recs.splice(i < 0 ? recs.length : i, 0, r);
+  }
+
+  #remember(id: number, sab: SharedArrayBuffer): Segment {
+    const seg = { bytes: new Uint8Array(sab), i32: new Int32Array(sab, 0, sab.byteLength >> 2) };
+    this.#segs.set(id, seg);
+    return seg;
+  }
+
+  /** Drop segment `id` (no region maps it any more). */
+  #forget(id: number): void {
+    this.#segs.delete(id);
+    try {
+      this.#segments?.drop(id);
+    } catch (_e) {
+      // The host let go of it already (the process is ending): nothing to give back.
+    }
+  }
+
+  /** Segment `id`, asked of the host the first time this thread meets it. */
+  #segment(id: number): Segment {
+    const seg = this.#segs.get(id);
+    if (seg) return seg;
+    if (!this.#segments) throw new PalError(PalCode.FAULT, `segment ${id} is not reachable`);
+    return this.#remember(id, this.#segments.attach(id));
+  }
+
+  /**
+   * Visit the backing of heap offsets `[from, to)`, already checked mapped (under the lock):
+   * `fn(bytes, offset in bytes, length, offset from from, segment or null)`.
+   */
+  #pieces(
+    from: number,
+    to: number,
+    fn: (b: Uint8Array, at: number, n: number, rel: number, seg: Segment | null) => void,
+  ): void {
+    const recs = this.#load();
+    let at = from;
+    for (const r of recs) {
+      const start = r.page * PAGE_SIZE, end = start + r.pages * PAGE_SIZE;
+      if (end <= at) continue;
+      if (start > at) break;
+      const n = Math.min(end, to) - at;
+      if (r.flags & RegionFlag.SHARED) {
+        const seg = this.#segment(r.seg);
+        const sOff = r.segPage * PAGE_SIZE + (at - start);
+        if (sOff + n > seg.bytes.length) {
+          throw new PalError(PalCode.FAULT, `address ${BASE_ADDR + at} is past its segment`);
+        }
+        fn(seg.bytes, sOff, n, at - from, seg);
+      } else fn(this.#bytes, at, n, at - from, null);
+      at += n;
+      if (at >= to) return;
+    }
+    throw new PalError(PalCode.FAULT, `address ${BASE_ADDR + at} is not mapped`);
   }
 
   #firstFit(recs: Rec[], pages: number): number {
@@ -481,7 +708,7 @@ function info(r: Rec): RegionInfo {
     start: BASE_ADDR + r.page * PAGE_SIZE,
     size: r.pages * PAGE_SIZE,
     prot: r.prot,
-    shared: false,
+    shared: (r.flags & RegionFlag.SHARED) !== 0,
     file: false,
   };
 }

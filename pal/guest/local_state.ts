@@ -15,6 +15,7 @@ import { deadlineFor, spinThenWait } from "../futex.ts";
 import { PAGE_SIZE } from "../vma.ts";
 import {
   type QuotaHooks,
+  type SegmentHooks,
   SharedAddressSpace,
   type SharedSpaceBuffers,
   type SpaceSnapshot,
@@ -192,7 +193,9 @@ export class LocalState {
     this.events = parts.events;
     this.threads = parts.threads;
     this.originMs = originMs;
-    this.#space = parts.space ? SharedAddressSpace.attach(parts.space, this.#quota()) : null;
+    this.#space = parts.space
+      ? SharedAddressSpace.attach(parts.space, this.#quota(), this.#segments())
+      : null;
   }
 
   /** The state of a process's main thread (tid 0), with fresh tables. */
@@ -223,7 +226,7 @@ export class LocalState {
     if (inherited && this.tid === 0) {
       const snap = inherited;
       inherited = null;
-      this.#space = SharedAddressSpace.restore(snap, this.#quota());
+      this.#space = SharedAddressSpace.restore(snap, this.#quota(), this.#segments());
       return this.#space;
     }
     const q = this.client.call("memory_quota") as { quotaBytes?: unknown };
@@ -234,6 +237,7 @@ export class LocalState {
       maxBytes,
       maxRegions: MAX_REGIONS,
       quota: this.#quota(),
+      segments: this.#segments(),
     });
     return this.#space;
   }
@@ -252,6 +256,31 @@ export class LocalState {
       threads: this.threads.sab,
       space: this.space.buffers,
       originMs: this.originMs,
+    };
+  }
+
+  /** Shared segments (MAP_SHARED) come from the host, which hands them to fork children too. */
+  #segments(): SegmentHooks {
+    const client = this.client;
+    const take = (): SharedArrayBuffer => {
+      const sab = client.takeMessage();
+      if (!(sab instanceof SharedArrayBuffer)) {
+        throw new PalError(PalCode.BAD_MESSAGE, "vma_segment: no buffer");
+      }
+      return sab;
+    };
+    return {
+      create(bytes) {
+        const id = client.call("vma_segment", 0, bytes);
+        return { id, sab: take() };
+      },
+      attach(id) {
+        client.call("vma_segment", id, 0);
+        return take();
+      },
+      drop(id) {
+        client.call("vma_segment_drop", id);
+      },
     };
   }
 

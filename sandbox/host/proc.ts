@@ -72,6 +72,8 @@ export class HostProc implements HostProcess {
   readonly threads = new Map<number, HostThread>();
   /** Process-tree and signal state (sandbox/host/proc_table.ts). */
   readonly tree = new ProcNode();
+  /** Shared memory segments (MAP_SHARED) this process maps, by id (proc_handlers.ts). */
+  readonly segments = new Set<number>();
   #services: HostServices;
 
   constructor(

@@ -2,7 +2,8 @@
  * Host handlers of the process calls and the shared pipes.
  * Calls here: process_create, process_wait, process_kill, process_setpgid, process_setsid,
  * process_info, signal_table,
- * pipe_create, pipe_close, process_exec, and file_share (proc_files.ts).
+ * pipe_create, pipe_close, process_exec, vma_segment, vma_segment_drop, and file_share
+ * (proc_files.ts).
  * The spec of process_create is hostile JSON: every field is checked and bounded here.
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
@@ -24,6 +25,62 @@ const MAX_ENV = 1024;
 const MAX_STR = 4096;
 /** fork state: the cloned object and a copy of the parent's private memory (its mapped regions). */
 const MAX_STATE_BYTES = 64 << 20;
+const PAGE_SIZE = 4096;
+
+/**
+ * The shared memory segments of a sandbox (MAP_SHARED regions, pal/vma_shared.ts): the host makes
+ * each SAB and remembers which processes map it, so a fork child gets the same memory as its
+ * parent and a process can only reach segments it made or inherited. Their bytes together stay
+ * under `sys.vma_quota`; a segment goes when its last holder drops it, ends or execs.
+ */
+class Segments {
+  readonly #segs = new Map<number, { sab: SharedArrayBuffer; holders: Set<HostProc> }>();
+  #next = 1;
+  #bytes = 0;
+  constructor(readonly maxBytes: number) {}
+
+  create(p: HostProc, bytes: number): [number, SharedArrayBuffer] {
+    if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % PAGE_SIZE !== 0) {
+      throw new PalError(PalCode.INVAL, `bad segment size ${bytes}`);
+    }
+    if (this.#bytes + bytes > this.maxBytes) {
+      throw new PalError(PalCode.QUOTA, `sys.vma_quota (${this.maxBytes} bytes) exceeded`);
+    }
+    const id = this.#next++;
+    const sab = new SharedArrayBuffer(bytes);
+    this.#segs.set(id, { sab, holders: new Set([p]) });
+    this.#bytes += bytes;
+    p.segments.add(id);
+    return [id, sab];
+  }
+
+  /** The SAB of a segment `p` holds. @throws {PalError} BAD_HANDLE */
+  held(p: HostProc, id: number): SharedArrayBuffer {
+    const s = this.#segs.get(id);
+    if (!s || !s.holders.has(p)) throw new PalError(PalCode.BAD_HANDLE, `no segment ${id}`);
+    return s.sab;
+  }
+
+  /** `child` holds every segment `parent` holds (fork). */
+  inherit(parent: HostProc, child: HostProc): void {
+    for (const id of parent.segments) {
+      this.#segs.get(id)?.holders.add(child);
+      child.segments.add(id);
+    }
+  }
+
+  drop(p: HostProc, id: number): void {
+    p.segments.delete(id);
+    const s = this.#segs.get(id);
+    if (!s || !s.holders.delete(p) || s.holders.size > 0) return;
+    this.#segs.delete(id);
+    this.#bytes -= s.sab.byteLength;
+  }
+
+  dropAll(p: HostProc): void {
+    for (const id of [...p.segments]) this.drop(p, id);
+  }
+}
 
 /** What process_create adds to a spawn (sandbox_host.ts `spawn`). */
 export interface ChildOptions {
@@ -217,6 +274,8 @@ function execInPlace(
 
 /** The handlers, bound to one sandbox host. */
 export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
+  const segments = new Segments(host.cfg.manifest.sys.vmaQuotaBytes);
+  host.onProcessEnd.push((p) => segments.dropAll(p));
   return {
     ...fileHandlers(),
     process_create(ctx, spec, state) {
@@ -227,7 +286,23 @@ export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
         spec as Record<string, unknown>,
         state,
       );
-      return host.spawnChild(ctx.owner, { argv, env, cwd }, opts);
+      const pid = host.spawnChild(ctx.owner, { argv, env, cwd }, opts);
+      // Before the child can make its first call (this thread serves it): its shared regions.
+      const child = host.procs.get(pid);
+      if (opts.fork && child) segments.inherit(ctx.owner, child);
+      return pid;
+    },
+    vma_segment(ctx, id, bytes) {
+      if (id === 0) {
+        const [made, sab] = segments.create(ctx.owner, bytes);
+        ctx.transfer(sab);
+        return made;
+      }
+      ctx.transfer(segments.held(ctx.owner, id));
+      return id;
+    },
+    vma_segment_drop(ctx, id) {
+      segments.drop(ctx.owner, id);
     },
     process_exec(ctx, spec) {
       if (typeof spec !== "object" || spec === null) throw bad("spec must be an object");
@@ -239,7 +314,10 @@ export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
         new Uint8Array(0),
       );
       // Deferred, like process_exit: the caller gets its answer, then its Worker is replaced.
-      queueMicrotask(() => execInPlace(host, p, { argv, env, cwd }, opts));
+      queueMicrotask(() => {
+        execInPlace(host, p, { argv, env, cwd }, opts);
+        segments.dropAll(p); // the new program starts with a fresh address space
+      });
     },
     process_wait(ctx, pid, options) {
       return waitChild(host, ctx.owner, pid, options) as unknown;
