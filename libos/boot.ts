@@ -4,15 +4,16 @@
  * the personality it was written for. Only literal imports here: they load with the host's
  * permissions as part of this module's graph; the app itself is imported with the Worker's own.
  *
- * Before the init message (a pooled Worker waits for it: sandbox/host/proc_pool.ts), boot does
- * the work that does not depend on the process: it rehearses the libOS setup over a throwaway
- * kernel with a PAL that answers locally, so the code every process runs first is compiled
- * before a process needs it (measured: the kernel, mounts, stdio and Sys setup of a spawn went
- * from ~2.8 ms to ~1.8 ms, most of what is left being host calls). Then it posts `BOOTED`.
+ * A pooled Worker (sandbox/host/proc_pool.ts) first gets `WARM_UP`: boot then does the work that
+ * does not depend on the process — it rehearses the libOS setup over a throwaway kernel with a
+ * PAL that answers locally, so the code every process runs first is compiled before a process
+ * needs it (measured: the kernel, mounts, stdio and Sys setup of a spawn went from ~2.8 ms to
+ * ~1.8 ms, most of what is left being host calls) — and answers `BOOTED`. A cold Worker gets the
+ * init message at once and skips the rehearsal.
  */
 import { PalClient } from "../pal/guest/client.ts";
 import { Interrupt } from "../pal/futex.ts";
-import { BOOTED, type InitMessage } from "./init.ts";
+import { BOOTED, type InitMessage, WARM_UP } from "./init.ts";
 import { Kernel } from "./kernel.ts";
 import { Libos } from "./libos.ts";
 import { PipeHandle } from "./pipe_handle.ts";
@@ -23,6 +24,11 @@ import { createSys } from "./sys/mod.ts";
 import { workerScope } from "../pal/worker_scope.ts";
 
 workerScope.onmessage = async (e: MessageEvent) => {
+  if (e.data === WARM_UP) {
+    rehearse();
+    workerScope.postMessage(BOOTED);
+    return;
+  }
   const init = e.data as InitMessage;
   if (init?.type !== "init") return;
   workerScope.onmessage = null;
@@ -100,6 +106,3 @@ function rehearse(): void {
     PipeHandle.interrupt = undefined;
   }
 }
-
-rehearse();
-workerScope.postMessage(BOOTED);

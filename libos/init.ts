@@ -5,9 +5,12 @@
 import type { GuestChannel } from "../pal/guest/client.ts";
 
 /**
- * What a picoprocess Worker posts to its parent once boot has done everything that does not
- * depend on the process (sandbox/host/proc_pool.ts: a pooled Worker is ready from then on).
+ * What the spawn pool (sandbox/host/proc_pool.ts) posts to a Worker it starts: boot then does the
+ * work that does not depend on the process and answers `BOOTED`. A cold Worker skips it.
  */
+export const WARM_UP = "sandpiper-warm-up";
+
+/** What a pooled Worker posts to its parent once warmed up: it counts as ready from then on. */
 export const BOOTED = "sandpiper-booted";
 
 /** A mount as the guest sees it: no host path, only the id the host binds it to. */

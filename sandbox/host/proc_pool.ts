@@ -1,11 +1,12 @@
 /**
  * Warm spawn: picoprocess Workers started ahead of need. A pooled Worker has loaded and
- * evaluated libos/boot.ts (and done the boot work that does not depend on the process) and
- * waits for its init message, so a spawn from the pool skips the Worker start and the module
- * load; the host posts the init message as to a new Worker. A Worker counts as ready only once
- * it has said so (`BOOTED`, posted by boot); a spawn takes a ready one first, else one still
- * booting (it is ahead of a new one), else none (the caller starts a cold Worker). A Worker that
- * ran a process is never pooled again: its globals and module cache belong to that process.
+ * evaluated libos/boot.ts and, asked by `WARM_UP`, done the boot work that does not depend on the
+ * process; it waits for its init message, so a spawn from the pool skips the Worker start, the
+ * module load and that work; the host posts the init message as to a new Worker. A Worker counts
+ * as ready only once it has said so (`BOOTED`, posted by boot); a spawn takes a ready one first,
+ * else one still booting (it is ahead of a new one), else none (the caller starts a cold Worker).
+ * A Worker that ran a process is never pooled again: its globals and module cache belong to that
+ * process.
  *
  * Refilling costs the host thread: measured in Deno 2.9.6, `new Worker` blocks its creator for
  * ~11–18 ms (even for an empty module), and the new Worker's boot competes for the CPU with the
@@ -21,7 +22,7 @@
  * spawns pays nothing). Idle Workers cost memory (in `process` isolation, the host process's
  * RSS counts against `sys.max_memory`).
  */
-import { BOOTED } from "../../libos/init.ts";
+import { BOOTED, WARM_UP } from "../../libos/init.ts";
 import type { WorkerLike } from "./worker_factory.ts";
 
 /** Quiet time after a take before the pool refills beyond `EAGER` (ms). */
@@ -156,6 +157,7 @@ export class WorkerPool {
       p.ready = true;
       this.#settle();
     };
+    worker.postMessage(WARM_UP);
     this.#idle.push(p);
     if (this.#idle.length < this.target) this.#schedule(0);
   }
