@@ -56,20 +56,41 @@ export const SPIN_CEIL_MS = 0.3;
  * round trips) until chance breaks the cycle. So a wait that slept but ended within
  * SPIN_CEIL_MS makes the next spin 1.5× that long (the answer then arrives while spinning and
  * both ends go back to answering in ~1 µs); a wait longer than that (an idle peer) halves it.
+ * When the cores are oversubscribed the peer is often not running at all and spinning only
+ * takes the core it needs: a grown spin that still had to sleep quarters the budget and blocks
+ * growth for the next 8 sleeps.
  */
 export class AdaptiveSpin {
   #ms = SPIN_MAX_MS;
+  /** The last sleep grew the budget (and no spin has caught a change since). */
+  #grown = false;
+  /** Sleeps left before the budget may grow again. */
+  #cooldown = 0;
   /** The current budget in ms. */
   get budgetMs(): number {
     return this.#ms;
   }
   /** Spin on `i32[index]` while it equals `expected`, within the budget; true if it changed. */
   spin(i32: Int32Array, index: number, expected: number): boolean {
-    return spinWhile(i32, index, expected, this.#ms, 1 << 30);
+    const ok = spinWhile(i32, index, expected, this.#ms, 1 << 30);
+    if (ok) this.#grown = false;
+    return ok;
   }
   /** A wait that had to sleep took `totalMs` from its start (spin included). */
   slept(totalMs: number): void {
-    const ms = totalMs < SPIN_CEIL_MS ? Math.max(this.#ms, totalMs * 1.5) : this.#ms / 2;
+    let ms: number;
+    if (this.#grown) {
+      // The longer spin did not catch the answer either (the cores are busy): back off.
+      ms = this.#ms / 4;
+      this.#grown = false;
+      this.#cooldown = 8;
+    } else if (totalMs < SPIN_CEIL_MS && this.#cooldown === 0) {
+      ms = Math.max(this.#ms, totalMs * 1.5);
+      this.#grown = ms > this.#ms;
+    } else {
+      ms = this.#ms / 2;
+      if (this.#cooldown > 0) this.#cooldown--;
+    }
     this.#ms = ms > SPIN_CEIL_MS ? SPIN_CEIL_MS : ms < SPIN_MIN_MS ? SPIN_MIN_MS : ms;
   }
 }
