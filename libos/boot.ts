@@ -23,14 +23,22 @@ import { wrapSys } from "./signal/signals.ts";
 import { createSys } from "./sys/mod.ts";
 import { workerScope } from "../pal/worker_scope.ts";
 
+/** Set once the init message arrived: a Worker taken from the pool while booting skips warming. */
+let started = false;
+
 workerScope.onmessage = async (e: MessageEvent) => {
   if (e.data === WARM_UP) {
-    rehearse();
-    workerScope.postMessage(BOOTED);
+    // After the messages already queued: an init among them makes the rehearsal moot.
+    setTimeout(() => {
+      if (started) return;
+      rehearse();
+      workerScope.postMessage(BOOTED);
+    }, 0);
     return;
   }
   const init = e.data as InitMessage;
   if (init?.type !== "init") return;
+  started = true;
   workerScope.onmessage = null;
   const pal = new PalClient(init.channel);
   const os = new Libos(init, pal);
