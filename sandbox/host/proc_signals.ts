@@ -64,10 +64,11 @@ export class SignalTable {
 
   /** Give `p` a free slot (cleared under its lock) and say so on its page; none when full. */
   assign(p: HostProc): void {
+    if (p.tree.slot >= 0) return;
     const page = p.tree.signals;
     Atomics.store(page, SigWord.SLOT, -1);
     Atomics.and(page, SigWord.FLAGS, ~SIG_FLAG_TABLE);
-    if (!this.#enabled || p.tree.slot >= 0) return;
+    if (!this.#enabled) return;
     // Lowest free slot first (a freed slot is reused at once: senders check PID under LOCK).
     for (let s = 0; s < SIGNAL_TABLE_SLOTS; s++) {
       // A slot whose lock a guest keeps is skipped (tried again next time).
