@@ -205,9 +205,13 @@ function armSlotWatch(p: HostProc): void {
   else setTimeout(again, 0);
 }
 
-/** `p` just blocked in a host call: interrupt it at once if a signal is ready, and watch. */
+/**
+ * `p` just blocked in a host call: watch its slot, so a handled signal set there while it is
+ * blocked interrupts the call (as one the host delivers does). A signal that became pending
+ * before the call blocked is left for the next safe point, as on the host path: the libOS does
+ * not nest handlers, and a handler retrying a call on EINTR would otherwise never get through.
+ */
 export function blockedInHost(p: HostProc): void {
-  queueMicrotask(() => interruptIfReady(p));
   armSlotWatch(p);
 }
 
