@@ -38,6 +38,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FILL = 40;
 const QUIET = 150;
 
+/** Poll until `cond` holds (at most 5 s). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await sleep(10);
+}
+
 Deno.test("the pool fills only after start, up to size and the room left under max_processes", async () => {
   const log: string[] = [];
   let room = 1;
@@ -46,11 +51,12 @@ Deno.test("the pool fills only after start, up to size and the room left under m
   assert.equal(pool.idle, 0, "nothing before the first spawn");
   assert.equal(pool.take(), null);
   pool.start();
+  await until(() => pool.idle >= 1);
   await sleep(FILL);
   assert.equal(pool.idle, 1, "capped by the room left");
   room = 5;
   assert.ok(pool.take());
-  await sleep(FILL);
+  await until(() => pool.idle === 3);
   assert.equal(pool.idle, 3, "an empty pool refills at once, to size");
   pool.close();
   assert.equal(pool.idle, 0);
@@ -61,7 +67,7 @@ Deno.test("a Worker is ready only once boot says so; take prefers ready, then bo
   const made: Fake[] = [];
   const pool = new WorkerPool(3, fake([], made), () => 10, QUIET);
   pool.start();
-  await sleep(FILL);
+  await until(() => pool.idle === 3);
   assert.equal(pool.idle, 3);
   assert.equal(pool.ready, 0, "started is not booted");
   made[1]!.boot();
@@ -75,30 +81,33 @@ Deno.test("a Worker is ready only once boot says so; take prefers ready, then bo
 });
 
 Deno.test("beyond EAGER Workers, the pool refills only after QUIET_MS without takes", async () => {
+  const quiet = 600; // long against the sleeps below, so a loaded machine cannot fake quiet
   const made: Fake[] = [];
-  const pool = new WorkerPool(EAGER + 3, fake([], made), () => 100, QUIET);
+  const pool = new WorkerPool(EAGER + 3, fake([], made), () => 100, quiet);
   pool.start();
-  await sleep(FILL);
+  await until(() => pool.idle === EAGER + 3);
   assert.equal(pool.idle, EAGER + 3);
   for (const w of made) w.boot();
   await pool.whenFull();
-  // A burst of takes that leaves at least EAGER idle: no refill during it.
-  for (let i = 0; i < 3; i++) {
-    assert.ok(pool.take());
-    await sleep(QUIET / 4);
-  }
-  assert.equal(made.length, EAGER + 3, "no Worker started during the burst");
-  await sleep(QUIET * 2);
+  // A burst of takes that leaves EAGER idle: no refill during it.
+  for (let i = 0; i < 3; i++) assert.ok(pool.take());
+  await sleep(FILL);
+  assert.equal(made.length, EAGER + 3, "no Worker started right after the burst");
+  const t0 = performance.now();
+  await until(() => pool.idle === EAGER + 3);
   assert.equal(pool.idle, EAGER + 3, "refilled once quiet");
+  assert.ok(performance.now() - t0 >= quiet / 2, "not before the quiet time");
   // Taking below EAGER refills at once.
   while (pool.idle >= EAGER) pool.take();
   const before = made.length;
-  await sleep(FILL);
+  await until(() => made.length > before);
+  assert.ok(performance.now() - t0 < 5000);
   assert.ok(made.length > before, "below EAGER: refilled without waiting");
   let full = false;
   const p = pool.whenFull().then(() => (full = true));
-  await sleep(QUIET * 2);
+  await sleep(FILL);
   assert.equal(full, false, "not full while Workers are still booting");
+  await until(() => pool.idle === EAGER + 3);
   for (const w of made) w.boot();
   await p;
   assert.equal(pool.ready, pool.target);
@@ -110,7 +119,7 @@ Deno.test("a pooled Worker that fails to boot is dropped; size 0 never starts Wo
   const made: Fake[] = [];
   const pool = new WorkerPool(2, fake(log, made), () => 10, QUIET);
   pool.start();
-  await sleep(FILL);
+  await until(() => pool.idle === 2);
   made[0]!.fail();
   assert.equal(pool.idle, 1);
   assert.ok(log.includes("terminate 1"));
