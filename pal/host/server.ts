@@ -42,6 +42,7 @@ const enc = new TextEncoder();
 const SPIN_MS = 0.05;
 /** Spin while at least this share of recent spins caught a call. */
 const SPIN_KEEP = 0.5;
+const SPIN_MAX_MS = 0.2;
 
 interface HostSlot {
   readonly index: number;
@@ -85,6 +86,8 @@ export class RingServer<Owner = unknown> {
   /** How often a spin for the next call recently caught one (moving average). */
   #spinHits = 1;
   #probes = 0;
+  /** How long the doorbell usually stays quiet after the calls are served (ms, moving average). */
+  #usualGapMs = SPIN_MS;
   #stopped: Promise<void> = Promise.resolve();
   /** Called for every served call when tracing is on. */
   onCall?: (
@@ -192,19 +195,28 @@ export class RingServer<Owner = unknown> {
         continue;
       }
       busySince = -1;
-      // Spin for the next call only while such spins mostly catch one (probing every 16th
-      // time): on a loaded machine the spin holds the core a guest needs (see client.ts).
+      // Spin for the next call, about twice as long as the doorbell usually stays quiet
+      // between calls (a guest copying 1 MiB needs longer than one doing stats), within
+      // [SPIN_MS, SPIN_MAX_MS]; and only while such spins mostly catch one, probing every 16th
+      // time: on a loaded machine the spin holds the core a guest needs (see client.ts).
+      const t0 = performance.now();
+      const usual = this.#usualGapMs;
       if (this.#spinHits >= SPIN_KEEP || (++this.#probes & 15) === 0) {
-        const t0 = performance.now();
+        const budget = Math.min(SPIN_MAX_MS, Math.max(SPIN_MS, 2 * usual));
+        let t = t0;
         let rang = false;
-        while (performance.now() - t0 < SPIN_MS) {
+        while (t - t0 < budget) {
           if (Atomics.load(this.#doorbell, 0) !== seen) {
             rang = true;
             break;
           }
+          t = performance.now();
         }
         this.#spinHits = 0.875 * this.#spinHits + (rang ? 0.125 : 0);
-        if (rang) continue;
+        if (rang) {
+          this.#usualGapMs = 0.75 * usual + 0.25 * (t - t0);
+          continue;
+        }
       }
       // A pending waitAsync does not keep Deno's event loop alive: a timer does.
       const w = Atomics.waitAsync(this.#doorbell, 0, seen, 50);
@@ -215,6 +227,7 @@ export class RingServer<Owner = unknown> {
       } else {
         await yieldToEventLoop();
       }
+      this.#usualGapMs = 0.75 * usual + 0.25 * Math.min(1, performance.now() - t0);
     }
   }
 
