@@ -223,7 +223,8 @@ export function msgCounts(a: Int32Array): { qnum: number; cbytes: number } {
     qnum++;
     cbytes += clamp(a[w + S_LEN]! | 0, 0, MSGMAX);
   }
-  return { qnum, cbytes };
+  // A real queue never holds more than MSGMNB bytes; more is garbage.
+  return { qnum, cbytes: Math.min(cbytes, MSGMNB) };
 }
 
 /** Replay a committed semop journal (caller holds the lock); entries are checked and clamped. */

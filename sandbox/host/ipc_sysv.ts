@@ -13,9 +13,13 @@ import {
   createSemSab,
   H,
   HOST_LOCK,
+  M,
+  MSG_MAGIC,
   msgCounts,
+  MSGMNB,
   recoverMsg,
   recoverSem,
+  SEM_MAGIC,
   type SemGeometry,
   semGeometry,
   semHasRow,
@@ -127,7 +131,16 @@ function hostLock(o: MsgQueue | SemSet, alive: (pid: number) => boolean): boolea
   if (o.kind === 0) {
     if (cur !== 0 || Atomics.load(w, H.DIRTY) !== 0) recoverMsg(w);
   } else recoverSem(w, o.g);
+  if (cur !== 0) restoreHeader(o);
   return true;
+}
+
+/** Rewrite the header words only the host sets (a dead or hostile holder may have changed them). */
+function restoreHeader(o: MsgQueue | SemSet): void {
+  const w = o.words;
+  Atomics.store(w, H.MAGIC, o.kind === 0 ? MSG_MAGIC : SEM_MAGIC);
+  Atomics.store(w, H.REMOVED, o.removed ? 1 : 0);
+  if (o.kind === 0) Atomics.store(w, M.QBYTES, MSGMNB);
 }
 
 function hostUnlock(o: MsgQueue | SemSet): void {
