@@ -53,16 +53,15 @@ function pal() {
   return os;
 }
 
-/** Queues and sets this process mapped, by "kind:id" (ids are never reused). */
-const mapped = new Map<string, MsgQueue | SemSet>();
+/** Queues (index 0) and sets (1) this process mapped, by id (ids are never reused). */
+const mapped = [new Map<number, MsgQueue | SemSet>(), new Map<number, MsgQueue | SemSet>()];
 let life: Int32Array | null = null;
 
 function map(kind: 0 | 1, id: number): MsgQueue | SemSet {
-  const key = `${kind}:${id}`;
-  const have = mapped.get(key);
+  const have = mapped[kind]!.get(id);
   if (have) {
     if (!have.removed) return have;
-    mapped.delete(key);
+    mapped[kind]!.delete(id);
     throw new ErrnoError(Errno.EINVAL, `no IPC object ${id}`);
   }
   const os = pal();
@@ -89,7 +88,7 @@ function map(kind: 0 | 1, id: number): MsgQueue | SemSet {
     } catch { /* removed meanwhile: the waiter sees it */ }
   };
   const v = g ? new SemSet(sab, env, recover, g) : new MsgQueue(sab, env, recover);
-  mapped.set(key, v);
+  mapped[kind]!.set(id, v);
   return v;
 }
 
@@ -146,7 +145,7 @@ export function msgrcv(
 export function msgctl(id: number, cmd: number): unknown {
   return call(() => {
     const r = pal().pal.call("ipc_msgctl", id, cmd);
-    if (cmd === IPC_RMID) mapped.delete(`0:${id}`);
+    if (cmd === IPC_RMID) mapped[0]!.delete(id);
     return r;
   });
 }
@@ -193,7 +192,7 @@ export function semctl(id: number, num: number, cmd: number, arg: unknown = null
       }
     }
     const r = pal().pal.call("ipc_semctl", id, num, cmd, arg);
-    if (cmd === IPC_RMID) mapped.delete(`1:${id}`);
+    if (cmd === IPC_RMID) mapped[1]!.delete(id);
     return r;
   });
 }

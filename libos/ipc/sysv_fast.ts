@@ -5,6 +5,7 @@
  * removal (EIDRM), a timeout (EAGAIN) and this process's own end are seen. A lock whose holder
  * stays the same for STALE_MS is reported to the host, which frees it if the holder is dead.
  */
+import { AdaptiveSpin } from "../../pal/futex.ts";
 import { Errno, ErrnoError, type ErrnoValue } from "../errno.ts";
 import {
   chainOf,
@@ -49,7 +50,7 @@ import {
 const IPC_NOWAIT = 0o4000;
 const MSG_NOERROR = 0o10000;
 const SEM_UNDO = 0x1000;
-/** Spin before sleeping (a sleep-and-notify costs tens of µs; a spinning peer answers in ~1). */
+/** Spin for a lock before sleeping (holders keep it for about a µs). */
 const SPIN_MS = 0.05;
 /** Longest sleep between checks of signals, removal and the deadline. */
 const POLL_MS = 10;
@@ -76,6 +77,7 @@ const err = (e: ErrnoValue, m: string) => new ErrnoError(e, m);
 
 class SharedObject {
   readonly a: Int32Array;
+  readonly #spin = new AdaptiveSpin();
   /**
    * @param recover asks the host to free the lock if its holder is not a live process
    */
@@ -134,18 +136,21 @@ class SharedObject {
     }
   }
 
-  /** After unlocking: wait until SEQ leaves `seen` (or a slice passes), then check. */
+  /**
+   * After unlocking: wait until SEQ leaves `seen` (or a slice passes), then check. The spin
+   * adapts like a pipe's (pal/futex.ts AdaptiveSpin): a peer that answers just after a sleep
+   * lengthens the next spin, so two processes ping-ponging stay awake.
+   */
   waitChange(seen: number, st: OpState): void {
     const a = this.a;
-    const spinEnd = performance.now() + SPIN_MS;
-    while (Atomics.load(a, H.SEQ) === seen) {
-      const now = performance.now();
-      if (now < spinEnd) continue;
+    const t0 = performance.now();
+    if (!this.#spin.spin(a, H.SEQ, seen)) {
       this.check(st);
       Atomics.add(a, H.SEQWAIT, 1);
+      const now = performance.now();
       Atomics.wait(a, H.SEQ, seen, Math.min(POLL_MS, Math.max(0, st.deadline - now)));
       Atomics.sub(a, H.SEQWAIT, 1);
-      break;
+      this.#spin.slept(performance.now() - t0);
     }
     st.waited = true;
     this.check(st);
