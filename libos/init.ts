@@ -25,7 +25,13 @@ export interface GuestMount {
 
 /** What stdio of a new picoprocess is connected to. */
 export type StdioSpec =
-  | { readonly kind: "host"; readonly uri: "dev:stdin" | "dev:stdout" | "dev:stderr" }
+  /** The host's stdio device; `handle` when the host opened it in the child's table at spawn
+   * (one init message instead of a `stream_open` per fd; without it the child opens it). */
+  | {
+    readonly kind: "host";
+    readonly uri: "dev:stdin" | "dev:stdout" | "dev:stderr";
+    readonly handle?: number;
+  }
   | { readonly kind: "null" }
   /** A guest pipe ring end (SharedArrayBuffer from pal/pipe_ring.ts); `id` when the host
    * registered the ring (sandbox/host/proc_pipes.ts): closing it is then a `pipe_close` call. */
@@ -82,6 +88,9 @@ export interface InitMessage {
   /** The signal page (libos/signal/shared.ts) and the EINTR token the host raises. */
   readonly signals?: SharedArrayBuffer;
   readonly interrupt?: SharedArrayBuffer;
+  /** The sandbox's signal table and this process's slot in it, when the host gave it one
+   * (otherwise the libOS asks with `signal_table`). */
+  readonly sigTable?: { readonly sab: SharedArrayBuffer; readonly slot: number };
   /** fds above 2 the child starts with (spawn fd actions, fork). */
   readonly fds?: readonly { readonly fd: number; readonly spec: StdioSpec }[];
   /** fork-with-state: call export `entry` of the program with the deserialized state. */

@@ -31,7 +31,7 @@ export class Kernel {
     this.umask = init.umask & 0o777;
     this.env = new Map(Object.entries(init.env));
     const token = init.interrupt ? Interrupt.attach(init.interrupt) : null;
-    this.signals = new Signals(pal, init.pid, init.signals, token);
+    this.signals = new Signals(pal, init.pid, init.signals, token, init.sigTable);
     PipeHandle.interrupt = this.signals.interrupt ?? undefined;
     // Ignored signals survive spawn, fork and exec: the host copied or kept them on the page.
     const ignored = init.signals ? Atomics.load(new Int32Array(init.signals), 2) : 0;

@@ -50,13 +50,16 @@ const NAMES = ["stdin", "stdout", "stderr"] as const;
 function stdioHandle(k: Kernel, fd: 0 | 1 | 2, spec: StdioSpec): Handle {
   switch (spec.kind) {
     case "host": {
-      let h: number;
-      try {
-        h = k.pal.call("stream_open", spec.uri, fd === 0 ? 1 : 2, 0);
-      } catch (e) {
-        throw palToErrno(e, spec.uri);
+      // The host opened it in this process's table at spawn; else open it now.
+      let h = spec.handle;
+      if (!Number.isSafeInteger(h) || h! < 0) {
+        try {
+          h = k.pal.call("stream_open", spec.uri, fd === 0 ? 1 : 2, 0);
+        } catch (e) {
+          throw palToErrno(e, spec.uri);
+        }
       }
-      return new HostDevHandle(k.pal, h, spec.uri, NAMES[fd]);
+      return new HostDevHandle(k.pal, h!, spec.uri, NAMES[fd]);
     }
     case "null":
       return new GuestDevHandle("/dev/null", "null", 0x103);

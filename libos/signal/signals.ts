@@ -69,15 +69,18 @@ export class Signals {
    * @param pid this process's pid
    * @param page the host's signal page (a private one when the host gave none)
    * @param token the token the host raises for a handled signal (EINTR)
+   * @param table the signal table and slot the host sent with the init message (checked like
+   *   the answer of `signal_table`, which is asked when absent)
    */
   constructor(
     readonly pal: PalClient,
     readonly pid: number,
     page: SharedArrayBuffer | undefined,
     token: Interrupt | null,
+    table?: { readonly sab: unknown; readonly slot: unknown },
   ) {
     this.#page = new Int32Array(page ?? new SharedArrayBuffer(SIGNAL_PAGE_BYTES), 0, 8);
-    if (page) this.#attachTable();
+    if (page) this.#attachTable(table);
     const slotReady = () => this.#slotReady();
     this.interrupt = token || this.#table
       ? {
@@ -90,25 +93,29 @@ export class Signals {
   }
 
   /** Map the sandbox's signal table when the host put this process in it. */
-  #attachTable(): void {
+  #attachTable(given?: { readonly sab: unknown; readonly slot: unknown }): void {
     const w = this.#page;
     if ((Atomics.load(w, SigWord.FLAGS) & SIG_FLAG_TABLE) === 0) return;
-    let slot: number;
+    let slot: unknown;
     let sab: unknown;
-    try {
-      slot = this.pal.call("signal_table");
-      if (slot < 0) return;
-      sab = this.pal.takeMessage();
-    } catch {
-      return; // no table: every kill goes to the host
+    if (given) {
+      ({ slot, sab } = given);
+    } else {
+      try {
+        slot = this.pal.call("signal_table");
+        if ((slot as number) < 0) return;
+        sab = this.pal.takeMessage();
+      } catch {
+        return; // no table: every kill goes to the host
+      }
     }
     if (
       !(sab instanceof SharedArrayBuffer) || sab.byteLength < SIGNAL_TABLE_BYTES ||
-      !Number.isInteger(slot) || slot >= SIGNAL_TABLE_SLOTS
+      !Number.isInteger(slot) || (slot as number) < 0 || (slot as number) >= SIGNAL_TABLE_SLOTS
     ) return;
     const t = new Int32Array(sab, 0, SIGNAL_TABLE_BYTES / 4);
     this.#table = t;
-    this.#base = slot * SLOT_WORDS;
+    this.#base = (slot as number) * SLOT_WORDS;
     this.#mirror(SlotWord.HANDLED, Atomics.load(w, SigWord.HANDLED));
     this.#mirror(SlotWord.IGNORED, Atomics.load(w, SigWord.IGNORED));
     this.#mirror(SlotWord.BLOCKED, Atomics.load(w, SigWord.BLOCKED));

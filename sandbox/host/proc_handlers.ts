@@ -261,13 +261,16 @@ function execInPlace(
 ): void {
   if (p.state === "exited") return;
   const dropPipes = host.pipes.detachProcess(p.pid);
+  // The old program's handles; the new one keeps its file descriptions and whatever the host
+  // opened for it while starting it (its stdio devices).
+  const old = [...p.handles.entries()].map(([id]) => id);
   host.execProcess(p, spec, opts);
   dropPipes();
   const kept = new Set<number>();
   for (const sp of [...opts.stdio, ...opts.fds.map((f) => f.spec)]) {
     if (sp.kind === "file") kept.add(sp.handle);
   }
-  for (const [id] of p.handles.entries()) {
+  for (const id of old) {
     if (!kept.has(id)) closeHandle(p.handles.take(id));
   }
 }

@@ -12,6 +12,7 @@
 import { PalCode, PalError } from "../../pal/errors.ts";
 import { Interrupt } from "../../pal/futex.ts";
 import { SIGNAL_PAGE_BYTES, signalNumber, WNOHANG } from "../../libos/signal/shared.ts";
+import type { InitMessage, StdioSpec } from "../../libos/init.ts";
 import type { HostProc } from "./proc.ts";
 import { blockedInHost, type SignalTable, signalTableOf } from "./proc_signals.ts";
 
@@ -98,6 +99,31 @@ export function adoptNew(
   t.sid = parent.tree.sid;
   t.outPid = parent.tree.outPid;
   t.pgid = opts.pgid === undefined ? parent.tree.pgid : opts.pgid === 0 ? p.pid : opts.pgid;
+}
+
+/**
+ * What the host hands a process with its init message instead of answering boot-time calls
+ * (one message, no `signal_table` and `stream_open` round trips while it boots): its slot in the
+ * signal table, and its host stdio devices opened in its handle table (each `{kind: "host"}`
+ * spec gets its `handle`; one the table has no room for is left for the guest to open).
+ */
+export function bootGifts(
+  p: HostProc,
+  specs: readonly StdioSpec[],
+): Pick<InitMessage, "sigTable"> {
+  for (const sp of specs) {
+    if (sp.kind !== "host" || sp.handle !== undefined) continue;
+    try {
+      const dev = sp.uri.slice(4) as "stdin" | "stdout" | "stderr";
+      (sp as { handle?: number }).handle = p.handles.add({ kind: "dev", dev });
+    } catch (_e) {
+      // The table is full: the guest's own stream_open reports it.
+    }
+  }
+  const t = p.tree;
+  return t.sigTable?.enabled && t.slot >= 0
+    ? { sigTable: { sab: t.sigTable.sab, slot: t.slot } }
+    : {};
 }
 
 /** Whether `child` is what `waitpid(pid)` called by `caller` asks for. */

@@ -26,7 +26,7 @@ import { HostPipes } from "./proc_pipes.ts";
 import { releaseFileLocks } from "./proc_files.ts";
 import type { ChildOptions } from "./proc_handlers.ts";
 import { deliver } from "./proc_signals.ts";
-import { adoptNew, exited } from "./proc_table.ts";
+import { adoptNew, bootGifts, exited } from "./proc_table.ts";
 import { SIG } from "../../libos/signal/shared.ts";
 import { PalCode, PalError } from "../../pal/errors.ts";
 import { LimitExceeded } from "./limits.ts";
@@ -266,6 +266,7 @@ export class SandboxHost implements HostServices {
       ...(child && child.fds.length > 0 ? { fds: child.fds } : {}),
       ...(child?.fork ? { fork: child.fork } : {}),
       ...(plugin ? { plugin } : {}),
+      ...bootGifts(proc, child ? [...stdio, ...child.fds.map((f) => f.spec)] : stdio),
     };
     worker.postMessage(init, plugin ? [ch.port2, plugin.port] : [ch.port2]);
     if (this.#watchdog) {
