@@ -188,18 +188,17 @@ export class MsgQueue extends SharedObject {
     const st: OpState = { waited: false, deadline: Infinity };
     for (;;) {
       this.lock(st);
-      let seen: number;
+      let seen = 0, sent = false;
       try {
         if (this.removed) throw this.gone(st);
-        if (this.#put(type, data)) {
-          changed(a);
-          return;
-        }
-        if (flags & IPC_NOWAIT) throw err(Errno.EAGAIN, "queue full");
+        sent = this.#put(type, data);
+        if (!sent && flags & IPC_NOWAIT) throw err(Errno.EAGAIN, "queue full");
         seen = Atomics.load(a, H.SEQ);
       } finally {
         unlock(a, pid);
       }
+      // Announced after unlocking, so a woken receiver finds the lock free.
+      if (sent) return changed(a);
       this.waitChange(seen, st);
     }
   }
@@ -281,7 +280,7 @@ export class MsgQueue extends SharedObject {
     const st: OpState = { waited: false, deadline: Infinity };
     for (;;) {
       this.lock(st);
-      let seen: number;
+      let seen = 0, got: { type: number; data: Uint8Array } | null = null;
       try {
         if (this.removed) throw this.gone(st);
         const s = this.#find(type);
@@ -315,13 +314,17 @@ export class MsgQueue extends SharedObject {
           a[M.QNUM] = Math.max(0, a[M.QNUM]! - 1);
           a[M.LRPID] = pid;
           Atomics.store(a, H.DIRTY, 0);
-          changed(a);
-          return { type: t, data: out };
+          got = { type: t, data: out };
+        } else {
+          if (flags & IPC_NOWAIT) throw err(Errno.ENOMSG, "no message");
+          seen = Atomics.load(a, H.SEQ);
         }
-        if (flags & IPC_NOWAIT) throw err(Errno.ENOMSG, "no message");
-        seen = Atomics.load(a, H.SEQ);
       } finally {
         unlock(a, pid);
+      }
+      if (got) {
+        changed(a);
+        return got;
       }
       this.waitChange(seen, st);
     }
@@ -401,7 +404,7 @@ export class SemSet extends SharedObject {
     try {
       for (;;) {
         this.lock(st);
-        let seen: number;
+        let seen = 0, done = false;
         try {
           if (this.removed) throw this.gone(st);
           const row = undo ? this.#myRow(true) : -1;
@@ -438,16 +441,17 @@ export class SemSet extends SharedObject {
             recoverSem(a, g); // apply the journal
             if (waiting) this.#setWait(0, 0);
             waiting = false;
-            changed(a);
-            return;
+            done = true;
+          } else {
+            if (nowait) throw err(Errno.EAGAIN, "would block");
+            this.#setWait(blockNum, blockKind);
+            waiting = true;
+            seen = Atomics.load(a, H.SEQ);
           }
-          if (nowait) throw err(Errno.EAGAIN, "would block");
-          this.#setWait(blockNum, blockKind);
-          waiting = true;
-          seen = Atomics.load(a, H.SEQ);
         } finally {
           unlock(a, pid);
         }
+        if (done) return changed(a);
         this.waitChange(seen, st);
       }
     } finally {
