@@ -19,7 +19,7 @@ import { Kernel } from "./kernel.ts";
 import { Libos } from "./libos.ts";
 import { PipeHandle } from "./pipe_handle.ts";
 import { setupExtraFds, setupMounts, setupStdio } from "./setup.ts";
-import { SIGNAL_PAGE_BYTES } from "./signal/shared.ts";
+import { SIG_FLAG_TABLE, SIGNAL_PAGE_BYTES, SIGNAL_TABLE_BYTES, SigWord } from "./signal/shared.ts";
 import { wrapSys } from "./signal/signals.ts";
 import { createSys } from "./sys/mod.ts";
 import { workerScope } from "../pal/worker_scope.ts";
@@ -31,6 +31,8 @@ import { fsFunctions } from "./personality/deno/fs.ts";
 import { SandboxFsFile } from "./personality/deno/fs_file.ts";
 import { makeEnv } from "./personality/deno/process.ts";
 import { netApi } from "./personality/deno/net.ts";
+import { commandApi } from "./personality/deno/command.ts";
+import { createDoorbell, createPage } from "../pal/ring.ts";
 
 /** Set once the init message arrived: a Worker taken from the pool while booting skips warming. */
 let started = false;
@@ -38,9 +40,15 @@ let started = false;
 workerScope.onmessage = async (e: MessageEvent) => {
   if (e.data === WARM_UP) {
     // After the messages already queued: an init among them makes the rehearsal moot.
-    setTimeout(() => {
+    setTimeout(async () => {
       if (started) return;
       rehearse();
+      try {
+        // The first dynamic import of a Worker is slow: the program's import is one.
+        await import("./proc/warm_import.ts");
+      } catch (_e) {
+        // Only warming.
+      }
       workerScope.postMessage(BOOTED);
     }, 0);
     return;
@@ -80,7 +88,12 @@ function rehearse(): void {
     batch: (calls: readonly unknown[]) => calls.map(() => undefined),
     takeMessage: () => undefined,
   } as unknown as PalClient;
-  const host = (uri: "dev:stdin" | "dev:stdout" | "dev:stderr") => ({ kind: "host", uri } as const);
+  const host = (
+    uri: "dev:stdin" | "dev:stdout" | "dev:stderr",
+  ) => ({ kind: "host", uri, handle: ++handles } as const);
+  // A page in the signal table, as the host makes for a spawned child.
+  const page = new SharedArrayBuffer(SIGNAL_PAGE_BYTES);
+  Atomics.store(new Int32Array(page), SigWord.FLAGS, SIG_FLAG_TABLE);
   const init: InitMessage = {
     type: "init",
     pid: 0,
@@ -102,9 +115,23 @@ function rehearse(): void {
     discover: false,
     trace: false,
     startTimeMs: 0,
-    signals: new SharedArrayBuffer(SIGNAL_PAGE_BYTES),
+    signals: page,
+    sigTable: { sab: new SharedArrayBuffer(SIGNAL_TABLE_BYTES), slot: 0 },
     interrupt: Interrupt.create().sab,
   };
+  try {
+    // The call page client (over a small throwaway page nobody serves; no call is made).
+    new PalClient({
+      page: createPage({ slots: 8, inlineBytes: 4096, bulkBytes: 4096 }),
+      doorbell: createDoorbell(),
+      syncPort: null as unknown as MessagePort,
+    });
+    // Lazily loaded globals the personality wraps (reading them changes nothing).
+    void globalThis.fetch;
+    void crypto.subtle;
+  } catch (_e) {
+    // Only warming.
+  }
   try {
     const k = new Kernel(init, pal);
     setupMounts(k);
@@ -126,6 +153,7 @@ function rehearse(): void {
     dirFunctions(ctx, env);
     netApi(ctx);
     new SandboxFsFile(ctx, 1);
+    commandApi({ ...ctx, signals: k.signals, env: () => ({}), cwd: () => "/" });
     makeConsole(() => {}).log("%s %d", "x", 1, { a: [1] });
   } catch (_e) {
     // Only warming: the real boot reports its own errors.
