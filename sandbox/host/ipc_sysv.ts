@@ -42,6 +42,9 @@ export const IPC = {
 /** Largest message and queue (msgmax, msgmnb). */
 export { MSGMAX, MSGMNB } from "../../libos/ipc/sysv_shared.ts";
 const SHMMAX = 64 << 20;
+/** Most queues or sets a sandbox has at once (msgmni, semmni): each is a buffer the host
+ * allocates (a queue ~48 KB, a set up to ~35 KB). */
+const MAX_OBJECTS = 1024;
 /** Longest the host spins for a lock a live guest holds (guests hold it for µs). */
 const HOST_SPIN_MS = 1;
 /** Retries of a deferred repair or undo (every RETRY_MS) before the host gives up. */
@@ -75,6 +78,7 @@ function einval(what: string): PalError {
 }
 
 class Table<T extends Base> {
+  constructor(readonly max = Infinity) {}
   readonly byId = new Map<number, T>();
   readonly byKey = new Map<number, T>();
   #next = 1;
@@ -88,6 +92,9 @@ class Table<T extends Base> {
         return o.id;
       }
       if (!(flags & IPC.CREAT)) throw new PalError(PalCode.NOT_FOUND, `no object with key ${key}`);
+    }
+    if (this.byId.size >= this.max) {
+      throw new PalError(PalCode.NO_SPACE, `at most ${this.max} objects of this kind`);
     }
     const o = make(this.#next++);
     this.byId.set(o.id, o);
@@ -151,8 +158,8 @@ function hostUnlock(o: MsgQueue | SemSet): void {
 
 /** The sandbox's IPC namespace. */
 export class SysV {
-  readonly msg = new Table<MsgQueue>();
-  readonly sem = new Table<SemSet>();
+  readonly msg = new Table<MsgQueue>(MAX_OBJECTS);
+  readonly sem = new Table<SemSet>(MAX_OBJECTS);
   readonly shm = new Table<Shm>();
   /** Live processes that mapped a queue or set, each with its life word (1 once it ended). */
   readonly #life = new Map<number, Int32Array>();
