@@ -50,6 +50,8 @@ const HOST_SPIN_MS = 1;
 /** Retries of a deferred repair or undo (every RETRY_MS) before the host gives up. */
 const RETRIES = 200;
 const RETRY_MS = 50;
+/** How long a dead process keeps a lock it held (its Worker may still be finishing the step). */
+const GRACE_MS = 20;
 
 interface Base {
   readonly id: number;
@@ -165,6 +167,8 @@ export class SysV {
   readonly #life = new Map<number, Int32Array>();
   /** Processes that ended (pids are never reused). */
   readonly #ended = new Set<number>();
+  /** When recently ended processes ended (performance.now()). */
+  readonly #deadAt = new Map<number, number>();
 
   /** Whether `pid` is a process of this sandbox that is still running. */
   #alive = (pid: number): boolean => this.#life.has(pid) && !this.#ended.has(pid);
@@ -320,6 +324,7 @@ export class SysV {
    */
   processEnded(pid: number): void {
     this.#ended.add(pid);
+    this.#deadAt.set(pid, performance.now());
     const life = this.#life.get(pid);
     this.#life.delete(pid);
     if (life) {
@@ -331,6 +336,8 @@ export class SysV {
       const undo = o.kind === 1 && semHasRow(o.words, o.g, pid);
       if (held || undo) this.#cleanUp(o, pid, RETRIES);
     }
+    // Forget death times past every grace period (the map stays small).
+    for (const [p, t] of this.#deadAt) if (performance.now() - t > 60_000) this.#deadAt.delete(p);
     for (const seg of [...this.shm.byId.values(), ...this.#destroyed]) {
       seg.attached.delete(pid);
       if (seg.removed && seg.attached.size === 0) this.#destroyed.delete(seg);
@@ -339,9 +346,13 @@ export class SysV {
 
   #cleanUp(o: MsgQueue | SemSet, pid: number, tries: number): void {
     if (o.removed) return;
-    const end = performance.now() + HOST_SPIN_MS;
-    let got = hostLock(o, this.#alive);
-    while (!got && performance.now() < end) got = hostLock(o, this.#alive);
+    const now = performance.now(), end = now + HOST_SPIN_MS;
+    // terminate() does not stop a running Worker: a process killed inside its critical section
+    // finishes it and unlocks. Its lock is taken from it only after a grace period.
+    const grace = (this.#deadAt.get(pid) ?? 0) + GRACE_MS;
+    const alive = (p: number) => this.#alive(p) || (p === pid && performance.now() < grace);
+    let got = hostLock(o, alive);
+    while (!got && performance.now() < end) got = hostLock(o, alive);
     if (!got) {
       if (tries > 0) setTimeout(() => this.#cleanUp(o, pid, tries - 1), RETRY_MS);
       return;
