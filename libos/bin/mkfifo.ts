@@ -1,4 +1,4 @@
-/** mkfifo [-m MODE] path...: make FIFOs (named pipes; tmpfs mounts only). */
+/** mkfifo [-m MODE] path...: make FIFOs (named pipes; tmpfs and chroot mounts). */
 import { mkfifo } from "../native.ts";
 import { err } from "./_io.ts";
 

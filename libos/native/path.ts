@@ -134,7 +134,7 @@ export function symlink(target: string, path: string): void {
 
 /**
  * Create a FIFO (named pipe): open for reading waits for a writer and open for writing waits
- * for a reader, across the sandbox's processes. Only tmpfs mounts hold FIFOs.
+ * for a reader, across the sandbox's processes. tmpfs and read-write chroot mounts hold FIFOs.
  * @param path where the FIFO goes
  * @param mode permission bits (default 0o666, less the umask)
  * @returns nothing

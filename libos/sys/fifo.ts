@@ -1,7 +1,8 @@
 /**
  * FIFOs (named pipes in the file system). `mkfifo` makes a tmpfs node marked by the sticky bit
  * (the host sets it only through the `stream_mkfifo` PAL call; guest creates have the bit
- * filtered). Opening one: the host refuses the node as a
+ * filtered), or on a chroot mount an emulated FIFO (pal/host/chrootfs_fifo.ts) that the host
+ * reports with type "fifo". Opening one: the host refuses the node as a
  * file (NOT_SUPPORTED) and the libOS opens `fifo:file://<mount>/<rel>` instead, which rendezvouses
  * readers and writers on one host-registered pipe ring keyed by mount and inode (sandbox/host/named_pipes.ts) and
  * blocks as on Linux; the end is a {@link SharedPipeHandle}, so EOF and EPIPE follow the host's
@@ -24,14 +25,14 @@ import { AT_FDCWD, O } from "./types.ts";
 /** The permission bit a host node carries when it is a FIFO (see pal/host/tmpfs.ts). */
 export const FIFO_MARK = 0o1000;
 
-/** mkfifoat(3): a FIFO at `path` (tmpfs mounts only: EOPNOTSUPP elsewhere). */
+/** mkfifoat(3): a FIFO at `path` (tmpfs and chroot mounts; EOPNOTSUPP elsewhere). */
 export function mkfifoat(k: Kernel, dirfd: number, path: string, mode = 0o666): void {
   checkMode(mode);
   const p = walkParent(k.mounts, baseOf(k, dirfd), path, {});
   if (p.at.rel.length === 0) throw new ErrnoError(Errno.EEXIST, undefined, path);
   const fs = p.at.mount.fs;
-  if (!(fs instanceof HostFs) || fs.type !== "tmpfs") {
-    throw new ErrnoError(Errno.EOPNOTSUPP, "FIFOs live on tmpfs mounts", path);
+  if (!(fs instanceof HostFs)) {
+    throw new ErrnoError(Errno.EOPNOTSUPP, "FIFOs live on tmpfs and chroot mounts", path);
   }
   if (fs.readonly) throw new ErrnoError(Errno.EROFS, undefined, path);
   const perm = mode & ~k.umask & 0o777;

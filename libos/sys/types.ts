@@ -151,7 +151,7 @@ export interface Sys {
   fstatat(dirfd: number, path: string, flags: number, res?: ResolveOptions): Stat;
   mkdir(path: string, mode?: number): void;
   mkdirat(dirfd: number, path: string, mode: number, res?: ResolveOptions): void;
-  /** mkfifo(3): a FIFO node (tmpfs mounts; EOPNOTSUPP elsewhere); mode default 0o666. */
+  /** mkfifo(3): a FIFO node (tmpfs and chroot mounts; EOPNOTSUPP elsewhere); mode default 0o666. */
   mkfifo(path: string, mode?: number): void;
   rmdir(path: string): void;
   unlink(path: string): void;

@@ -91,8 +91,9 @@ export class HostFs implements MountFs {
     try {
       h = this.pal.call("stream_open", uri, palOpenFlags(req.flags), req.mode & 0o7777);
     } catch (e) {
-      // A tmpfs FIFO is refused as a file: rendezvous through the host's `fifo:` stream.
-      if (!(e instanceof PalError && e.code === PalCode.NOT_SUPPORTED && this.type === "tmpfs")) {
+      // A FIFO (tmpfs, or a chroot mount's emulated one) is refused as a file: rendezvous
+      // through the host's `fifo:` stream. A real host FIFO stays refused (its type is not S_IFIFO).
+      if (!(e instanceof PalError && e.code === PalCode.NOT_SUPPORTED)) {
         throw e;
       }
       const st = this.lstat(rel);

@@ -19,6 +19,8 @@ export function typeBits(type: unknown): number {
       return S.IFLNK;
     case "socket":
       return S.IFSOCK;
+    case "fifo":
+      return S.IFIFO;
     default:
       return S.IFCHR;
   }

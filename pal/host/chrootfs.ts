@@ -20,9 +20,16 @@
  * a guest cannot forge one, because the sticky bit is stripped from every mode a guest passes
  * and the PAL has no chmod. Real host symlinks keep working; neither kind is ever followed here.
  *
+ * FIFOs: `mkfifo` stores an emulated FIFO, a small regular host file with its own magic line
+ * and mode (sticky + 0o400, chrootfs_fifo.ts); lstat and readdir show type "fifo", `open`
+ * refuses it (NOT_SUPPORTED: the libOS rendezvouses through the host's `fifo:` streams, keyed
+ * by the host file's dev+ino), `truncate` refuses it (INVAL), unlink/rename/link treat it as a
+ * file. A guest cannot forge one, for the reason it cannot forge a link.
+ *
  * Limits: `statfs` needs --allow-sys=statfs, else reports 0/0 ("unknown");
- * `mkdir`/`open` modes pass through the host umask; fifos, sockets and devices are listed and
- * lstat-able but `open` refuses them (NOT_SUPPORTED), so a guest cannot block the host on a fifo.
+ * `mkdir`/`open` modes pass through the host umask; real host fifos, sockets and devices are
+ * listed and lstat-able but `open` refuses them (NOT_SUPPORTED) and their content is never
+ * read, so a guest cannot block the host on a real fifo.
  * Files listed in `trustedFiles` open read-only and verified (trusted_files.ts).
  * @module
  */
@@ -42,6 +49,7 @@ import {
 import type { DirEntry, FileStat, FsBackend, FsFile, FsSpace, OpenFlags } from "./fs_types.ts";
 import { ChrootFile, hostError, hostType, statFromHost } from "./chrootfs_file.ts";
 import { createLink, LINK_MODE_BIT, linkInfo, readLink } from "./chrootfs_link.ts";
+import { createFifo, fifoInfo, isFifoInfo, readFifo } from "./chrootfs_fifo.ts";
 import { checkTimeNs, floorMsOfNs, nsOfMs, TimeMemo } from "./fs_time.ts";
 import type { TrustedFile } from "./trusted_files.ts";
 
@@ -58,8 +66,9 @@ export interface ChrootFsOptions {
   symlinks?: "auto" | "emulate";
 }
 
-/** A host lstat; `linkTarget` is set for an emulated link (then `isSymlink` is true). */
-type HostInfo = Deno.FileInfo & { linkTarget?: string };
+/** A host lstat; `linkTarget` is set for an emulated link (then `isSymlink` is true), `fifoPerm`
+ * for an emulated FIFO (then `isFile` is false). */
+type HostInfo = Deno.FileInfo & { linkTarget?: string; fifoPerm?: number };
 
 /**
  * A host directory as a mount.
@@ -107,13 +116,16 @@ export class ChrootFs implements FsBackend {
     if (this.readonly) throw readOnlyError(op);
   }
 
-  /** lstat of the first `n` components (an emulated link as a symlink), or null if absent. */
+  /** lstat of the first `n` components (an emulated link as a symlink, an emulated FIFO as
+   * a FIFO), or null if absent. */
   #lstat(parts: readonly string[], n: number): HostInfo | null {
     const host = this.#host(parts, n);
     try {
       const st = Deno.lstatSync(host);
       const target = readLink(host, st);
-      return target === null ? st : { ...linkInfo(st, target), linkTarget: target };
+      if (target !== null) return { ...linkInfo(st, target), linkTarget: target };
+      const perm = readFifo(host, st);
+      return perm === null ? st : fifoInfo(st, perm);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw hostError(e, "lstat", parts.slice(0, n).join("/"));
@@ -179,7 +191,6 @@ export class ChrootFs implements FsBackend {
   /** See {@link FsBackend.open}. */
   open(p: string, flags: OpenFlags, mode: number): FsFile {
     const f = readFlags(flags);
-    if (f.write || f.create || f.truncate) this.#mutating("open for writing");
     if (f.truncate && !f.write) throw new PalError(PalCode.INVAL, "open: truncate needs write");
     const parts = checkRelPath(p);
     const trusted = this.#trusted.get(p);
@@ -188,6 +199,9 @@ export class ChrootFs implements FsBackend {
     }
     this.#walk(parts, Math.max(0, parts.length - 1));
     const st = this.#lstat(parts, parts.length);
+    // A FIFO opens for writing on a read-only mount too (Linux): it holds no data here.
+    const fifo = st !== null && isFifoInfo(st) && !(f.create && f.excl);
+    if ((f.write || f.create || f.truncate) && !fifo) this.#mutating("open for writing");
     if (!st) {
       if (!f.create) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
       if (f.directory) throw new PalError(PalCode.INVAL, "open: create with directory");
@@ -202,6 +216,11 @@ export class ChrootFs implements FsBackend {
       throw symlinkError(this.#readlink(parts, parts.length, st), parts, parts.length - 1);
     }
     const type = hostType(st);
+    if (type === "fifo") {
+      if (f.directory) throw new PalError(PalCode.NOT_DIR, `"${p}" is not a directory`);
+      // No data lives here: the libOS rendezvouses through the host's `fifo:` streams.
+      throw new PalError(PalCode.NOT_SUPPORTED, `"${p}" is a FIFO`);
+    }
     if (type === "other") throw new PalError(PalCode.NOT_SUPPORTED, `open: "${p}" is not a file`);
     if (type === "dir" && (f.write || f.create)) {
       throw new PalError(PalCode.IS_DIR, `"${p}" is a directory`);
@@ -286,6 +305,17 @@ export class ChrootFs implements FsBackend {
       }
     }
     this.#do("symlink", p, () => createLink(host, t));
+  }
+
+  /**
+   * mkfifo(3): an emulated FIFO (chrootfs_fifo.ts) with permission bits `mode & 0o777`; EXISTS
+   * if `p` exists. Only this call makes the marker a guest cannot forge.
+   */
+  mkfifo(p: string, mode: number): void {
+    this.#mutating("mkfifo");
+    const m = checkMode(mode) & 0o777;
+    const parts = this.#slot(p, "mkfifo");
+    this.#do("mkfifo", p, () => createFifo(this.#host(parts), m));
   }
 
   /** See {@link FsBackend.readlink}. */

@@ -7,6 +7,7 @@
 import { PalCode, PalError } from "../errors.ts";
 import { palCodeOfErrno } from "./errors_map.ts";
 import { checkBuffer, checkOffset } from "./fs_path.ts";
+import { isFifoInfo } from "./chrootfs_fifo.ts";
 import { msOfNs, nsFields, type TimeMemo } from "./fs_time.ts";
 import type { FileStat, FileType, FsFile } from "./fs_types.ts";
 
@@ -34,8 +35,9 @@ export function hostError(e: unknown, op: string, guestPath: string): PalError {
   throw e;
 }
 
-/** The `FileType` of a host object. */
+/** The `FileType` of a host object (an emulated FIFO's lstat: "fifo"). */
 export function hostType(st: Deno.FileInfo): FileType {
+  if (isFifoInfo(st)) return "fifo";
   if (st.isSymlink) return "symlink";
   if (st.isDirectory) return "dir";
   if (st.isFile) return "file";
@@ -44,7 +46,9 @@ export function hostType(st: Deno.FileInfo): FileType {
 
 /**
  * `FileStat` of a host object (Linux fills every field). The host reports whole ms; `memo`
- * supplies the exact ns of times set through the backend (fs_time.ts).
+ * supplies the exact ns of times set through the backend (fs_time.ts). The sticky bit of a
+ * regular file is not shown: on a host file it means nothing to Linux, and a guest must never
+ * see a file carry the bit tmpfs uses to mark FIFOs.
  */
 export function statFromHost(st: Deno.FileInfo, memo?: TimeMemo): FileStat {
   const ms = {
@@ -58,7 +62,7 @@ export function statFromHost(st: Deno.FileInfo, memo?: TimeMemo): FileStat {
     size: st.size,
     ino: st.ino ?? 0,
     nlink: st.nlink ?? 1,
-    mode: (st.mode ?? 0) & 0o7777,
+    mode: (st.mode ?? 0) & (st.isFile ? 0o6777 : 0o7777),
     dev: st.dev,
     atimeMs: exact.atime === undefined ? ms.atimeMs : msOfNs(exact.atime),
     mtimeMs: exact.mtime === undefined ? ms.mtimeMs : msOfNs(exact.mtime),

@@ -15,8 +15,9 @@
  * @module
  */
 
-/** The kind of a file-system object. `"other"`: fifo, socket or device (host mounts only). */
-export type FileType = "file" | "dir" | "symlink" | "other";
+/** The kind of a file-system object. `"fifo"`: an emulated FIFO of a chroot mount
+ * (chrootfs_fifo.ts); `"other"`: a real host fifo, socket or device (host mounts only). */
+export type FileType = "file" | "dir" | "symlink" | "fifo" | "other";
 
 /** What `lstat` and `FsFile.stat` return. Sizes are bytes, times are ms since the epoch. */
 export interface FileStat {

@@ -14,6 +14,7 @@ import type { FileStat } from "./fs_types.ts";
 import { closeHandle, type HostHandle } from "./handles.ts";
 import { netHandlers, openNet, readinessOf } from "./net.ts";
 import type { BoundMount, HostProcess } from "./owner.ts";
+import { isFifoMode } from "./tmpfs.ts";
 import { parseUri } from "./uri.ts";
 
 const MAX_IO_BYTES = 16 << 20;
@@ -33,6 +34,16 @@ export function fsTarget(p: HostProcess, uri: string): { m: BoundMount; rel: str
     throw new PalError(PalCode.INVAL, "expected a file: or dir: URI");
   }
   return { m: mountOf(p, u.mount), rel: u.rel };
+}
+
+/** Whether `rel` names a FIFO (a marked tmpfs node or a chroot mount's emulated one). */
+function isFifo(m: BoundMount, rel: string): boolean {
+  try {
+    const st = m.backend.lstat(rel);
+    return st.type === "fifo" || (m.kind === "tmpfs" && st.type === "file" && isFifoMode(st.mode));
+  } catch {
+    return false; // the open below reports the error
+  }
 }
 
 function checkInt(n: number, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -66,6 +77,11 @@ function openFs(p: HostProcess, uri: string, flags: number, mode: number): HostH
     throw e;
   }
   const mutating = OpenFlag.WRITE | OpenFlag.CREATE | OpenFlag.TRUNC | OpenFlag.APPEND;
+  if (m.readonly && (flags & mutating) && !(flags & OpenFlag.EXCL) && isFifo(m, u.rel)) {
+    // A FIFO holds no data on the mount: it opens for writing on a read-only mount too (Linux).
+    // The libOS then rendezvouses through `fifo:` (sandbox/host/named_pipes.ts).
+    throw new PalError(PalCode.NOT_SUPPORTED, "a FIFO");
+  }
   if (m.readonly && (flags & mutating)) {
     p.services.audit(p.pid, { what: "open", target: uri, result: "denied", reason: "read-only" });
     throw new PalError(PalCode.READ_ONLY, "read-only mount");
@@ -291,8 +307,9 @@ export const streamHandlers: HostHandlers<HostProcess> = {
     if (m.readonly) throw new PalError(PalCode.READ_ONLY, "read-only mount");
     checkInt(mode, "mode", 0, 0o777);
     const fifoFs = m.backend as { mkfifo?: (p: string, mode: number) => void };
-    if (m.kind !== "tmpfs" || typeof fifoFs.mkfifo !== "function") {
-      throw new PalError(PalCode.NOT_SUPPORTED, "FIFOs live on tmpfs mounts only");
+    // tmpfs marks a node; a chroot mount stores an emulated FIFO (chrootfs_fifo.ts).
+    if (typeof fifoFs.mkfifo !== "function") {
+      throw new PalError(PalCode.NOT_SUPPORTED, "this mount holds no FIFOs");
     }
     fifoFs.mkfifo(rel, mode);
   },

@@ -10,7 +10,8 @@
  * flow ring to ring, without the host. Closing a `pipe` handle closes both of its ends; closing
  * the server closes the ends of connections never accepted (their clients see EOF / EPIPE).
  *
- * `stream_open("fifo:file://<mount>/<rel>", READ or WRITE, …)` opens one end of a FIFO (mkfifo) with
+ * `stream_open("fifo:file://<mount>/<rel>", READ or WRITE, …)` opens one end of a FIFO (mkfifo: a
+ * tmpfs node, or a chroot mount's emulated FIFO) with
  * Linux's open rendezvous; the caller gets the ring id and `{ sab, side }` on its sync port and
  * closes the end with `pipe_close`, like an anonymous shared pipe. A handled signal ends a
  * blocked open with INTERRUPTED (EINTR), as on Linux, and the end it had been given goes back.
@@ -194,7 +195,8 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
    * Open one end of the FIFO at `uri` (`file://<mount>/<rel>`, which must be a FIFO node the
    * caller's mounts reach) with Linux's rendezvous: a reader waits for a writer to open, a
    * writer for a reader; NONBLOCK readers never wait, NONBLOCK writers without a reader get
-   * NO_PROCESS (ENXIO). Rings are keyed `fifo:<mount>:<ino>`.
+   * NO_PROCESS (ENXIO). Rings are keyed `fifo:<mount>:<ino>` on tmpfs, `fifo:host:<dev>:<ino>` for
+   * a chroot mount's emulated FIFO (pal/host/chrootfs_fifo.ts).
    * @returns the ring id; `{ sab, side }` is transferred
    */
   const openFifo = async (
@@ -205,10 +207,15 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
   ): Promise<number> => {
     const { m, rel } = fsTarget(p, uri);
     const st = m.backend.lstat(rel);
-    if (m.kind !== "tmpfs" || st.type !== "file" || !isFifoMode(st.mode)) {
+    let key: string;
+    if (m.kind === "tmpfs" && st.type === "file" && isFifoMode(st.mode)) {
+      key = `fifo:${uri.slice(7, uri.indexOf("/", 7))}:${st.ino}`;
+    } else if (m.kind === "chroot" && st.type === "fifo") {
+      // The host file's identity: hard links, renames and other mounts of the directory meet.
+      key = `fifo:host:${st.dev}:${st.ino}`;
+    } else {
       throw new PalError(PalCode.INVAL, "not a FIFO");
     }
-    const key = `fifo:${uri.slice(7, uri.indexOf("/", 7))}:${st.ino}`;
     const rw = flags & (OpenFlag.READ | OpenFlag.WRITE);
     if (rw !== OpenFlag.READ && rw !== OpenFlag.WRITE) {
       throw new PalError(PalCode.NOT_SUPPORTED, "a FIFO opens for reading or for writing");
