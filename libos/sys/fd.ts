@@ -1,6 +1,6 @@
 /** Descriptor calls: dup, dup2, dup3, fcntl, poll, isatty (pipe: libos/proc/pipe.ts). */
 import { Errno, ErrnoError } from "../errno.ts";
-import { OpenFile } from "../fd_table.ts";
+import type { OpenFile } from "../fd_table.ts";
 import type { Kernel } from "../kernel.ts";
 import { O, POLL, type PollFd } from "./types.ts";
 
