@@ -17,7 +17,13 @@ const N_WARM = 10;
 /** fork+exec uses two Workers per op. */
 const N_EXEC = 5;
 const N_SUSTAINED = 30;
+/** Round trips per timed batch; each IPC row is the median of RTT_BATCHES batches, timed after
+ * RTT_WARM untimed round trips (the new child's JIT warm-up and the pool's refill are not the
+ * steady state we compare with native C). */
 const N_RTT = 1000;
+const RTT_BATCHES = 5;
+const RTT_WARM = 2000;
+const RTT_TOTAL = RTT_WARM + RTT_BATCHES * N_RTT;
 
 export function exitAtOnce() {
   Deno.exit(0);
@@ -60,6 +66,15 @@ function time(n: number, fn: () => void): number {
   return ((performance.now() - t0) * 1000) / n;
 }
 
+/** µs per round trip: RTT_WARM untimed, then the median of RTT_BATCHES timed batches. */
+function rtt(fn: () => void): number {
+  for (let i = 0; i < RTT_WARM; i++) fn();
+  const xs: number[] = [];
+  for (let b = 0; b < RTT_BATCHES; b++) xs.push(time(N_RTT, fn));
+  xs.sort((a, b) => a - b);
+  return xs[RTT_BATCHES >> 1]!;
+}
+
 /** Wait until the sandbox's spawn pool holds its target of booted Workers (at most 10 s). */
 async function poolFull(): Promise<void> {
   const k = currentLibos()!.kernel;
@@ -100,40 +115,40 @@ async function main() {
     s.write(aw, b);
     s.read(br, b);
   };
-  for (let i = 0; i < 100; i++) rt();
-  r.pipe = time(N_RTT, rt);
+  await poolFull();
+  r.pipe = rtt(rt);
   s.close(aw);
   s.waitpid(c, 0);
   // msg round trip
   const q = ipc.msgget(ipc.IPC_PRIVATE, ipc.IPC_CREAT | 0o600);
-  const mc = s.fork("msgEcho", { q, n: N_RTT + 100 });
+  const mc = s.fork("msgEcho", { q, n: RTT_TOTAL });
   const one = new Uint8Array(1);
   const mrt = () => {
     ipc.msgsnd(q, 1, one);
     ipc.msgrcv(q, 8, 2);
   };
-  for (let i = 0; i < 100; i++) mrt();
-  r.msg = time(N_RTT, mrt);
+  await poolFull();
+  r.msg = rtt(mrt);
   s.waitpid(mc, 0);
   // semop ping-pong
   const id = ipc.semget(ipc.IPC_PRIVATE, 2, ipc.IPC_CREAT | 0o600);
-  const sc = s.fork("semEcho", { id, n: N_RTT + 100 });
+  const sc = s.fork("semEcho", { id, n: RTT_TOTAL });
   const srt = () => {
     ipc.semop(id, [{ num: 0, op: 1 }]);
     ipc.semop(id, [{ num: 1, op: -1 }]);
   };
-  for (let i = 0; i < 100; i++) srt();
-  r.sem = time(N_RTT, srt);
+  await poolFull();
+  r.sem = rtt(srt);
   s.waitpid(sc, 0);
   // signal round trip
   let got = 0;
   let ready = false;
   s.sigaction(10, () => got++);
   s.sigaction(12, () => (ready = true));
-  const NS = 200;
-  const gc = s.fork("sigEcho", { n: NS });
+  const gc = s.fork("sigEcho", { n: RTT_TOTAL });
   while (!ready) s.sigpending();
-  r.signal = time(NS, () => {
+  await poolFull();
+  r.signal = rtt(() => {
     const want = got + 1;
     s.kill(gc, 10);
     while (got < want) s.sigpending();
