@@ -25,8 +25,11 @@ for (const isolation of ["worker", "process"] as const) {
         const probe = await sb.run({ argv: ["cross.ts", "probe"] });
         const text = new TextDecoder().decode(probe.stdout);
         const r = JSON.parse(text.trim().split("\n")[0]!);
-        // Only B's own stdout handle (opened by its boot) answers; A's 2, 3, 4 are not B's.
-        assert.deepEqual(r.answering, [1]);
+        // Only B's own handles answer: the stdio the host gave it at spawn and the stdout its
+        // raw boot opened (the next id). A's held files are not B's.
+        const own = [...r.own, Math.max(0, ...r.own) + 1].sort((x: number, y: number) => x - y);
+        assert.equal(r.own.length, 3);
+        assert.deepEqual(r.answering, own);
         assert.equal(r.data, "B's data");
         assert.deepEqual(r.procs, [1]); // B's first process is pid 1; A's pids are A's own
         assert.equal(r.sandbox, sb.sandboxId);
@@ -38,7 +41,15 @@ for (const isolation of ["worker", "process"] as const) {
           const out = await p.output();
           assert.equal(out.code, 0);
           assert.equal([...results(out).keys()].length, 0);
-          assert.match(new TextDecoder().decode(out.stdout), /"held":\[2,3,4\]/);
+          // A's ids were in the range B probed, and none of them answered B.
+          const held: number[] = JSON.parse(
+            new TextDecoder().decode(out.stdout).trim().split("\n")[0]!,
+          ).held;
+          assert.equal(held.length, 3);
+          for (const h of held) {
+            assert.ok(h >= 1 && h <= 64, `held ${h}`);
+            assert.ok(!r.answering.includes(h), `A's handle ${h} answered B`);
+          }
         }
       } finally {
         await sa.close();
