@@ -14,6 +14,7 @@
  *   and ports in its `sandpiper:revoke` listener, since the host ends a process still holding
  *   an RPC connection or an attachment at the deadline.
  */
+import { setBlockedBeat } from "../pal/futex.ts";
 import type { PalClient } from "../pal/guest/client.ts";
 import type { FdTable } from "./fd_table.ts";
 
@@ -64,17 +65,32 @@ export interface Controlled {
 export function installHostControl(os: Controlled): void {
   const setIntervalOrig = globalThis.setInterval.bind(globalThis);
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  // A process blocked in a synchronous wait (pipe read, SysV wait, poll, stopped) cannot run its
+  // timer: the wait loops beat instead, at most every `beatMs` (the watchdog's period once the
+  // host says it; until then often enough for any watchdog).
+  let beatMs = MIN_BEAT_MS;
+  let lastBeat = performance.now();
+  setBlockedBeat(() => {
+    const now = performance.now();
+    if (now - lastBeat < beatMs) return;
+    lastBeat = now;
+    beat(os.pal);
+  });
   // The Worker's own scope: messages from the host Worker arrive here (boot took the first).
   globalThis.addEventListener("message", (e: Event) => {
     const m = (e as MessageEvent).data as HostControl | null;
     if (m?.type === "sandpiper-control" && heartbeat === undefined) {
       const ms = Math.max(10, Number(m.heartbeatMs) || 1000);
+      beatMs = Math.max(MIN_BEAT_MS, ms);
       heartbeat = setIntervalOrig(() => beat(os.pal), ms);
     } else if (m?.type === "sandpiper-revoke") {
       giveBack(os, m);
     }
   });
 }
+
+/** Shortest period of the blocked-wait heartbeat. */
+const MIN_BEAT_MS = 20;
 
 function beat(pal: PalClient): void {
   try {

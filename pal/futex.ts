@@ -167,7 +167,29 @@ export function spinThenWait(
 ): void {
   if (spinWhile(i32, index, expected)) return;
   const remainingMs = deadlineMs === Infinity ? Infinity : deadlineMs - performance.now();
-  if (remainingMs > 0) Atomics.wait(i32, index, expected, remainingMs);
+  if (remainingMs > 0) {
+    beatWhileBlocked();
+    Atomics.wait(i32, index, expected, Math.min(remainingMs, BEAT_SLICE_MS));
+  }
+}
+
+/** Longest sleep slice of the PAL's own wait loops, so blocked threads can beat. */
+export const BEAT_SLICE_MS = 20;
+
+let blockedBeat: (() => void) | null = null;
+
+/**
+ * Register what a thread blocked in a synchronous wait calls once per sleep slice (the libOS:
+ * a rate-limited heartbeat, so the host's watchdog does not take a process blocked in a pipe
+ * read, a SysV wait or poll for a runaway; its event loop cannot turn while it waits).
+ */
+export function setBlockedBeat(fn: (() => void) | null): void {
+  blockedBeat = fn;
+}
+
+/** Called by synchronous wait loops once per sleep slice (see {@link setBlockedBeat}). */
+export function beatWhileBlocked(): void {
+  blockedBeat?.();
 }
 
 /** `performance.now()` deadline for a timeout (Infinity when none). */
@@ -356,7 +378,8 @@ export class RobustMutex {
       const sliceMs = this.liveness === null
         ? deadline - now
         : Math.min(deadline - now, ROBUST_POLL_MS);
-      Atomics.wait(this.i32, this.index, marked, sliceMs);
+      beatWhileBlocked();
+      Atomics.wait(this.i32, this.index, marked, Math.min(sliceMs, BEAT_SLICE_MS));
     }
   }
 

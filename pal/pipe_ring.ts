@@ -23,6 +23,7 @@
 import { PalCode, PalError } from "./errors.ts";
 import {
   AdaptiveSpin,
+  beatWhileBlocked,
   deadlineFor,
   type Interrupt,
   INTERRUPT_POLL_MS,
@@ -322,6 +323,7 @@ function sleepSync(i32: Int32Array, b: Block, deadlineMs: number, pollMs: number
   if (spinner.spin(i32, b.word, b.value)) return;
   if (b.sleepers >= 0) Atomics.add(i32, b.sleepers, 1);
   try {
+    beatWhileBlocked();
     const leftMs = Math.min(deadlineMs - performance.now(), pollMs);
     // A poll that timed out counts as a long wait (an idle peer): the budget shrinks.
     if (leftMs > 0 && Atomics.wait(i32, b.word, b.value, leftMs) !== "not-equal") {

@@ -5,7 +5,7 @@
  * removal (EIDRM), a timeout (EAGAIN) and this process's own end are seen. A lock whose holder
  * stays the same for STALE_MS is reported to the host, which frees it if the holder is dead.
  */
-import { AdaptiveSpin } from "../../pal/futex.ts";
+import { AdaptiveSpin, beatWhileBlocked } from "../../pal/futex.ts";
 import { Errno, ErrnoError, type ErrnoValue } from "../errno.ts";
 import {
   chainOf,
@@ -130,6 +130,7 @@ class SharedObject {
         this.recover();
         since = now;
       }
+      beatWhileBlocked();
       Atomics.add(a, H.LOCKWAIT, 1);
       Atomics.wait(a, H.LOCK, cur, Math.min(POLL_MS, Math.max(0, st.deadline - now)));
       Atomics.sub(a, H.LOCKWAIT, 1);
@@ -146,6 +147,7 @@ class SharedObject {
     const t0 = performance.now();
     if (!this.#spin.spin(a, H.SEQ, seen)) {
       this.check(st);
+      beatWhileBlocked();
       Atomics.add(a, H.SEQWAIT, 1);
       const now = performance.now();
       Atomics.wait(a, H.SEQ, seen, Math.min(POLL_MS, Math.max(0, st.deadline - now)));

@@ -10,7 +10,12 @@
  * host, through the sandbox's signal table: OR the bit into the target's slot and notify.
  */
 import type { PalClient } from "../../pal/guest/client.ts";
-import type { Interrupt, InterruptLike } from "../../pal/futex.ts";
+import {
+  BEAT_SLICE_MS,
+  beatWhileBlocked,
+  type Interrupt,
+  type InterruptLike,
+} from "../../pal/futex.ts";
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import type { Sys } from "../sys/types.ts";
 import {
@@ -261,7 +266,10 @@ export class Signals {
   /** A safe point: wait while stopped, then run the handlers of pending unblocked signals. */
   check(): void {
     const w = this.#page;
-    while (Atomics.load(w, SigWord.STOPPED) === 1) Atomics.wait(w, SigWord.STOPPED, 1, 1000);
+    while (Atomics.load(w, SigWord.STOPPED) === 1) {
+      beatWhileBlocked();
+      Atomics.wait(w, SigWord.STOPPED, 1, BEAT_SLICE_MS);
+    }
     if (this.#delivering) return;
     const slotPending = this.#slotPending();
     const ready = (Atomics.load(w, SigWord.PENDING) | slotPending) &

@@ -1,4 +1,5 @@
 /** Descriptor calls: dup, dup2, dup3, fcntl, poll, isatty (pipe: libos/proc/pipe.ts). */
+import { beatWhileBlocked } from "../../pal/futex.ts";
 import { Errno, ErrnoError } from "../errno.ts";
 import type { OpenFile } from "../fd_table.ts";
 import type { Kernel } from "../kernel.ts";
@@ -86,6 +87,7 @@ export function poll(k: Kernel, fds: PollFd[], timeoutMs: number): number {
     }
     const left = deadline - performance.now();
     if (ready > 0 || left <= 0) return ready;
+    beatWhileBlocked();
     Atomics.wait(nap, 0, 0, Math.min(left, 5));
   }
 }

@@ -4,7 +4,10 @@
  * by a `sandpiper-control` message), and every other call counts too. The host stamps each call
  * it serves; a picoprocess that has made no call for `timeoutMs` and is not waiting inside an
  * asynchronous host call (a blocking read, an accept) is runaway: its event loop never turns,
- * e.g. a busy loop. The sandbox is then ended with the `watchdog` limit.
+ * e.g. a busy loop. The sandbox is then ended with the `watchdog` limit. A process blocked in a
+ * synchronous wait inside the libOS (pipe read, SysV wait, poll, stopped) is waiting, not
+ * runaway: those wait loops beat too (pal/futex.ts `beatWhileBlocked`). A new process has
+ * START_ALLOWANCE_MS before its silence counts (module load and compile).
  *
  * Ending is reliable in `process` isolation only: the host process exits, which stops every
  * thread. In `worker` isolation `worker.terminate()` does not stop a busy loop (measured): the
@@ -32,6 +35,9 @@ interface Seen {
   inflight: number;
 }
 
+/** Time a new process has before its first call counts (module load and compile). */
+const START_ALLOWANCE_MS = 3000;
+
 /** Longest a libOS waits between heartbeats, whatever the timeout. */
 const MAX_HEARTBEAT_MS = 1000;
 
@@ -53,7 +59,10 @@ export class Watchdog<P extends Watched> {
 
   /** Start watching `p` (at spawn). It is armed by its first call (boot opens its stdio). */
   watch(p: P): void {
-    this.#seen.set(p, { lastMs: NaN, inflight: 0 });
+    // The clock starts now (plus a start-up allowance for loading and compiling the program),
+    // not at the first call: a process may make no call at all (its stdio and signal slot come
+    // in the init message), e.g. one that goes straight into a busy loop.
+    this.#seen.set(p, { lastMs: performance.now() + START_ALLOWANCE_MS, inflight: 0 });
   }
 
   /** Wrap a handler table so every served call stamps its caller. */
@@ -86,7 +95,7 @@ export class Watchdog<P extends Watched> {
     for (const p of this.host.procs.values()) {
       if (p.state === "exited") continue;
       const s = this.#seen.get(p);
-      if (!s || s.inflight > 0 || Number.isNaN(s.lastMs)) continue;
+      if (!s || s.inflight > 0) continue;
       const idle = now - s.lastMs;
       if (idle > this.timeoutMs) {
         this.stop();

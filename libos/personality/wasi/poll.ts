@@ -5,6 +5,7 @@
  * @16, timeout u64 @24, precision u64 @32, flags u16 @40} | fd u32 @16); event 32 bytes
  * (userdata u64 @0, error u16 @8, type u8 @10, nbytes u64 @16, flags u16 @24).
  */
+import { BEAT_SLICE_MS, beatWhileBlocked } from "../../../pal/futex.ts";
 import { ErrnoError } from "../../errno.ts";
 import { POLL, type PollFd } from "../../sys/types.ts";
 import {
@@ -107,7 +108,8 @@ function sleepUntil(sleeper: Int32Array, deadlineMs: number): void {
   for (;;) {
     const left = deadlineMs - performance.now();
     if (left <= 0) return;
-    Atomics.wait(sleeper, 0, 0, left);
+    beatWhileBlocked();
+    Atomics.wait(sleeper, 0, 0, Math.min(left, BEAT_SLICE_MS));
   }
 }
 
