@@ -90,12 +90,16 @@ Deno.test("garbage in the fast page gives PluginProtocolError (worker)", async (
     });
   }
   await t.step("page-scribble: rewriting the page while the app reads", async () => {
-    // Racy by nature: the app may copy the response out before the scribbling starts. Either
-    // the value the plugin wrote or a PluginProtocolError is right; anything else is a bug.
+    // Racy by nature: the app copies the words and bytes out while the plugin rewrites them, so
+    // it may see a torn but well-formed response (echo, status and length from different
+    // rewrites: e.g. `undefined` from a zero byte). The plugin can answer any value anyway; the
+    // promise is that the app decodes only its private copy: a plain decoded value or a
+    // PluginProtocolError, never another error or a hang, and the neighbour carries on.
     for (let i = 0; i < 5; i++) {
       await using p = await loadHostile("page-scribble", "worker", true);
       const r = await p.call("f").catch((x) => x);
-      assert.ok(r === true || r instanceof PluginProtocolError, String(r));
+      assert.ok(!(r instanceof Error) || r instanceof PluginProtocolError, String(r));
+      if (!(r instanceof Error)) assert.ok(r === null || typeof r !== "function", String(r));
     }
     assert.equal(await neighbour.call("add", 5, 5), 10);
   });
