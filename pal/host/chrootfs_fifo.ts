@@ -22,6 +22,8 @@
  * @module
  */
 
+import { createMarked, readMarked } from "./chrootfs_marker.ts";
+
 /** First bytes of an emulated FIFO's content. */
 export const FIFO_MAGIC = "!<sandpiper-fifo>\n";
 /** Host permission bits of an emulated FIFO (the sticky bit: only `createFifo` sets it). */
@@ -45,13 +47,9 @@ export function maybeFifo(st: Deno.FileInfo): boolean {
  */
 export function readFifo(hostPath: string, st: Deno.FileInfo): number | null {
   if (!maybeFifo(st)) return null; // never read anything but a regular file
-  let text: string;
-  try {
-    text = dec.decode(Deno.readFileSync(hostPath));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const data = readMarked(hostPath);
+  if (data === null) return null;
+  const text = dec.decode(data);
   const m = /^([0-7]{4})\n$/.exec(text.startsWith(FIFO_MAGIC) ? text.slice(FIFO_MAGIC.length) : "");
   if (!m) return null;
   const perm = parseInt(m[1] ?? "", 8);
@@ -81,20 +79,5 @@ export function isFifoInfo(st: Deno.FileInfo): st is FifoInfo {
  */
 export function createFifo(hostPath: string, perm: number): void {
   const body = enc.encode(`${FIFO_MAGIC}${(perm & 0o777).toString(8).padStart(4, "0")}\n`);
-  const f = Deno.openSync(hostPath, { write: true, createNew: true, mode: 0o600 });
-  try {
-    let put = 0;
-    while (put < body.length) put += f.writeSync(body.subarray(put));
-  } catch (e) {
-    f.close();
-    Deno.removeSync(hostPath);
-    throw e;
-  }
-  f.close();
-  try {
-    Deno.chmodSync(hostPath, FIFO_HOST_MODE);
-  } catch (e) {
-    Deno.removeSync(hostPath);
-    throw e;
-  }
+  createMarked(hostPath, body, FIFO_HOST_MODE);
 }

@@ -14,6 +14,7 @@
  * it comes back to the guest as a SYMLINK error and the libOS resolves it in the guest's view.
  * @module
  */
+import { createMarked, readMarked } from "./chrootfs_marker.ts";
 import { PATH_MAX_BYTES } from "./fs_path.ts";
 
 /** First bytes of an emulated link's content. */
@@ -39,13 +40,8 @@ export function maybeLink(st: Deno.FileInfo): boolean {
  */
 export function readLink(hostPath: string, st: Deno.FileInfo): string | null {
   if (!maybeLink(st)) return null;
-  let data: Uint8Array;
-  try {
-    data = Deno.readFileSync(hostPath);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const data = readMarked(hostPath);
+  if (data === null) return null;
   if (data.length <= MAGIC.length || data.length > MAGIC.length + PATH_MAX_BYTES) return null;
   for (let i = 0; i < MAGIC.length; i++) if (data[i] !== MAGIC[i]) return null;
   try {
@@ -74,21 +70,5 @@ export function linkInfo(st: Deno.FileInfo, target: string): Deno.FileInfo {
  * created exclusively, filled, then marked; on failure it is removed again.
  */
 export function createLink(hostPath: string, target: string): void {
-  const body = new Uint8Array([...MAGIC, ...enc.encode(target)]);
-  const f = Deno.openSync(hostPath, { write: true, createNew: true, mode: 0o600 });
-  try {
-    let put = 0;
-    while (put < body.length) put += f.writeSync(body.subarray(put));
-  } catch (e) {
-    f.close();
-    Deno.removeSync(hostPath);
-    throw e;
-  }
-  f.close();
-  try {
-    Deno.chmodSync(hostPath, LINK_HOST_MODE);
-  } catch (e) {
-    Deno.removeSync(hostPath);
-    throw e;
-  }
+  createMarked(hostPath, new Uint8Array([...MAGIC, ...enc.encode(target)]), LINK_HOST_MODE);
 }
