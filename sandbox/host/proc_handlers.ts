@@ -17,6 +17,7 @@ import { closeHandle } from "../../pal/host/handles.ts";
 /** Signal page words (libos/signal/shared.ts). */
 const SIGPAGE_HANDLED = 1, SIGPAGE_IGNORED = 2, SIGPAGE_BLOCKED = 3;
 import { deliver, syncMirrors } from "./proc_signals.ts";
+import { Segments } from "./vma_segments.ts";
 import { killTargets, setpgid, setsid, table, waitChild } from "./proc_table.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 
@@ -25,63 +26,6 @@ const MAX_ENV = 1024;
 const MAX_STR = 4096;
 /** fork state: the cloned object and a copy of the parent's private memory (its mapped regions). */
 const MAX_STATE_BYTES = 64 << 20;
-const PAGE_SIZE = 4096;
-
-/**
- * The shared memory segments of a sandbox (MAP_SHARED regions, pal/vma_shared.ts): the host makes
- * each SAB and remembers which processes map it, so a fork child gets the same memory as its
- * parent and a process can only reach segments it made or inherited. Their bytes together stay
- * under `sys.vma_quota`; a segment goes when its last holder drops it, ends or execs.
- */
-class Segments {
-  readonly #segs = new Map<number, { sab: SharedArrayBuffer; holders: Set<HostProc> }>();
-  #next = 1;
-  #bytes = 0;
-  constructor(readonly maxBytes: number) {}
-
-  create(p: HostProc, bytes: number): [number, SharedArrayBuffer] {
-    if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % PAGE_SIZE !== 0) {
-      throw new PalError(PalCode.INVAL, `bad segment size ${bytes}`);
-    }
-    if (this.#bytes + bytes > this.maxBytes) {
-      throw new PalError(PalCode.QUOTA, `sys.vma_quota (${this.maxBytes} bytes) exceeded`);
-    }
-    const id = this.#next++;
-    const sab = new SharedArrayBuffer(bytes);
-    this.#segs.set(id, { sab, holders: new Set([p]) });
-    this.#bytes += bytes;
-    p.segments.add(id);
-    return [id, sab];
-  }
-
-  /** The SAB of a segment `p` holds. @throws {PalError} BAD_HANDLE */
-  held(p: HostProc, id: number): SharedArrayBuffer {
-    const s = this.#segs.get(id);
-    if (!s || !s.holders.has(p)) throw new PalError(PalCode.BAD_HANDLE, `no segment ${id}`);
-    return s.sab;
-  }
-
-  /** `child` holds every segment `parent` holds (fork). */
-  inherit(parent: HostProc, child: HostProc): void {
-    for (const id of parent.segments) {
-      this.#segs.get(id)?.holders.add(child);
-      child.segments.add(id);
-    }
-  }
-
-  drop(p: HostProc, id: number): void {
-    p.segments.delete(id);
-    const s = this.#segs.get(id);
-    if (!s || !s.holders.delete(p) || s.holders.size > 0) return;
-    this.#segs.delete(id);
-    this.#bytes -= s.sab.byteLength;
-  }
-
-  dropAll(p: HostProc): void {
-    for (const id of [...p.segments]) this.drop(p, id);
-  }
-}
-
 /** What process_create adds to a spawn (sandbox_host.ts `spawn`). */
 export interface ChildOptions {
   readonly entry: string;
