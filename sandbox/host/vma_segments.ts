@@ -4,9 +4,8 @@
  * @module
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
+import { PAGE_SIZE } from "../../pal/vma.ts";
 import type { HostProc } from "./proc.ts";
-
-const PAGE_SIZE = 4096;
 
 /**
  * The shared memory segments of a sandbox (MAP_SHARED regions, pal/vma_shared.ts): the host makes
