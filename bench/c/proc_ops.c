@@ -1,4 +1,5 @@
-/* Baselines of bench/proc_bench.ts. Usage: proc_ops MODE N -> prints nanoseconds per op.
+/* Baselines of bench/proc_bench.ts. Usage: proc_ops MODE N [p50] -> prints nanoseconds per op:
+ * the mean, or with "p50" (round-trip modes) the median of the single ops, each timed alone.
  * MODE: fork_exit | fork_exec | signal_rtt | msg_rtt | sem_pingpong */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -18,6 +19,17 @@ static double now_ns(void) {
   return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Per-op times when "p50" was asked for (else NULL). */
+static double *each;
+static double op_t0;
+#define OP_START() (each ? (op_t0 = now_ns()) : 0)
+#define OP_END(i) (each ? (each[i] = now_ns() - op_t0) : 0)
+
 static void on_usr1(int s) { (void)s; }
 
 struct msg { long type; char b[1]; };
@@ -25,6 +37,10 @@ struct msg { long type; char b[1]; };
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "fork_exit";
   long n = argc > 2 ? atol(argv[2]) : 1000;
+  if (argc > 3 && !strcmp(argv[3], "p50")) {
+    each = malloc(sizeof(double) * n);
+    if (!each) return 1;
+  }
   double t0 = 0;
   if (!strcmp(mode, "fork_exit") || !strcmp(mode, "fork_exec")) {
     int exec = !strcmp(mode, "fork_exec");
@@ -55,8 +71,10 @@ int main(int argc, char **argv) {
     }
     t0 = now_ns();
     for (long i = 0; i < n; i++) {
+      OP_START();
       kill(p, SIGUSR1);
       sigwait(&set, &sig);
+      OP_END(i);
     }
     waitpid(p, 0, 0);
   } else if (!strcmp(mode, "msg_rtt")) {
@@ -73,9 +91,11 @@ int main(int argc, char **argv) {
     }
     t0 = now_ns();
     for (long i = 0; i < n; i++) {
+      OP_START();
       m.type = 1;
       msgsnd(q, &m, 1, 0);
       msgrcv(q, &m, 1, 2, 0);
+      OP_END(i);
     }
     waitpid(p, 0, 0);
     msgctl(q, IPC_RMID, 0);
@@ -92,13 +112,20 @@ int main(int argc, char **argv) {
     }
     t0 = now_ns();
     for (long i = 0; i < n; i++) {
+      OP_START();
       semop(s, &up0, 1);
       semop(s, &down1, 1);
+      OP_END(i);
     }
     waitpid(p, 0, 0);
     semctl(s, 0, IPC_RMID);
   } else {
     return 2;
+  }
+  if (each && strcmp(mode, "fork_exit") && strcmp(mode, "fork_exec")) {
+    qsort(each, n, sizeof(double), cmp_double);
+    printf("%.0f\n", each[n / 2]);
+    return 0;
   }
   printf("%.0f\n", (now_ns() - t0) / n);
   return 0;
