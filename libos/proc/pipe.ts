@@ -8,9 +8,10 @@ import type { PalClient } from "../../pal/guest/client.ts";
 import { PipeRing } from "../../pal/pipe_ring.ts";
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import { OpenFile } from "../fd_table.ts";
+import { Handle, type HandleKind, type Readiness } from "../handle.ts";
 import type { Kernel } from "../kernel.ts";
 import { PipeHandle } from "../pipe_handle.ts";
-import { O } from "../sys/types.ts";
+import { O, type Stat } from "../sys/types.ts";
 
 /** One end of a host-registered pipe. */
 export class SharedPipeHandle extends PipeHandle {
@@ -35,6 +36,73 @@ export class SharedPipeHandle extends PipeHandle {
     } catch (e) {
       // The host already dropped the end (the process is being torn down): nothing to undo.
       if (!(e instanceof PalError && e.code === PalCode.BAD_HANDLE)) throw e;
+    }
+  }
+}
+
+/**
+ * Both ends of a host-registered ring as one handle: a FIFO opened O_RDWR (libos/sys/fifo.ts).
+ * Reads take bytes from the ring through the read end, writes put bytes into it through the
+ * write end, so the holder is a reader and a writer of the FIFO: its reads never see EOF and its
+ * writes never fail with EPIPE while it is open. fstat reports the FIFO, O_NONBLOCK applies to
+ * both directions, closing closes both ends (two `pipe_close` calls). Crosses spawn and fork as
+ * one fd holding both ends (libos/proc/process.ts, a `pipe` spec with end `both`).
+ */
+export class DuplexPipeHandle extends Handle {
+  readonly kind: HandleKind = "pipe";
+  readonly seekable = false;
+  /** The read end (adopted: the host already counted it). */
+  readonly reader: SharedPipeHandle;
+  /** The write end (adopted: the host already counted it). */
+  readonly writer: SharedPipeHandle;
+
+  /**
+   * @param pal the PAL client (closing is a host call)
+   * @param id the host's ring id; the host gave this process one read and one write end of it
+   * @param ring the ring over the shared buffer
+   */
+  constructor(readonly pal: PalClient, readonly id: number, ring: PipeRing) {
+    const reader = new SharedPipeHandle(pal, id, "read", ring);
+    super(reader.path);
+    this.reader = reader;
+    this.writer = new SharedPipeHandle(pal, id, "write", ring);
+  }
+
+  override read(buf: Uint8Array): number {
+    return this.reader.read(buf);
+  }
+
+  override readAsync(buf: Uint8Array): Promise<number> {
+    return this.reader.readAsync(buf);
+  }
+
+  override write(buf: Uint8Array): number {
+    return this.writer.write(buf);
+  }
+
+  override writeAsync(buf: Uint8Array): Promise<number> {
+    return this.writer.writeAsync(buf);
+  }
+
+  /** The ring's state: readable with data, writable with room (never hup nor err while open). */
+  override readiness(): Readiness {
+    return this.reader.readiness();
+  }
+
+  override setNonblocking(on: boolean): void {
+    this.reader.setNonblocking(on);
+    this.writer.setNonblocking(on);
+  }
+
+  stat(): Stat {
+    return this.reader.stat();
+  }
+
+  protected close(): void {
+    try {
+      this.writer.release();
+    } finally {
+      this.reader.release();
     }
   }
 }

@@ -6,7 +6,8 @@
  * file (NOT_SUPPORTED) and the libOS opens `fifo:file://<mount>/<rel>` instead, which rendezvouses
  * readers and writers on one host-registered pipe ring keyed by mount and inode (sandbox/host/named_pipes.ts) and
  * blocks as on Linux; the end is a {@link SharedPipeHandle}, so EOF and EPIPE follow the host's
- * endpoint counts and the fd crosses spawn and fork like a pipe.
+ * endpoint counts and the fd crosses spawn and fork like a pipe. O_RDWR holds both ends in one
+ * {@link DuplexPipeHandle} and never blocks; it crosses spawn and fork as one O_RDWR fd.
  * @module
  */
 import { OpenFlag } from "../../pal/abi.ts";
@@ -16,7 +17,7 @@ import { PipeRing } from "../../pal/pipe_ring.ts";
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import type { Handle } from "../handle.ts";
 import type { Kernel } from "../kernel.ts";
-import { SharedPipeHandle } from "../proc/pipe.ts";
+import { DuplexPipeHandle, SharedPipeHandle } from "../proc/pipe.ts";
 import { walkParent } from "../vfs/resolve.ts";
 import { HostFs } from "../vfs/host_fs.ts";
 import { baseOf, checkMode } from "./_util.ts";
@@ -51,16 +52,26 @@ export function mkfifo(k: Kernel, path: string, mode = 0o666): void {
 /**
  * Open the FIFO at host URI `fileUri` (`file://<mount>/<rel>`) with open(2) `flags`: O_RDONLY
  * waits for a writer, O_WRONLY for a reader (O_NONBLOCK: never waits; a writer without a
- * reader is ENXIO). The host checks that the node is a FIFO.
+ * reader is ENXIO). O_RDWR never waits (as on Linux): the handle is both a reader and a writer
+ * of the FIFO ({@link DuplexPipeHandle}), so it releases opens waiting on either side, its reads
+ * never see EOF and its writes never fail with EPIPE while it is open. The host checks that the
+ * node is a FIFO.
  */
 export function openFifo(pal: PalClient, fileUri: string, flags: number, path: string): Handle {
   const acc = flags & O.ACCMODE;
-  if (acc === O.RDWR) throw new ErrnoError(Errno.EOPNOTSUPP, "FIFO opened O_RDWR", path);
+  if (acc !== O.RDONLY && acc !== O.WRONLY && acc !== O.RDWR) {
+    throw new ErrnoError(Errno.EINVAL, "bad access mode", path);
+  }
   const nb = (flags & O.NONBLOCK) !== 0;
-  const palFlags = (acc === O.RDONLY ? OpenFlag.READ : OpenFlag.WRITE) |
+  const palFlags =
+    (acc === O.RDONLY
+      ? OpenFlag.READ
+      : acc === O.WRONLY
+      ? OpenFlag.WRITE
+      : OpenFlag.READ | OpenFlag.WRITE) |
     (nb ? OpenFlag.NONBLOCK : 0);
   let id: number;
-  let got: { sab: SharedArrayBuffer; side: "read" | "write" };
+  let got: { sab: SharedArrayBuffer; side: "read" | "write" | "both" };
   try {
     id = pal.call("stream_open", `fifo:${fileUri}`, palFlags, 0) as number;
     got = pal.takeMessage() as typeof got;
@@ -70,7 +81,10 @@ export function openFifo(pal: PalClient, fileUri: string, flags: number, path: s
     }
     throw palToErrno(e, path);
   }
-  const h = new SharedPipeHandle(pal, id, got.side, PipeRing.attach(got.sab));
+  const ring = PipeRing.attach(got.sab);
+  const h = got.side === "both"
+    ? new DuplexPipeHandle(pal, id, ring)
+    : new SharedPipeHandle(pal, id, got.side, ring);
   h.setNonblocking(nb);
   return h;
 }

@@ -15,6 +15,8 @@
  * Linux's open rendezvous; the caller gets the ring id and `{ sab, side }` on its sync port and
  * closes the end with `pipe_close`, like an anonymous shared pipe. A handled signal ends a
  * blocked open with INTERRUPTED (EINTR), as on Linux, and the end it had been given goes back.
+ * READ | WRITE (O_RDWR) never waits: the caller gets both ends (`side: "both"`, one read and
+ * one write end to close), which releases the opens waiting on either side.
  *
  * Errors: EXISTS (name served), CONN_REFUSED (nobody serves it), INVAL (bad name),
  * TRY_AGAIN (too many connections pending).
@@ -59,6 +61,9 @@ interface Fifo {
   readonly opens: { read: number; write: number };
   readonly waiters: Set<() => void>;
 }
+
+/** What an opener of a FIFO gets: the end it opened, or both for O_RDWR. */
+export type FifoSide = "read" | "write" | "both";
 
 /** Live ends of one side, from the ring header ([2] readers, [3] writers). */
 function fifoCount(f: Fifo, side: "read" | "write"): number {
@@ -195,8 +200,10 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
    * Open one end of the FIFO at `uri` (`file://<mount>/<rel>`, which must be a FIFO node the
    * caller's mounts reach) with Linux's rendezvous: a reader waits for a writer to open, a
    * writer for a reader; NONBLOCK readers never wait, NONBLOCK writers without a reader get
-   * NO_PROCESS (ENXIO). Rings are keyed `fifo:<mount>:<ino>` on tmpfs, `fifo:host:<dev>:<ino>` for
-   * a chroot mount's emulated FIFO (pal/host/chrootfs_fifo.ts).
+   * NO_PROCESS (ENXIO). READ | WRITE is both a reader and a writer (Linux's O_RDWR): it never
+   * waits and releases the opens waiting on either side. Rings are keyed `fifo:<mount>:<ino>`
+   * on tmpfs, `fifo:host:<dev>:<ino>` for a chroot mount's emulated FIFO
+   * (pal/host/chrootfs_fifo.ts).
    * @returns the ring id; `{ sab, side }` is transferred
    */
   const openFifo = async (
@@ -205,6 +212,7 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
     flags: number,
     transfer: (v: unknown) => void,
   ): Promise<number> => {
+    if (!Number.isSafeInteger(flags)) throw new PalError(PalCode.INVAL, "bad FIFO open flags");
     const { m, rel } = fsTarget(p, uri);
     const st = m.backend.lstat(rel);
     let key: string;
@@ -217,10 +225,8 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
       throw new PalError(PalCode.INVAL, "not a FIFO");
     }
     const rw = flags & (OpenFlag.READ | OpenFlag.WRITE);
-    if (rw !== OpenFlag.READ && rw !== OpenFlag.WRITE) {
-      throw new PalError(PalCode.NOT_SUPPORTED, "a FIFO opens for reading or for writing");
-    }
-    const side = rw === OpenFlag.READ ? "read" : "write";
+    if (rw === 0) throw new PalError(PalCode.INVAL, "a FIFO opens for reading, writing or both");
+    const side: FifoSide = rw === OpenFlag.READ ? "read" : rw === OpenFlag.WRITE ? "write" : "both";
     const nonblocking = (flags & OpenFlag.NONBLOCK) !== 0;
     const fullKey = `${p.services.sandboxId}\0${key}`;
     let f = fifos.get(fullKey);
@@ -228,6 +234,21 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
       const [id, sab] = host.pipes.createBare(NAMED_PIPE_CAPACITY);
       f = { id, sab, opens: { read: 0, write: 0 }, waiters: new Set() };
       fifos.set(fullKey, f);
+    }
+    if (side === "both") {
+      // Linux: an O_RDWR open is a reader and a writer at once; it never waits.
+      host.pipes.give(p.pid, f.id, "read");
+      try {
+        host.pipes.give(p.pid, f.id, "write");
+      } catch (e) {
+        release1(p.pid, f.id, "read");
+        throw e;
+      }
+      f.opens.read++;
+      f.opens.write++;
+      wakeFifo(f);
+      transfer({ sab: f.sab, side });
+      return f.id;
     }
     const other = side === "read" ? "write" : "read";
     if (side === "write" && nonblocking && fifoCount(f, "read") === 0) {
