@@ -34,11 +34,13 @@ export type StdioSpec =
   }
   | { readonly kind: "null" }
   /** A guest pipe ring end (SharedArrayBuffer from pal/pipe_ring.ts); `id` when the host
-   * registered the ring (sandbox/host/proc_pipes.ts): closing it is then a `pipe_close` call. */
+   * registered the ring (sandbox/host/proc_pipes.ts): closing it is then a `pipe_close` call.
+   * `both` (only with `id`): one read and one write end as one O_RDWR fd, a FIFO opened O_RDWR
+   * (libos/proc/pipe.ts DuplexPipeHandle). */
   | {
     readonly kind: "pipe";
     readonly sab: SharedArrayBuffer;
-    readonly end: "read" | "write";
+    readonly end: "read" | "write" | "both";
     readonly id?: number;
   }
   /** An open file description shared with the parent (libos/proc/shared_file.ts): the host

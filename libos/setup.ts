@@ -14,7 +14,7 @@ import { devFs, GuestDevHandle } from "./vfs/dev_fs.ts";
 import { HostDevHandle } from "./vfs/host_handle.ts";
 import { HostFs } from "./vfs/host_fs.ts";
 import { procFs } from "./vfs/proc_fs.ts";
-import { SharedPipeHandle } from "./proc/pipe.ts";
+import { DuplexPipeHandle, SharedPipeHandle } from "./proc/pipe.ts";
 import { binFs } from "./proc/bin_fs.ts";
 import { inheritedFile } from "./proc/share.ts";
 import { openat } from "./sys/file.ts";
@@ -65,6 +65,11 @@ function stdioHandle(k: Kernel, fd: 0 | 1 | 2, spec: StdioSpec): Handle {
       return new GuestDevHandle("/dev/null", "null", 0x103);
     case "pipe": {
       const ring = PipeRing.attach(spec.sab);
+      if (spec.end === "both") {
+        // A FIFO opened O_RDWR: both ends, which only a host-registered ring has.
+        if (spec.id === undefined) throw new Error("a pipe with both ends needs a host ring id");
+        return new DuplexPipeHandle(k.pal, spec.id, ring);
+      }
       if (spec.id !== undefined) return new SharedPipeHandle(k.pal, spec.id, spec.end, ring);
       return new PipeHandle(spec.end === "read" ? ring.adoptReader() : ring.adoptWriter());
     }
@@ -95,7 +100,7 @@ function installFd(k: Kernel, fd: number, spec: StdioSpec): void {
     return;
   }
   const flags = spec.kind === "pipe"
-    ? (spec.end === "read" ? O.RDONLY : O.WRONLY)
+    ? (spec.end === "read" ? O.RDONLY : spec.end === "write" ? O.WRONLY : O.RDWR)
     : fd === 0
     ? O.RDONLY
     : O.WRONLY;

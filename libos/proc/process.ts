@@ -1,7 +1,8 @@
 /**
  * Process calls: spawn (posix_spawn with fd actions), fork-with-state, waitpid, setpgid,
  * getpgid. The child's fd table is the caller's inheritable fds (no FD_CLOEXEC) with the actions
- * applied, each described so the host can rebuild it in the child: shared pipe ends, the host's
+ * applied, each described so the host can rebuild it in the child: shared pipe ends (both ends
+ * at once for a FIFO opened O_RDWR), the host's
  * stdio devices, /dev/null, host files (the open file description is shared: one position,
  * libos/proc/share.ts) and other files (re-opened by path at the same offset).
  */
@@ -14,7 +15,7 @@ import { fstatat, realpath } from "../sys/path.ts";
 import { AT_FDCWD, O } from "../sys/types.ts";
 import { joinAbs, normalizeAbs } from "../vfs/path.ts";
 import { snapshotProcessSpace } from "../../pal/guest/local_state.ts";
-import { SharedPipeHandle } from "./pipe.ts";
+import { DuplexPipeHandle, SharedPipeHandle } from "./pipe.ts";
 import { type SharedFileDesc, shareFile } from "./share.ts";
 
 /** One file action of a spawn, applied in order to the inherited fd table. */
@@ -53,13 +54,18 @@ export interface WaitResult {
   readonly signal: number;
 }
 
-type Desc = StdioSpec | { kind: "pipe"; id: number; end: "read" | "write" } | SharedFileDesc;
+type Desc =
+  | StdioSpec
+  | { kind: "pipe"; id: number; end: "read" | "write" | "both" }
+  | SharedFileDesc;
 
 /** Describe fd `fd` for the host, or null when it cannot be inherited. */
 function describe(k: Kernel, fd: number): Desc | null {
   const of = k.fds.get(fd);
   const h = of.handle;
   if (h instanceof SharedPipeHandle) return { kind: "pipe", id: h.id, end: h.side };
+  // A FIFO opened O_RDWR: the child gets both ends as one O_RDWR fd.
+  if (h instanceof DuplexPipeHandle) return { kind: "pipe", id: h.id, end: "both" };
   if (h.kind === "dev") {
     const uri = `dev:${(h as unknown as { dev?: string }).dev}`;
     if (uri === "dev:stdin" || uri === "dev:stdout" || uri === "dev:stderr") {
