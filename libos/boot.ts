@@ -8,17 +8,21 @@
  * does not depend on the process — it rehearses the libOS setup (three times) over a throwaway
  * kernel with a PAL that answers locally, builds a call page client over a throwaway page and
  * (without installing) the Deno personality's members, touches the lazily loaded globals the
- * personality wraps and makes the Worker's first dynamic import, so the code every process runs
- * first is compiled before a process needs it — and answers `BOOTED`. A cold Worker gets the
- * init message at once and skips the rehearsal. The init message carries everything the boot
- * needs (a spawned child's stdio handles and signal table slot too): a warm boot makes no host
- * call before the program runs.
+ * personality wraps and imports every built-in program's module (libos/bin/mod.ts
+ * `warmBuiltins`: they only define functions, so no program runs; a built-in's spawn then finds
+ * its module loaded and compiled, and another program's import is no longer the Worker's first,
+ * slow one), so the code every process runs first is ready before a process needs it — and
+ * answers `BOOTED`. An init message that arrives while the Worker warms stops the warming (the
+ * process needs the thread). A cold Worker gets the init message at once and skips the
+ * rehearsal. The init message carries everything the boot needs (a spawned child's stdio handles
+ * and signal table slot too): a warm boot makes no host call before the program runs.
  */
 import { PalClient } from "../pal/guest/client.ts";
 import { BOOTED, type InitMessage, WARM_UP } from "./init.ts";
 import { Libos } from "./libos.ts";
 import { workerScope } from "../pal/worker_scope.ts";
 import { rehearse } from "./warm_up.ts";
+import { warmBuiltins } from "./bin/mod.ts";
 
 /** Set once the init message arrived: a Worker taken from the pool while booting skips warming. */
 let started = false;
@@ -31,13 +35,9 @@ workerScope.onmessage = async (e: MessageEvent) => {
       // Three times: code run only once stays in the interpreter's slowest form (measured: the
       // kernel, mounts and stdio setup of a spawn ~0.37 → ~0.27 ms after three rehearsals).
       for (let i = 0; i < 3; i++) rehearse();
-      try {
-        // The first dynamic import of a Worker is slow: the program's import is one.
-        await import("./proc/warm_import.ts");
-      } catch (_e) {
-        // Only warming.
-      }
-      workerScope.postMessage(BOOTED);
+      // Imports only (no program runs); stops once a process took this Worker.
+      await warmBuiltins(() => started);
+      if (!started) workerScope.postMessage(BOOTED);
     }, 0);
     return;
   }

@@ -55,7 +55,8 @@ export class Libos {
 
   /**
    * Import the app module (a computed specifier: Deno checks it against the Worker's
-   * permissions), then exit 0 once it has no work left; an uncaught error exits 1.
+   * permissions; a built-in loads through libos/bin/mod.ts and its `main` runs, unless this is
+   * a fork child), then exit 0 once it has no work left; an uncaught error exits 1.
    */
   async runModule(url: string): Promise<void> {
     globalThis.addEventListener("error", (e) => {
@@ -69,10 +70,13 @@ export class Libos {
     const release = this.live.hold();
     try {
       const specifier = String(url);
-      const mod = specifier.startsWith(BUILTIN_SCHEME)
+      const builtin = specifier.startsWith(BUILTIN_SCHEME)
         ? await loadBuiltin(specifier.slice(BUILTIN_SCHEME.length))
-        : await import(specifier);
+        : null;
+      // A built-in's module only defines functions: its program is `main`.
+      const mod = builtin ?? await import(specifier);
       if (this.init.fork) await runForked(mod, this.init.fork);
+      else if (builtin) await builtin.main();
     } catch (e) {
       this.fatal(e);
     }

@@ -1,7 +1,7 @@
 /**
  * The warm-up of a pooled Worker (libos/boot.ts, `WARM_UP`): run the process-independent part of
  * a boot over a throwaway kernel so the code every process runs first is compiled before a
- * process needs it.
+ * process needs it. (boot.ts then imports the built-in programs: libos/bin/mod.ts `warmBuiltins`.)
  * @module
  */
 import { PalClient } from "../pal/guest/client.ts";

@@ -1,2 +1,6 @@
 /** false: exit 1. */
-Deno.exit(1);
+
+/** Exit 1. */
+export function main(): void {
+  Deno.exit(1);
+}

@@ -1,21 +1,24 @@
 /** grep [-v] [-i] [-c] pattern [file...]: lines matching a regular expression; exit 1 if none. */
 import { eachInput, err, lines, out } from "./_io.ts";
 
-const opts = Deno.args.filter((a) => /^-[vic]+$/.test(a)).join("");
-const rest = Deno.args.filter((a) => !/^-[vic]+$/.test(a));
-const pat = rest.shift();
-if (pat === undefined) {
-  await err("grep", "usage: grep [-vic] pattern [file...]");
-  Deno.exit(2);
+/** Run grep on `Deno.args`. */
+export async function main(): Promise<void> {
+  const opts = Deno.args.filter((a) => /^-[vic]+$/.test(a)).join("");
+  const rest = Deno.args.filter((a) => !/^-[vic]+$/.test(a));
+  const pat = rest.shift();
+  if (pat === undefined) {
+    await err("grep", "usage: grep [-vic] pattern [file...]");
+    Deno.exit(2);
+  }
+  const re = new RegExp(pat, opts.includes("i") ? "i" : "");
+  let count = 0;
+  await eachInput("grep", rest, async (text, name) => {
+    const hits = lines(text).filter((l) => re.test(l) !== opts.includes("v"));
+    count += hits.length;
+    if (opts.includes("c")) return;
+    const pre = rest.length > 1 ? `${name}:` : "";
+    if (hits.length) await out(hits.map((h) => pre + h).join("\n") + "\n");
+  });
+  if (opts.includes("c")) await out(`${count}\n`);
+  Deno.exit(count > 0 ? 0 : 1);
 }
-const re = new RegExp(pat, opts.includes("i") ? "i" : "");
-let count = 0;
-await eachInput("grep", rest, async (text, name) => {
-  const hits = lines(text).filter((l) => re.test(l) !== opts.includes("v"));
-  count += hits.length;
-  if (opts.includes("c")) return;
-  const pre = rest.length > 1 ? `${name}:` : "";
-  if (hits.length) await out(hits.map((h) => pre + h).join("\n") + "\n");
-});
-if (opts.includes("c")) await out(`${count}\n`);
-Deno.exit(count > 0 ? 0 : 1);

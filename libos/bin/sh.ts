@@ -26,8 +26,8 @@ interface Pipeline {
   then: string;
 }
 
-const env: Record<string, string> = Deno.env.toObject();
-env.PATH ??= "/bin";
+/** The shell's variables: the environment, set when main starts. */
+let env: Record<string, string> = {};
 let status = 0;
 let lastBg = 0;
 const jobs = new Set<number>();
@@ -277,7 +277,10 @@ async function run(p: Pipeline): Promise<number> {
   return pids.length ? code : 127;
 }
 
-async function main(): Promise<void> {
+/** Run the shell on `Deno.args` (`-c cmds`, a script, or stdin); exits with the last status. */
+export async function main(): Promise<void> {
+  env = Deno.env.toObject();
+  env.PATH ??= "/bin";
   const a = Deno.args;
   const src = a[0] === "-c" ? (a[1] ?? "") : await readText(a[0] ?? null);
   let list: Pipeline[];
@@ -294,5 +297,3 @@ async function main(): Promise<void> {
   }
   Deno.exit(status);
 }
-
-await main();

@@ -1,9 +1,12 @@
 /** sleep SECONDS: wait (fractions allowed). */
 import { err } from "./_io.ts";
 
-const s = Number(Deno.args[0]);
-if (!Number.isFinite(s) || s < 0) {
-  await err("sleep", `invalid time interval '${Deno.args[0] ?? ""}'`);
-  Deno.exit(1);
+/** Run sleep on `Deno.args`. */
+export async function main(): Promise<void> {
+  const s = Number(Deno.args[0]);
+  if (!Number.isFinite(s) || s < 0) {
+    await err("sleep", `invalid time interval '${Deno.args[0] ?? ""}'`);
+    Deno.exit(1);
+  }
+  await new Promise((r) => setTimeout(r, s * 1000));
 }
-await new Promise((r) => setTimeout(r, s * 1000));
