@@ -24,12 +24,26 @@ async function build(name: string): Promise<string | null> {
 }
 
 /**
- * Build `name` (a .c file next to this module) once and run it with `args`.
- * @returns the number it prints, or NaN when `cc` is missing or the build/run failed
+ * Build `name` (a .c file next to this module) once and run it with `args`; with `pinned`, under
+ * `taskset -c 0` (all its processes on one core: a wake-up is then a context switch, not a
+ * cross-core interrupt).
+ * @returns the number it prints, or NaN when `cc` (or `taskset`) is missing or the build/run failed
  */
-export async function runNative(name: string, args: string[]): Promise<number> {
+export async function runNative(
+  name: string,
+  args: string[],
+  opts: { pinned?: boolean } = {},
+): Promise<number> {
   const exe = await build(name);
   if (exe === null) return NaN;
-  const r = await new Deno.Command(exe, { args, stdout: "piped" }).output();
-  return r.success ? Number(new TextDecoder().decode(r.stdout).trim()) : NaN;
+  try {
+    const r = opts.pinned
+      ? await new Deno.Command("taskset", { args: ["-c", "0", exe, ...args], stdout: "piped" })
+        .output()
+      : await new Deno.Command(exe, { args, stdout: "piped" }).output();
+    return r.success ? Number(new TextDecoder().decode(r.stdout).trim()) : NaN;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return NaN;
+    throw e;
+  }
 }
