@@ -21,6 +21,7 @@
  * Errors: EXISTS (name served), CONN_REFUSED (nobody serves it), INVAL (bad name),
  * TRY_AGAIN (too many connections pending).
  */
+import type { PipeSide } from "./proc_pipes.ts";
 import { OpenFlag } from "../../pal/abi.ts";
 import { PalCode, PalError } from "../../pal/errors.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
@@ -61,9 +62,6 @@ interface Fifo {
   readonly opens: { read: number; write: number };
   readonly waiters: Set<() => void>;
 }
-
-/** What an opener of a FIFO gets: the end it opened, or both for O_RDWR. */
-export type FifoSide = "read" | "write" | "both";
 
 /** Live ends of one side, from the ring header ([2] readers, [3] writers). */
 function fifoCount(f: Fifo, side: "read" | "write"): number {
@@ -226,7 +224,7 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
     }
     const rw = flags & (OpenFlag.READ | OpenFlag.WRITE);
     if (rw === 0) throw new PalError(PalCode.INVAL, "a FIFO opens for reading, writing or both");
-    const side: FifoSide = rw === OpenFlag.READ ? "read" : rw === OpenFlag.WRITE ? "write" : "both";
+    const side: PipeSide = rw === OpenFlag.READ ? "read" : rw === OpenFlag.WRITE ? "write" : "both";
     const nonblocking = (flags & OpenFlag.NONBLOCK) !== 0;
     const fullKey = `${p.services.sandboxId}\0${key}`;
     let f = fifos.get(fullKey);
@@ -237,13 +235,7 @@ export function namedPipeHandlers(host: SandboxHost): HostHandlers<HostProc> {
     }
     if (side === "both") {
       // Linux: an O_RDWR open is a reader and a writer at once; it never waits.
-      host.pipes.give(p.pid, f.id, "read");
-      try {
-        host.pipes.give(p.pid, f.id, "write");
-      } catch (e) {
-        release1(p.pid, f.id, "read");
-        throw e;
-      }
+      host.pipes.give(p.pid, f.id, "both");
       f.opens.read++;
       f.opens.write++;
       wakeFifo(f);

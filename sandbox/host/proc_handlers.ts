@@ -10,7 +10,7 @@ import { PalCode, PalError } from "../../pal/errors.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import type { StdioSpec } from "../../libos/init.ts";
 import type { HostProc } from "./proc.ts";
-import type { PipeEnd } from "./proc_pipes.ts";
+import type { PipeSide } from "./proc_pipes.ts";
 import { resolveProgram } from "./proc_program.ts";
 import { fileHandlers, fileSpec } from "./proc_files.ts";
 import { closeHandle } from "../../pal/host/handles.ts";
@@ -64,7 +64,7 @@ function envOf(v: unknown): Record<string, string> {
   return Object.fromEntries(entries.map(([k, x]) => [str(k, "env key"), str(x, "env value")]));
 }
 
-type Gift = { id: number; end: "read" | "write" | "both" };
+type Gift = { id: number; end: PipeSide };
 /** Bindings of shared file handles into the child's table, run by `prepare`. */
 type Binds = ((child: HostProc) => void)[];
 
@@ -91,11 +91,8 @@ function fdSpec(
         throw bad("pipe");
       }
       // `both`: a FIFO opened O_RDWR, one read and one write end.
-      const ends: readonly PipeEnd[] = end === "both" ? ["read", "write"] : [end];
-      for (const e of ends) {
-        if (!host.pipes.holds(caller.pid, id as number, e)) {
-          throw new PalError(PalCode.BAD_HANDLE, `the caller holds no ${e} end of pipe ${id}`);
-        }
+      if (!host.pipes.holds(caller.pid, id as number, end)) {
+        throw new PalError(PalCode.BAD_HANDLE, `the caller holds no ${end} end of pipe ${id}`);
       }
       gifts.push({ id: id as number, end });
       // The buffer is filled in by `prepare` once the child's pid exists.
@@ -180,10 +177,7 @@ function childOptions(
       if (child) inheritSignals(caller, child);
       for (const sp of specs) {
         if (sp.kind === "pipe" && sp.id !== undefined) {
-          const ends: readonly PipeEnd[] = sp.end === "both" ? ["read", "write"] : [sp.end];
-          for (const e of ends) {
-            (sp as { sab: SharedArrayBuffer }).sab = host.pipes.give(pid, sp.id, e);
-          }
+          (sp as { sab: SharedArrayBuffer }).sab = host.pipes.give(pid, sp.id, sp.end);
         }
       }
     },

@@ -12,6 +12,12 @@ import { type PipeReader, PipeRing, type PipeWriter } from "../../pal/pipe_ring.
 
 /** Which end. */
 export type PipeEnd = "read" | "write";
+/** One end, or one of each (a FIFO opened O_RDWR: one fd holding both). */
+export type PipeSide = PipeEnd | "both";
+
+function endsOf(side: PipeSide): readonly PipeEnd[] {
+  return side === "both" ? ["read", "write"] : [side];
+}
 
 interface Held {
   read: (PipeReader)[];
@@ -28,8 +34,7 @@ export class HostPipes {
   /** A new ring; `pid` holds one read and one write end. @returns [id, the ring's buffer] */
   create(pid: number, capacityBytes: number): [number, SharedArrayBuffer] {
     const [id, sab] = this.createBare(capacityBytes);
-    this.give(pid, id, "read");
-    this.give(pid, id, "write");
+    this.give(pid, id, "both");
     return [id, sab];
   }
 
@@ -46,21 +51,24 @@ export class HostPipes {
     return [id, ring.sab];
   }
 
-  /** Whether `pid` holds an end `end` of ring `id`. */
-  holds(pid: number, id: number, end: PipeEnd): boolean {
-    return (this.#held.get(pid)?.get(id)?.[end].length ?? 0) > 0;
+  /** Whether `pid` holds an end `side` of ring `id` (with "both": one of each). */
+  holds(pid: number, id: number, side: PipeSide): boolean {
+    const h = this.#held.get(pid)?.get(id);
+    return h !== undefined && endsOf(side).every((e) => h[e].length > 0);
   }
 
-  /** Open one more `end` of ring `id` for `pid`. @returns the ring's buffer */
-  give(pid: number, id: number, end: PipeEnd): SharedArrayBuffer {
+  /** Open one more `side` end (or one of each) of ring `id` for `pid`. @returns the buffer */
+  give(pid: number, id: number, side: PipeSide): SharedArrayBuffer {
     const ring = this.#rings.get(id);
     if (!ring) throw new PalError(PalCode.BAD_HANDLE, `no pipe ${id}`);
     let byRing = this.#held.get(pid);
     if (!byRing) this.#held.set(pid, byRing = new Map());
     let h = byRing.get(id);
     if (!h) byRing.set(id, h = { read: [], write: [] });
-    if (end === "read") h.read.push(ring.openReader());
-    else h.write.push(ring.openWriter());
+    for (const e of endsOf(side)) {
+      if (e === "read") h.read.push(ring.openReader());
+      else h.write.push(ring.openWriter());
+    }
     return ring.sab;
   }
 
