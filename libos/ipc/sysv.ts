@@ -2,14 +2,16 @@
  * System V IPC for guest programs: message queues, semaphore sets and shared memory segments.
  * The sandbox host keeps ids, keys and removal (sandbox/host/ipc_sysv.ts). A queue or a set is a
  * SharedArrayBuffer the host hands over once per id (`ipc_map`); msgsnd, msgrcv, semop and the
- * semctl value commands then run here without a host call (libos/ipc/sysv_fast.ts).
+ * semctl value commands then run here without a host call (libos/ipc/sysv_msg.ts, sysv_sem.ts).
  * Shared memory is a SharedArrayBuffer every attached process maps directly.
  * Every call throws `ErrnoError` with Linux's errno.
  * @module
  */
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import { currentLibos } from "../libos.ts";
-import { type FastEnv, MsgQueue, SemSet } from "./sysv_fast.ts";
+import { MsgQueue } from "./sysv_msg.ts";
+import type { FastEnv } from "./sysv_object.ts";
+import { SemSet } from "./sysv_sem.ts";
 import {
   MSG_BYTES,
   MSG_MAGIC,

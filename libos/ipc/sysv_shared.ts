@@ -3,7 +3,7 @@
  * SharedArrayBuffers and the code both sides use on them. The sandbox host
  * (sandbox/host/ipc_sysv.ts) creates each buffer, hands it to a picoprocess once per id
  * (`ipc_map`) and keeps keys, ids, modes and removal; msgsnd, msgrcv, semop and the semctl
- * value commands run in the guest (libos/ipc/sysv_fast.ts) under the object's lock word.
+ * value commands run in the guest (libos/ipc/sysv_msg.ts, sysv_sem.ts) under the object's lock word.
  *
  * Every word is untrusted: any process of the sandbox may write anything. Every index and
  * length is bounded when read, the host copies and clamps what it reads, never waits on a guest

@@ -2,7 +2,7 @@
  * Host handlers of System V IPC.
  * Calls here: ipc_msgget, ipc_msgctl, ipc_semget, ipc_semctl, ipc_shmget, ipc_shmat, ipc_shmdt,
  * ipc_shmctl, ipc_list, ipc_map. msgsnd, msgrcv and semop run in the guest on the buffers
- * ipc_map hands over (libos/ipc/sysv_fast.ts).
+ * ipc_map hands over (libos/ipc/sysv_msg.ts, sysv_sem.ts).
  */
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import type { HostProc } from "./proc.ts";

@@ -1,6 +1,6 @@
 /**
  * System V message queues and semaphore sets on the shared-memory fast path
- * (libos/ipc/sysv_fast.ts), in real sandboxes: message types, IPC_NOWAIT, E2BIG and
+ * (libos/ipc/sysv_msg.ts, sysv_sem.ts), in real sandboxes: message types, IPC_NOWAIT, E2BIG and
  * MSG_NOERROR, the byte and message limits, blocking senders, EIDRM, EINVAL; multi-op atomic
  * semop, wait-for-zero, GETNCNT/GETZCNT, semtimedop timeouts, SEM_UNDO at exit; EINTR.
  */
