@@ -4,7 +4,7 @@
  * keeps running while a pipe is empty or full.
  */
 import { PalCode, PalError } from "../pal/errors.ts";
-import { type IoOptions, PipeReader, type PipeWriter } from "../pal/pipe_ring.ts";
+import { type IoOptions, PipeReader, type PipeWriter } from "../pal/pipe_ends.ts";
 import type { InterruptLike } from "../pal/futex.ts";
 import { Errno, ErrnoError, palToErrno } from "./errno.ts";
 import { Handle, type HandleKind, makeStat, type Readiness } from "./handle.ts";

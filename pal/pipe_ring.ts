@@ -19,19 +19,14 @@
  *   words 80..127 reserved.
  * The read lock guards the read index and serialises readers; the write lock guards the write
  * index and serialises writers. Writes of at most PIPE_BUF bytes are atomic.
+ *
+ * This module owns the ring and its header; the endpoints (PipeReader, PipeWriter) and their
+ * blocking waits are in pal/pipe_ends.ts.
  */
 import { PalCode, PalError } from "./errors.ts";
-import {
-  AdaptiveSpin,
-  beatWhileBlocked,
-  deadlineFor,
-  type Interrupt,
-  INTERRUPT_POLL_MS,
-  type InterruptLike,
-} from "./futex.ts";
+import type { Interrupt } from "./futex.ts";
+import { PIPE_BUF, PipeReader, PipeWriter } from "./pipe_ends.ts";
 
-/** Writes of at most this many bytes are all-or-nothing. */
-export const PIPE_BUF = 4096;
 /** Bytes before the data area. */
 export const HEADER_BYTES = 512;
 const MAGIC = 0x53504950;
@@ -53,16 +48,6 @@ const W = {
 const FLAG_READERS_GONE = 1;
 const FLAG_WRITERS_GONE = 2;
 
-/** Options of a read or write. */
-export interface IoOptions {
-  /** Fail with TRY_AGAIN instead of waiting. */
-  nonblocking?: boolean;
-  /** Fail with TIMED_OUT (or return the partial count) after this long. */
-  timeoutMs?: number;
-  /** A pending interrupt fails the wait with INTERRUPTED (or returns the partial count). */
-  interrupt?: InterruptLike;
-}
-
 /** Readiness for an event-waiting API. */
 export interface PollState {
   /** A read would not block (data, or EOF). */
@@ -75,8 +60,8 @@ export interface PollState {
   err: boolean;
 }
 
-/** What to sleep on: `i32[word]` while it equals `value`. */
-interface Block {
+/** @internal What to sleep on: `i32[word]` while it equals `value` (pal/pipe_ends.ts sleeps). */
+export interface Block {
   word: number;
   value: number;
   sleepers: number;
@@ -165,6 +150,11 @@ export class PipeRing {
   /** Take over a writer opened by another Worker and handed over (count unchanged). */
   adoptWriter(): PipeWriter {
     return new PipeWriter(this);
+  }
+
+  /** @internal an endpoint of `side` closed: count - 1; the last close wakes everyone. */
+  _release(side: "readers" | "writers"): void {
+    if (Atomics.sub(this.i32, side === "readers" ? W.READERS : W.WRITERS, 1) <= 1) this.wakeAll();
   }
 
   /** Wake every sleeper on both sides; they re-check their state and interrupt tokens. */
@@ -311,193 +301,5 @@ export class PipeRing {
     }
     this.#bump(W.DATA_SEQ, W.READ_SLEEPERS);
     return n;
-  }
-}
-
-/** This thread's spin budget for pipe waits (see AdaptiveSpin). */
-const spinner = new AdaptiveSpin();
-
-/** Sleep (spin first) on `b` until it changes or `deadlineMs`; `pollMs` bounds one sleep. */
-function sleepSync(i32: Int32Array, b: Block, deadlineMs: number, pollMs: number): void {
-  const t0 = performance.now();
-  if (spinner.spin(i32, b.word, b.value)) return;
-  if (b.sleepers >= 0) Atomics.add(i32, b.sleepers, 1);
-  try {
-    beatWhileBlocked();
-    const leftMs = Math.min(deadlineMs - performance.now(), pollMs);
-    // A poll that timed out counts as a long wait (an idle peer): the budget shrinks.
-    if (leftMs > 0 && Atomics.wait(i32, b.word, b.value, leftMs) !== "not-equal") {
-      spinner.slept(performance.now() - t0);
-    }
-  } finally {
-    if (b.sleepers >= 0) Atomics.sub(i32, b.sleepers, 1);
-  }
-}
-
-/** Async form of `sleepSync` for event-loop threads (`Atomics.waitAsync`, no spinning). */
-async function sleepAsync(i32: Int32Array, b: Block, deadlineMs: number, pollMs: number) {
-  if (b.sleepers >= 0) Atomics.add(i32, b.sleepers, 1);
-  try {
-    const leftMs = Math.min(deadlineMs - performance.now(), pollMs);
-    if (leftMs <= 0) return;
-    const res = Atomics.waitAsync(i32, b.word, b.value, leftMs);
-    if (!res.async) return;
-    // Deno 2.9.6: a pending waitAsync does not keep the event loop alive; a timer does, and
-    // its firing also ends the sleep (the waitAsync timeout may resolve after the loop exits).
-    let keepAlive: ReturnType<typeof setTimeout> | undefined;
-    const timer = new Promise<void>((resolve) => {
-      keepAlive = setTimeout(resolve, Math.min(leftMs, 2 ** 31 - 1));
-    });
-    try {
-      await Promise.race([res.value, timer]);
-    } finally {
-      clearTimeout(keepAlive);
-    }
-  } finally {
-    if (b.sleepers >= 0) Atomics.sub(i32, b.sleepers, 1);
-  }
-}
-
-/**
- * Decide what a blocked operation does next: throw, return the partial count, or go on
- * waiting (returns the poll period for the next sleep).
- */
-function afterBlock(opts: IoOptions, deadlineMs: number, doneBytes: number): number {
-  if (opts.nonblocking) {
-    if (doneBytes > 0) return -doneBytes;
-    throw new PalError(PalCode.TRY_AGAIN, "pipe would block");
-  }
-  if (opts.interrupt?.pending) {
-    if (doneBytes > 0) return -doneBytes;
-    throw new PalError(PalCode.INTERRUPTED, "pipe wait interrupted");
-  }
-  if (performance.now() >= deadlineMs) {
-    if (doneBytes > 0) return -doneBytes;
-    throw new PalError(PalCode.TIMED_OUT, "pipe wait timed out");
-  }
-  return opts.interrupt ? INTERRUPT_POLL_MS : Infinity;
-}
-
-/** Shared endpoint behaviour. */
-abstract class Endpoint {
-  #open = true;
-  constructor(readonly ring: PipeRing) {}
-  /** Whether `close()` has not been called. */
-  get open(): boolean {
-    return this.#open;
-  }
-  /** Readiness of the ring. */
-  poll(): PollState {
-    return this.ring.poll();
-  }
-  protected check(): void {
-    if (!this.#open) throw new PalError(PalCode.BAD_HANDLE, "pipe endpoint closed");
-  }
-  protected markClosed(): boolean {
-    const was = this.#open;
-    this.#open = false;
-    return was;
-  }
-}
-
-/** The read end. */
-export class PipeReader extends Endpoint {
-  /**
-   * Read up to `buf.length` bytes, waiting for data unless nonblocking.
-   * @returns bytes read; 0 means end of file (no data and no writers)
-   * @throws {PalError} TRY_AGAIN, TIMED_OUT, INTERRUPTED, BAD_MESSAGE, BAD_HANDLE
-   */
-  read(buf: Uint8Array, opts: IoOptions = {}): number {
-    this.check();
-    if (buf.length === 0) return 0;
-    const deadline = deadlineFor(opts.timeoutMs);
-    for (;;) {
-      const r = this.ring._tryRead(buf);
-      if (typeof r === "number") return r;
-      sleepSync(this.ring.i32, r, deadline, afterBlock(opts, deadline, 0));
-    }
-  }
-
-  /** `read` for event-loop threads: sleeps with `Atomics.waitAsync`. */
-  async readAsync(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
-    this.check();
-    if (buf.length === 0) return 0;
-    const deadline = deadlineFor(opts.timeoutMs);
-    for (;;) {
-      const r = this.ring._tryRead(buf);
-      if (typeof r === "number") return r;
-      await sleepAsync(this.ring.i32, r, deadline, afterBlock(opts, deadline, 0));
-    }
-  }
-
-  /** Close this end (reader count - 1; the last close makes writes fail with BROKEN_PIPE). */
-  close(): void {
-    if (!this.markClosed()) return;
-    if (Atomics.sub(this.ring.i32, W.READERS, 1) <= 1) this.ring.wakeAll();
-  }
-}
-
-/** The write end. */
-export class PipeWriter extends Endpoint {
-  /**
-   * Write `data`. A write of at most PIPE_BUF bytes is all-or-nothing; a longer one may be
-   * split. Blocking writes wait for room until all is written; a nonblocking, timed out or
-   * interrupted write that wrote something returns the partial count.
-   * @returns bytes written
-   * @throws {PalError} BROKEN_PIPE, TRY_AGAIN, TIMED_OUT, INTERRUPTED, BAD_MESSAGE, BAD_HANDLE
-   */
-  write(data: Uint8Array, opts: IoOptions = {}): number {
-    this.check();
-    const deadline = deadlineFor(opts.timeoutMs);
-    const atomic = data.length <= PIPE_BUF;
-    let done = 0;
-    while (done < data.length) {
-      const r = this.#attempt(data, done, atomic);
-      if (r === null) return done;
-      if (typeof r === "number") {
-        done += r;
-        continue;
-      }
-      const next = afterBlock(opts, deadline, done);
-      if (next < 0) return done;
-      sleepSync(this.ring.i32, r, deadline, next);
-    }
-    return done;
-  }
-
-  /** `write` for event-loop threads: sleeps with `Atomics.waitAsync`. */
-  async writeAsync(data: Uint8Array, opts: IoOptions = {}): Promise<number> {
-    this.check();
-    const deadline = deadlineFor(opts.timeoutMs);
-    const atomic = data.length <= PIPE_BUF;
-    let done = 0;
-    while (done < data.length) {
-      const r = this.#attempt(data, done, atomic);
-      if (r === null) return done;
-      if (typeof r === "number") {
-        done += r;
-        continue;
-      }
-      const next = afterBlock(opts, deadline, done);
-      if (next < 0) return done;
-      await sleepAsync(this.ring.i32, r, deadline, next);
-    }
-    return done;
-  }
-
-  /** One attempt; null when the readers went away after part of the data was written. */
-  #attempt(data: Uint8Array, done: number, atomic: boolean): number | Block | null {
-    try {
-      return this.ring._tryWrite(data, atomic, done);
-    } catch (e) {
-      if (done > 0 && e instanceof PalError && e.code === PalCode.BROKEN_PIPE) return null;
-      throw e;
-    }
-  }
-
-  /** Close this end (writer count - 1; the last close gives readers EOF once drained). */
-  close(): void {
-    if (!this.markClosed()) return;
-    if (Atomics.sub(this.ring.i32, W.WRITERS, 1) <= 1) this.ring.wakeAll();
   }
 }

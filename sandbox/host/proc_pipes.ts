@@ -8,7 +8,8 @@
  * Per-process record: ring id → how many read and write ends that process holds.
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
-import { type PipeReader, PipeRing, type PipeWriter } from "../../pal/pipe_ring.ts";
+import type { PipeReader, PipeWriter } from "../../pal/pipe_ends.ts";
+import { PipeRing } from "../../pal/pipe_ring.ts";
 
 /** Which end. */
 export type PipeEnd = "read" | "write";

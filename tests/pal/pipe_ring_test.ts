@@ -2,7 +2,8 @@ import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
 import { PalCode, PalError } from "../../pal/errors.ts";
 import { Interrupt } from "../../pal/futex.ts";
-import { HEADER_BYTES, PIPE_BUF, PipeRing } from "../../pal/pipe_ring.ts";
+import { PIPE_BUF } from "../../pal/pipe_ends.ts";
+import { HEADER_BYTES, PipeRing } from "../../pal/pipe_ring.ts";
 import { spawn } from "./fixtures/spawn.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
