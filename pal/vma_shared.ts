@@ -2,15 +2,7 @@
  * A picoprocess's address space shared by all its threads (each thread is a Worker): the region
  * table lives in a SharedArrayBuffer, so a mapping one thread makes is seen by every other.
  *
- * Layout of the table SAB (Int32 words, documented here only):
- * ```
- * [0] MAGIC  [1] lock (0 free, 1 held, 2 held with waiters)  [2] region count  [3] capacity
- * [4] size of the space in pages  [5] generation (bumped by every change)  [6..7] reserved
- * [8 + 6i ..] region i, sorted by start: first page (counted from BASE_ADDR), pages, prot, flags,
- *             segment id, first page in the segment (the last two for shared regions only)
- * ```
- * Flags: `SHARED` (1) the region is backed by a shared segment; `INHERITED` (2) it came from the
- * parent at fork and was not charged to this process's quota.
+ * The region table (layout, lock, record encoding and validation) is pal/vma_shared_table.ts.
  *
  * Backing: a private region lives in one growable heap SAB at offset `addr - BASE_ADDR` (threads
  * of one process share the heap, so "private" means private to the process). The heap grows as
@@ -32,18 +24,7 @@
  */
 import { PalCode, PalError } from "./errors.ts";
 import { BASE_ADDR, PAGE_SIZE, Prot, type RegionInfo } from "./vma.ts";
-
-const MAGIC = 0x564d4153; // "VMAS"
-const W_LOCK = 1;
-const W_COUNT = 2;
-const W_CAP = 3;
-const W_PAGES = 4;
-const W_GEN = 5;
-const HEADER_WORDS = 8;
-const REC_WORDS = 6;
-/** Region flags (table word 3). */
-export const RegionFlag = { SHARED: 1, INHERITED: 2 } as const;
-const LOCK_TIMEOUT_MS = 5000;
+import { info, type Rec, RegionFlag, RegionTable, slice } from "./vma_shared_table.ts";
 
 /** Charges and returns bytes of the sandbox's memory quota. */
 export interface QuotaHooks {
@@ -69,22 +50,6 @@ export interface SegmentHooks {
 export interface SharedSpaceBuffers {
   readonly table: SharedArrayBuffer;
   readonly heap: SharedArrayBuffer;
-}
-
-interface Rec {
-  page: number;
-  pages: number;
-  prot: number;
-  flags: number;
-  /** Shared regions: the segment and the segment page of the region's first page. */
-  seg: number;
-  segPage: number;
-}
-
-/** Pages `[from, to)` of `r` as a region of their own (protection changes, partial unmaps). */
-function slice(r: Rec, from: number, to: number): Rec {
-  const segPage = r.flags & RegionFlag.SHARED ? r.segPage + (from - r.page) : 0;
-  return { ...r, page: from, pages: to - from, segPage };
 }
 
 interface Segment {
@@ -120,9 +85,8 @@ export interface SharedRegionRef {
 
 /** The address space of one picoprocess, shared by its threads. */
 export class SharedAddressSpace {
-  readonly #w: Int32Array;
+  readonly #table: RegionTable;
   readonly #heap: SharedArrayBuffer;
-  readonly #cap: number;
   readonly #pages: number;
   readonly #quota: QuotaHooks | null;
   readonly #segments: SegmentHooks | null;
@@ -133,19 +97,19 @@ export class SharedAddressSpace {
   readonly #i32: Int32Array;
 
   private constructor(
-    bufs: SharedSpaceBuffers,
+    table: RegionTable,
+    heap: SharedArrayBuffer,
     pages: number,
     quota: QuotaHooks | null,
     segments: SegmentHooks | null,
   ) {
     this.#segments = segments;
-    this.#w = new Int32Array(bufs.table);
-    this.#heap = bufs.heap;
-    this.#cap = (this.#w.length - HEADER_WORDS) / REC_WORDS;
+    this.#table = table;
+    this.#heap = heap;
     this.#pages = pages;
     this.#quota = quota;
-    this.#bytes = new Uint8Array(bufs.heap);
-    this.#i32 = new Int32Array(bufs.heap);
+    this.#bytes = new Uint8Array(heap);
+    this.#i32 = new Int32Array(heap);
   }
 
   /**
@@ -178,14 +142,11 @@ export class SharedAddressSpace {
     if (!Number.isInteger(maxRegions) || maxRegions < 1 || maxRegions > 1 << 16) {
       throw new PalError(PalCode.INVAL, `bad region capacity ${maxRegions}`);
     }
-    const table = new SharedArrayBuffer((HEADER_WORDS + REC_WORDS * maxRegions) * 4);
+    const table = RegionTable.create(maxRegions, maxBytes / PAGE_SIZE);
     const heap = new SharedArrayBuffer(0, { maxByteLength: maxBytes });
-    const w = new Int32Array(table);
-    w[W_CAP] = maxRegions;
-    w[W_PAGES] = maxBytes / PAGE_SIZE;
-    Atomics.store(w, 0, MAGIC);
     return new SharedAddressSpace(
-      { table, heap },
+      table,
+      heap,
       maxBytes / PAGE_SIZE,
       opts.quota,
       opts.segments ?? null,
@@ -203,16 +164,10 @@ export class SharedAddressSpace {
   ): SharedAddressSpace {
     const { table, heap } = bufs ?? {};
     const ok = table instanceof SharedArrayBuffer && heap instanceof SharedArrayBuffer &&
-      heap.growable && heap.maxByteLength % PAGE_SIZE === 0 && table.byteLength % 4 === 0 &&
-      table.byteLength > (HEADER_WORDS + REC_WORDS) * 4;
+      heap.growable && heap.maxByteLength % PAGE_SIZE === 0 && RegionTable.fits(table);
     if (!ok) throw new PalError(PalCode.BAD_MESSAGE, "address space: bad buffers");
-    const w = new Int32Array(table);
-    const cap = (w.length - HEADER_WORDS) / REC_WORDS;
     const pages = heap.maxByteLength / PAGE_SIZE;
-    if (Atomics.load(w, 0) !== MAGIC || !Number.isInteger(cap) || w[W_PAGES] !== pages) {
-      throw new PalError(PalCode.BAD_MESSAGE, "address space: bad table");
-    }
-    return new SharedAddressSpace({ table, heap }, pages, quota, segments);
+    return new SharedAddressSpace(RegionTable.attach(table, pages), heap, pages, quota, segments);
   }
 
   /**
@@ -221,13 +176,13 @@ export class SharedAddressSpace {
    * private region are private; shared regions stay one memory).
    */
   snapshot(): SpaceSnapshot {
-    return this.#exclusive(() => {
-      const recs = this.#load();
+    return this.#table.exclusive(() => {
+      const recs = this.#table.load();
       const priv = recs.filter((r) => !(r.flags & RegionFlag.SHARED));
       const shared = recs.filter((r) => r.flags & RegionFlag.SHARED);
       return {
         maxBytes: this.#pages * PAGE_SIZE,
-        maxRegions: this.#cap,
+        maxRegions: this.#table.cap,
         regions: priv.map((r) => ({
           addr: BASE_ADDR + r.page * PAGE_SIZE,
           prot: r.prot,
@@ -285,11 +240,18 @@ export class SharedAddressSpace {
       checkProt(r.prot);
       const pages = r.size / PAGE_SIZE;
       const page = as.#page(r.addr, pages);
-      as.#locked((recs) => {
-        as.#checkFree(recs, page, pages);
-        if (recs.length >= as.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
+      as.#table.locked((recs) => {
+        as.#table.checkFree(recs, page, pages);
+        if (recs.length >= as.#table.cap) throw new PalError(PalCode.NO_MEM, "region table full");
         const flags = RegionFlag.SHARED | RegionFlag.INHERITED;
-        as.#insert(recs, { page, pages, prot: r.prot, flags, seg: r.seg, segPage: r.segPage });
+        as.#table.insert(recs, {
+          page,
+          pages,
+          prot: r.prot,
+          flags,
+          seg: r.seg,
+          segPage: r.segPage,
+        });
       });
     }
     return as;
@@ -297,7 +259,7 @@ export class SharedAddressSpace {
 
   /** The buffers to hand to a new thread. */
   get buffers(): SharedSpaceBuffers {
-    return { table: this.#w.buffer as SharedArrayBuffer, heap: this.#heap };
+    return { table: this.#table.buffer, heap: this.#heap };
   }
 
   /** The backing heap (mapped at BASE_ADDR); see the file header on bypass. */
@@ -307,7 +269,7 @@ export class SharedAddressSpace {
 
   /** Bumped by every change to the table (for caches and tests). */
   get generation(): number {
-    return Atomics.load(this.#w, W_GEN);
+    return this.#table.generation;
   }
 
   /**
@@ -336,11 +298,13 @@ export class SharedAddressSpace {
         seg = this.#segments!.create(pages * PAGE_SIZE);
         this.#remember(seg.id, seg.sab);
       }
-      return this.#locked((recs) => {
-        const page = fixed >= 0 ? this.#checkFree(recs, fixed, pages) : this.#firstFit(recs, pages);
-        if (recs.length >= this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
+      return this.#table.locked((recs) => {
+        const page = fixed >= 0
+          ? this.#table.checkFree(recs, fixed, pages)
+          : this.#table.firstFit(recs, pages);
+        if (recs.length >= this.#table.cap) throw new PalError(PalCode.NO_MEM, "region table full");
         if (seg) {
-          this.#insert(recs, {
+          this.#table.insert(recs, {
             page,
             pages,
             prot: opts.prot,
@@ -350,7 +314,7 @@ export class SharedAddressSpace {
           });
         } else {
           this.#zero(page, pages);
-          this.#insert(recs, { page, pages, prot: opts.prot, flags: 0, seg: 0, segPage: 0 });
+          this.#table.insert(recs, { page, pages, prot: opts.prot, flags: 0, seg: 0, segPage: 0 });
         }
         return BASE_ADDR + page * PAGE_SIZE;
       });
@@ -370,7 +334,7 @@ export class SharedAddressSpace {
     const from = this.#page(addr, pages), to = from + pages;
     let freed = 0;
     const touched = new Set<number>();
-    const gone = this.#locked((recs) => {
+    const gone = this.#table.locked((recs) => {
       const kept: Rec[] = [];
       for (const r of recs) {
         const end = r.page + r.pages;
@@ -385,7 +349,7 @@ export class SharedAddressSpace {
         if (r.page < from) kept.push(slice(r, r.page, from));
         if (end > to) kept.push(slice(r, to, end));
       }
-      if (kept.length > this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
+      if (kept.length > this.#table.cap) throw new PalError(PalCode.NO_MEM, "region table full");
       recs.splice(0, recs.length, ...kept);
       for (const r of kept) if (r.flags & RegionFlag.SHARED) touched.delete(r.seg);
       return touched;
@@ -399,8 +363,8 @@ export class SharedAddressSpace {
     checkProt(prot);
     const pages = this.#sizePages(size);
     const from = this.#page(addr, pages), to = from + pages;
-    this.#locked((recs) => {
-      this.#covered(from * PAGE_SIZE, to * PAGE_SIZE, 0);
+    this.#table.locked((recs) => {
+      this.#table.covered(from * PAGE_SIZE, to * PAGE_SIZE, 0);
       const out: Rec[] = [];
       for (const r of recs) {
         const end = r.page + r.pages;
@@ -413,7 +377,7 @@ export class SharedAddressSpace {
         out.push({ ...slice(r, a, b), prot });
         if (end > b) out.push(slice(r, b, end));
       }
-      if (out.length > this.#cap) throw new PalError(PalCode.NO_MEM, "region table full");
+      if (out.length > this.#table.cap) throw new PalError(PalCode.NO_MEM, "region table full");
       recs.splice(0, recs.length, ...out);
     });
   }
@@ -421,7 +385,7 @@ export class SharedAddressSpace {
   /** The mapping containing `addr`, or null. */
   query(addr: number): RegionInfo | null {
     if (!Number.isInteger(addr)) throw new PalError(PalCode.INVAL, `bad address ${addr}`);
-    return this.#locked((recs) => {
+    return this.#table.locked((recs) => {
       const r = recs.find((x) =>
         x.page * PAGE_SIZE + BASE_ADDR <= addr &&
         addr < (x.page + x.pages) * PAGE_SIZE + BASE_ADDR
@@ -432,14 +396,14 @@ export class SharedAddressSpace {
 
   /** All mappings, by address. */
   regions(): RegionInfo[] {
-    return this.#locked((recs) => recs.map(info), false);
+    return this.#table.locked((recs) => recs.map(info), false);
   }
 
   /** Copy `len` bytes out. @throws {PalError} FAULT on an unmapped or unreadable page */
   read(addr: number, len: number): Uint8Array {
     const off = this.#span(addr, len);
-    return this.#exclusive(() => {
-      this.#covered(off, off + len, Prot.READ);
+    return this.#table.exclusive(() => {
+      this.#table.covered(off, off + len, Prot.READ);
       const out = new Uint8Array(len);
       this.#pieces(off, off + len, (b, at, n, dst) => out.set(b.subarray(at, at + n), dst));
       return out;
@@ -449,8 +413,8 @@ export class SharedAddressSpace {
   /** Copy `bytes` in; nothing is written unless every page is writable. @throws {PalError} FAULT */
   write(addr: number, bytes: Uint8Array): void {
     const off = this.#span(addr, bytes.length);
-    this.#exclusive(() => {
-      this.#covered(off, off + bytes.length, Prot.WRITE);
+    this.#table.exclusive(() => {
+      this.#table.covered(off, off + bytes.length, Prot.WRITE);
       this.#pieces(off, off + bytes.length, (b, at, n, src) => {
         b.set(bytes.subarray(src, src + n), at);
       });
@@ -466,8 +430,8 @@ export class SharedAddressSpace {
   word(addr: number): { i32: Int32Array; index: number } {
     const off = this.#span(addr, 4);
     if (off % 4 !== 0) throw new PalError(PalCode.INVAL, `futex address ${addr} not aligned`);
-    return this.#exclusive(() => {
-      this.#covered(off, off + 4, Prot.READ);
+    return this.#table.exclusive(() => {
+      this.#table.covered(off, off + 4, Prot.READ);
       let got = { i32: this.#i32, index: off >> 2 };
       this.#pieces(off, off + 4, (_b, at, _n, _d, seg) => {
         if (seg) got = { i32: seg.i32, index: at >> 2 };
@@ -477,86 +441,6 @@ export class SharedAddressSpace {
   }
 
   // ---- internals -------------------------------------------------------------------------
-
-  /** Run `fn` on the region list under the table lock; store it back when `write`. */
-  #locked<T>(fn: (recs: Rec[]) => T, write = true): T {
-    return this.#exclusive(() => {
-      const recs = this.#load();
-      const out = fn(recs);
-      if (write) this.#store(recs);
-      return out;
-    });
-  }
-
-  /** Run `fn` under the table lock. */
-  #exclusive<T>(fn: () => T): T {
-    this.#lock();
-    try {
-      return fn();
-    } finally {
-      this.#unlock();
-    }
-  }
-
-  #lock(): void {
-    const w = this.#w;
-    if (Atomics.compareExchange(w, W_LOCK, 0, 1) === 0) return;
-    const deadline = performance.now() + LOCK_TIMEOUT_MS;
-    for (;;) {
-      if (Atomics.exchange(w, W_LOCK, 2) === 0) return;
-      const left = deadline - performance.now();
-      if (left <= 0) throw new PalError(PalCode.BUSY, "address space table lock timed out");
-      Atomics.wait(w, W_LOCK, 2, left);
-    }
-  }
-
-  #unlock(): void {
-    if (Atomics.exchange(this.#w, W_LOCK, 0) === 2) Atomics.notify(this.#w, W_LOCK, 1);
-  }
-
-  /** The regions, validated: garbage records (out of range, overlapping) are dropped. */
-  #load(): Rec[] {
-    const w = this.#w;
-    const n = Math.max(0, Math.min(Atomics.load(w, W_COUNT), this.#cap));
-    const recs: Rec[] = [];
-    let next = 0;
-    for (let i = 0; i < n; i++) {
-      const o = HEADER_WORDS + REC_WORDS * i;
-      const r: Rec = {
-        page: w[o]!,
-        pages: w[o + 1]!,
-        prot: w[o + 2]! & 7,
-        flags: w[o + 3]! & (RegionFlag.SHARED | RegionFlag.INHERITED),
-        seg: w[o + 4]!,
-        segPage: w[o + 5]!,
-      };
-      if (r.page < next || r.pages <= 0 || r.page + r.pages > this.#pages) continue;
-      if (r.flags & RegionFlag.SHARED ? r.seg <= 0 || r.segPage < 0 : r.flags !== 0) continue;
-      recs.push(r);
-      next = r.page + r.pages;
-    }
-    return recs;
-  }
-
-  #store(recs: Rec[]): void {
-    const w = this.#w;
-    recs.forEach((r, i) => {
-      const o = HEADER_WORDS + REC_WORDS * i;
-      w[o] = r.page;
-      w[o + 1] = r.pages;
-      w[o + 2] = r.prot;
-      w[o + 3] = r.flags;
-      w[o + 4] = r.seg;
-      w[o + 5] = r.segPage;
-    });
-    Atomics.store(w, W_COUNT, recs.length);
-    Atomics.add(w, W_GEN, 1);
-  }
-
-  #insert(recs: Rec[], r: Rec): void {
-    const i = recs.findIndex((x) => x.page > r.page);
-    recs.splice(i < 0 ? recs.length : i, 0, r);
-  }
 
   #remember(id: number, sab: SharedArrayBuffer): Segment {
     const seg = { bytes: new Uint8Array(sab), i32: new Int32Array(sab, 0, sab.byteLength >> 2) };
@@ -591,7 +475,7 @@ export class SharedAddressSpace {
     to: number,
     fn: (b: Uint8Array, at: number, n: number, rel: number, seg: Segment | null) => void,
   ): void {
-    const recs = this.#load();
+    const recs = this.#table.load();
     let at = from;
     for (const r of recs) {
       const start = r.page * PAGE_SIZE, end = start + r.pages * PAGE_SIZE;
@@ -612,23 +496,6 @@ export class SharedAddressSpace {
     throw new PalError(PalCode.FAULT, `address ${BASE_ADDR + at} is not mapped`);
   }
 
-  #firstFit(recs: Rec[], pages: number): number {
-    let at = 0;
-    for (const r of recs) {
-      if (r.page - at >= pages) break;
-      at = Math.max(at, r.page + r.pages);
-    }
-    if (at + pages > this.#pages) throw new PalError(PalCode.NO_MEM, "address space full");
-    return at;
-  }
-
-  #checkFree(recs: Rec[], page: number, pages: number): number {
-    if (recs.some((r) => r.page < page + pages && page < r.page + r.pages)) {
-      throw new PalError(PalCode.OVERLAP, `address ${BASE_ADDR + page * PAGE_SIZE} is taken`);
-    }
-    return page;
-  }
-
   /** Make the heap cover pages `[page, page+pages)` with zeroes (under the lock). */
   #zero(page: number, pages: number): void {
     const off = page * PAGE_SIZE, len = pages * PAGE_SIZE, had = this.#heap.byteLength;
@@ -640,35 +507,6 @@ export class SharedAddressSpace {
         throw new PalError(PalCode.NO_MEM, e instanceof Error ? e.message : String(e));
       }
     }
-  }
-
-  /**
-   * Throw FAULT unless heap offsets `[from, to)` are mapped with all of `need` (under the lock).
-   * Reads the shared records in place (no copies: futex calls take this path); a garbage record
-   * ends the walk, so garbage can only make an access fault.
-   */
-  #covered(from: number, to: number, need: number): void {
-    if (from >= to) return;
-    const w = this.#w, n = Math.max(0, Math.min(Atomics.load(w, W_COUNT), this.#cap));
-    const page = Math.floor(from / PAGE_SIZE);
-    let lo = 0, hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1, o = HEADER_WORDS + REC_WORDS * mid;
-      if (w[o]! + w[o + 1]! <= page) lo = mid + 1;
-      else hi = mid;
-    }
-    let at = from;
-    for (let i = lo; i < n; i++) {
-      const o = HEADER_WORDS + REC_WORDS * i, pages = w[o + 1]!;
-      const start = w[o]! * PAGE_SIZE, end = start + pages * PAGE_SIZE;
-      if (pages <= 0 || start > at || end > this.#pages * PAGE_SIZE) break;
-      if ((w[o + 2]! & need) !== need) {
-        throw new PalError(PalCode.FAULT, `access to ${BASE_ADDR + at} violates protection`);
-      }
-      at = end;
-      if (at >= to) return;
-    }
-    throw new PalError(PalCode.FAULT, `address ${BASE_ADDR + at} is not mapped`);
   }
 
   /** Validate a page-aligned address whose range of `pages` fits; returns its page index. */
@@ -701,14 +539,4 @@ function checkProt(prot: number): void {
   if (!Number.isInteger(prot) || prot < 0 || prot > 7) {
     throw new PalError(PalCode.INVAL, `bad prot ${prot}`);
   }
-}
-
-function info(r: Rec): RegionInfo {
-  return {
-    start: BASE_ADDR + r.page * PAGE_SIZE,
-    size: r.pages * PAGE_SIZE,
-    prot: r.prot,
-    shared: (r.flags & RegionFlag.SHARED) !== 0,
-    file: false,
-  };
 }
