@@ -20,7 +20,8 @@
  * [6] sequence (guest)      [7] sequence echo (host)
  * ```
  * A separate sandbox-wide doorbell (Int32Array, word 0 a counter) wakes the host: a guest bumps
- * and notifies it after submitting. The host copies a request out of the slot before it decodes
+ * and notifies it after submitting. After its first 16 bytes the doorbell carries the file epoch
+ * table (`EPOCH_WORDS` Int32 words, see `fileEpochs`). The host copies a request out of the slot before it decodes
  * or validates anything; a guest may rewrite the slot at any moment.
  *
  * Request encoding, argument by argument in table order:
@@ -112,9 +113,26 @@ export function readGeometry(sab: SharedArrayBuffer): PageGeometry {
   return g;
 }
 
-/** Create a doorbell (sandbox-wide). */
+/** Words of the file epoch table: word 0 is the sandbox-wide epoch (bumped on a revocation),
+ * words 1… count changes to the files whose identity hashes there (`FileEpochs`). */
+export const EPOCH_WORDS = 1024;
+const EPOCH_OFFSET = 16;
+
+/** Create a doorbell (sandbox-wide), with its file epoch table. */
 export function createDoorbell(): SharedArrayBuffer {
-  return new SharedArrayBuffer(16);
+  return new SharedArrayBuffer(EPOCH_OFFSET + 4 * EPOCH_WORDS);
+}
+
+/**
+ * The file epoch table of a doorbell, or null when the doorbell has none. The host bumps a
+ * file's word before every change to its content; a guest that read part of a file ahead keeps
+ * using it only while the file's word and word 0 are what they were before it asked. Guests can
+ * write these words too: a process can make another process of its own sandbox trust stale
+ * bytes, no more than it could by writing the file itself; the host never reads them.
+ */
+export function fileEpochs(doorbell: SharedArrayBuffer): Int32Array | null {
+  if (doorbell.byteLength < EPOCH_OFFSET + 4 * EPOCH_WORDS) return null;
+  return new Int32Array(doorbell, EPOCH_OFFSET, EPOCH_WORDS);
 }
 
 /** A private copy of `len` bytes at `off` of shared memory (`new` + `set`: `slice` of a

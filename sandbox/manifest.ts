@@ -21,6 +21,8 @@ export interface ChrootMount {
   /** Absolute, canonical host directory (exists at load time). */
   readonly hostPath: string;
   readonly readonly: boolean;
+  /** Whether guests may read its files ahead. */
+  readonly readahead: boolean;
 }
 
 /** An in-memory file system private to the sandbox. */
@@ -29,6 +31,8 @@ export interface TmpfsMount {
   /** Absolute, normalized guest path. */
   readonly path: string;
   readonly readonly: boolean;
+  /** Whether guests may read its files ahead. */
+  readonly readahead: boolean;
   readonly sizeBytes: number;
 }
 
@@ -329,10 +333,16 @@ function resolveMounts(mounts: ManifestFields["fs"]["mounts"], host: Host, fail:
     seen.set(path, i);
     if (m.type === "tmpfs") {
       const sizeBytes = m.size === undefined ? TMPFS_DEFAULT_BYTES : bytes(m.size);
-      return { type: "tmpfs", path, readonly: m.readonly, sizeBytes };
+      return { type: "tmpfs", path, readonly: m.readonly, readahead: m.readahead, sizeBytes };
     }
     const hostDir = host(`fs.mounts[${i}].uri`, uriPath(m.uri ?? ""), "dir");
-    return { type: "chroot", path, hostPath: hostDir, readonly: m.readonly };
+    return {
+      type: "chroot",
+      path,
+      hostPath: hostDir,
+      readonly: m.readonly,
+      readahead: m.readahead,
+    };
   });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -140,6 +140,12 @@ const mount = z.strictObject({
   uri: fileUri.optional().describe("Host directory (chroot only): file:<path>."),
   type: z.enum(["chroot", "tmpfs"]).default("chroot"),
   readonly: z.boolean().default(false),
+  readahead: z.boolean().default(true).describe(
+    "Let guests read files ahead while they read them sequentially. A write made inside the " +
+      "sandbox always voids what was read ahead; a write made outside it (chroot) may be seen " +
+      "up to one read-ahead window (1 MiB) late. Set false for files other host programs " +
+      "rewrite in place while the app reads them.",
+  ),
   size: size(1).optional().describe("tmpfs only: capacity in bytes (default 16M)."),
 }).superRefine((m, ctx) => {
   if (m.type === "chroot" && m.uri === undefined) {

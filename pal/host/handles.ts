@@ -17,6 +17,10 @@ export type HostHandle =
     readonly write: boolean;
     readonly append: boolean;
     readonly uri: string;
+    /** Whether the guest may read it ahead (the mount's `readahead`). */
+    readonly cache: boolean;
+    /** Its word in the file epoch table, once known (stream_cache.ts). */
+    key?: number;
   }
   | {
     readonly kind: "dir";

@@ -1,4 +1,5 @@
 /** What host handlers know of the picoprocess that called and of its sandbox. */
+import type { FileEpochs } from "./file_epochs.ts";
 import type { FsBackend } from "./fs_types.ts";
 import type { HandleTable } from "./handles.ts";
 
@@ -7,6 +8,8 @@ export interface BoundMount {
   readonly backend: FsBackend;
   readonly readonly: boolean;
   readonly kind: "chroot" | "tmpfs";
+  /** Whether guests may read its files ahead (manifest `readahead`, default on). */
+  readonly readahead: boolean;
 }
 
 /** One audit record (a bind that was granted or denied). */
@@ -20,6 +23,8 @@ export interface AuditEvent {
 /** Services of the sandbox host that PAL handlers use. */
 export interface HostServices {
   readonly sandboxId: string;
+  /** The sandbox's file epoch table (absent: guests get no read-ahead). */
+  readonly epochs?: FileEpochs | undefined;
   mount(id: number): BoundMount | undefined;
   /** Write app output; throws PalError QUOTA past the sandbox's output limit. */
   output(pid: number, fd: 1 | 2, data: Uint8Array): void;

@@ -15,6 +15,7 @@ import { closeHandle, type HostHandle } from "./handles.ts";
 import { netHandlers, openNet, readinessOf } from "./net.ts";
 import type { BoundMount, HostProcess } from "./owner.ts";
 import { isFifoMode } from "./tmpfs.ts";
+import { fileChanged, pathChanged } from "./stream_cache.ts";
 import { parseUri } from "./uri.ts";
 
 const MAX_IO_BYTES = 16 << 20;
@@ -101,7 +102,7 @@ function openFs(p: HostProcess, uri: string, flags: number, mode: number): HostH
     truncate: (flags & OpenFlag.TRUNC) !== 0,
     directory: (flags & OpenFlag.DIRECTORY) !== 0,
   }, mode & 0o7777);
-  return {
+  const hd: HostHandle = {
     kind: "file",
     file,
     fs: m.backend,
@@ -110,7 +111,10 @@ function openFs(p: HostProcess, uri: string, flags: number, mode: number): HostH
     write,
     append: (flags & OpenFlag.APPEND) !== 0,
     uri,
+    cache: m.readahead,
   };
+  if (write && (flags & OpenFlag.TRUNC)) fileChanged(p, hd);
+  return hd;
 }
 
 /** The Streams handlers. */
@@ -157,6 +161,7 @@ export const streamHandlers: HostHandlers<HostProcess> = {
       // `shared` may be a live view of the call page (SHARED_DATA_CALLS): a file backend only
       // copies it into the file, synchronously, and never looks at what it holds.
       if (!hd.write) throw new PalError(PalCode.BAD_HANDLE, "not open for writing");
+      fileChanged(p, hd);
       // pos -1: an atomic append at the end (per call, so O_APPEND can be set and cleared)
       if (hd.append || pos === -1) return hd.file.append(shared);
       return hd.file.pwrite(shared, checkInt(pos, "position"));
@@ -221,6 +226,7 @@ export const streamHandlers: HostHandlers<HostProcess> = {
     if (hd.kind === "file") {
       if (a.size !== undefined) {
         if (!hd.write) throw new PalError(PalCode.BAD_HANDLE, "not open for writing");
+        fileChanged(ctx.owner, hd);
         hd.file.truncate(a.size);
       }
       if (a.atime !== null || a.mtime !== null) hd.fs.utimesNs(hd.rel, a.atime, a.mtime);
@@ -237,7 +243,10 @@ export const streamHandlers: HostHandlers<HostProcess> = {
   stream_attr_set_uri(ctx, uri, attrs) {
     const { m, rel } = fsTarget(ctx.owner, uri);
     const a = checkAttrs(attrs);
-    if (a.size !== undefined) m.backend.truncate(rel, a.size);
+    if (a.size !== undefined) {
+      pathChanged(ctx.owner, () => m.backend.lstat(rel));
+      m.backend.truncate(rel, a.size);
+    }
     if (a.atime !== null || a.mtime !== null || a.nofollow) {
       m.backend.utimesNs(rel, a.atime, a.mtime, a.nofollow);
     }

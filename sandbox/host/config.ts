@@ -11,6 +11,8 @@ export interface HostMount {
   readonly path: string;
   readonly type: "chroot" | "tmpfs";
   readonly readonly: boolean;
+  /** Whether guests may read its files ahead. */
+  readonly readahead: boolean;
   /** chroot only: the host directory. */
   readonly hostPath?: string;
   /** tmpfs only: capacity. */
@@ -34,11 +36,12 @@ let counter = 0;
 
 /** Derive the host configuration from a validated manifest. */
 export function hostConfigFromManifest(m: Manifest, opts: { trace?: boolean } = {}): HostConfig {
-  const mounts: HostMount[] = m.fs.mounts.map((mt, i) =>
-    mt.type === "chroot"
-      ? { id: i + 1, path: mt.path, type: "chroot", readonly: mt.readonly, hostPath: mt.hostPath }
-      : { id: i + 1, path: mt.path, type: "tmpfs", readonly: mt.readonly, sizeBytes: mt.sizeBytes }
-  );
+  const mounts: HostMount[] = m.fs.mounts.map((mt, i) => {
+    const base = { id: i + 1, path: mt.path, readonly: mt.readonly, readahead: mt.readahead };
+    return mt.type === "chroot"
+      ? { ...base, type: "chroot", hostPath: mt.hostPath }
+      : { ...base, type: "tmpfs", sizeBytes: mt.sizeBytes };
+  });
   return {
     sandboxId: `sb${Date.now().toString(36)}${(counter++).toString(36)}`,
     manifest: m,

@@ -9,6 +9,7 @@
 import { PalCode, PalError } from "../../pal/errors.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import { streamHandlers } from "../../pal/host/streams.ts";
+import { streamCacheHandlers } from "../../pal/host/stream_cache.ts";
 import type { HostProc } from "./proc.ts";
 import { procHandlers } from "./proc_handlers.ts";
 import { ipcHandlers } from "./ipc_handlers.ts";
@@ -103,6 +104,7 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
   };
   return {
     ...(streamHandlers as HostHandlers<HostProc>),
+    ...(streamCacheHandlers as HostHandlers<HostProc>),
     ...own,
     ...procHandlers(host),
     ...ipcHandlers(host.onProcessEnd, host.sysv),

@@ -21,6 +21,7 @@
  */
 import { PalCode, PalError } from "../../pal/errors.ts";
 import { closeHandle, type HandleTable, type HostHandle } from "../../pal/host/handles.ts";
+import type { FileEpochs } from "../../pal/host/file_epochs.ts";
 import { parseUri } from "../../pal/host/uri.ts";
 import type { Capability, Repossession, RevocationOutcome } from "./protocol.ts";
 import type { SysV } from "./ipc_sysv.ts";
@@ -30,7 +31,7 @@ export interface RevokeProc {
   readonly pid: number;
   readonly state: string;
   readonly handles: HandleTable;
-  readonly services: { readonly sandboxId: string };
+  readonly services: { readonly sandboxId: string; readonly epochs?: FileEpochs | undefined };
   readonly worker: { postMessage(msg: unknown): void } | null;
 }
 
@@ -185,6 +186,7 @@ export class Revocations<P extends RevokeProc> {
     for (const [h, hd] of bound) {
       const gone = proc.handles.revoke(h);
       if (gone) closeHandle(gone);
+      proc.services.epochs?.bumpAll(); // bytes read ahead through it are void
       this.#record(p, proc, h, "uri" in hd ? hd.uri : `dev:${hd.dev}`, end);
     }
     if (end) this.host.endProcess(proc, 137, "SIGKILL");

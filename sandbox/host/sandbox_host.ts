@@ -8,6 +8,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { ChrootFs } from "../../pal/host/chrootfs.ts";
+import { FileEpochs } from "../../pal/host/file_epochs.ts";
 import type { FsBackend } from "../../pal/host/fs_types.ts";
 import { closeHandle } from "../../pal/host/handles.ts";
 import type { AuditEvent, BoundMount, HostServices } from "../../pal/host/owner.ts";
@@ -49,6 +50,8 @@ export class SandboxHost implements HostServices {
   readonly procs = new Map<number, HostProc>();
   readonly #mounts = new Map<number, BoundMount>();
   readonly #doorbell = createDoorbell();
+  /** The doorbell's file epoch table: every file content change bumps it (read-ahead). */
+  readonly epochs: FileEpochs = new FileEpochs(this.#doorbell);
   readonly #audit: AuditLog | null;
   readonly #plugins = new PluginBridges(this);
   /** Pipes shared between picoprocesses (proc_pipes.ts). */
@@ -440,7 +443,7 @@ function bindMount(
   } else {
     backend = new TmpFs({ sizeBytes: m.sizeBytes!, readonly: m.readonly });
   }
-  return { backend, readonly: m.readonly, kind: m.type };
+  return { backend, readonly: m.readonly, kind: m.type, readahead: m.readahead };
 }
 
 /** Linux signal numbers of the signals the control protocol accepts. */

@@ -14,6 +14,7 @@ import { PalCode, PalError } from "../../pal/errors.ts";
 import type { FsBackend, FsFile } from "../../pal/host/fs_types.ts";
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import { closeHandle, type HandleTable, type HostHandle } from "../../pal/host/handles.ts";
+import type { FileEpochs } from "../../pal/host/file_epochs.ts";
 import type { AuditEvent, BoundMount, HostServices } from "../../pal/host/owner.ts";
 import { parseUri } from "../../pal/host/uri.ts";
 
@@ -72,6 +73,8 @@ export function splitProcess(host: SplitHost, p: SplitProc, v: unknown): number 
     if (!covered(hd, next)) {
       const gone = p.handles.revoke(h);
       if (gone) closeHandle(gone);
+      // Bytes read ahead through the handle must not outlive it.
+      p.services.epochs?.bumpAll();
     }
   }
   p.services = services;
@@ -152,6 +155,10 @@ export class SplitServices implements HostServices {
     readonly policy: SandboxPolicy,
   ) {}
 
+  get epochs(): FileEpochs | undefined {
+    return this.host.services.epochs;
+  }
+
   mount(id: number): BoundMount | undefined {
     const m = this.policy.mounts.find((x) => x.id === id);
     if (!m) return undefined;
@@ -159,7 +166,7 @@ export class SplitServices implements HostServices {
     if (!bound || !m.readonly || bound.readonly) return bound;
     let view = this.#views.get(id);
     if (!view) {
-      view = { backend: readOnlyFs(bound.backend), readonly: true, kind: bound.kind };
+      view = { ...bound, backend: readOnlyFs(bound.backend), readonly: true };
       this.#views.set(id, view);
     }
     return view;

@@ -92,17 +92,23 @@ Deno.test("mounts are normalized, sorted by guest path and resolved to canonical
   const s = await sandboxDir();
   const m = parseManifest(
     `${MINIMAL}[fs]\nroot = "/work/./here/"\n` +
-      `mounts = [\n  { path = "/data//set/", uri = "file:data", readonly = true },\n` +
+      `mounts = [\n  { path = "/data//set/", uri = "file:data", readonly = true, readahead = false },\n` +
       `  { path = "/tmp", type = "tmpfs", size = "1M" },\n` +
       `  { path = "/", uri = "file:${s.dir}" },\n  { path = "/scratch", type = "tmpfs" },\n]\n`,
     { baseDir: s.dir },
   );
   assert.equal(m.fs.root, "/work/here");
   assert.deepEqual(m.fs.mounts, [
-    { type: "chroot", path: "/", hostPath: s.real, readonly: false },
-    { type: "chroot", path: "/data/set", hostPath: join(s.real, "data"), readonly: true },
-    { type: "tmpfs", path: "/scratch", readonly: false, sizeBytes: 16 * 2 ** 20 },
-    { type: "tmpfs", path: "/tmp", readonly: false, sizeBytes: 2 ** 20 },
+    { type: "chroot", path: "/", hostPath: s.real, readonly: false, readahead: true },
+    {
+      type: "chroot",
+      path: "/data/set",
+      hostPath: join(s.real, "data"),
+      readonly: true,
+      readahead: false,
+    },
+    { type: "tmpfs", path: "/scratch", readonly: false, readahead: true, sizeBytes: 16 * 2 ** 20 },
+    { type: "tmpfs", path: "/tmp", readonly: false, readahead: true, sizeBytes: 2 ** 20 },
   ]);
   await s.done();
 });

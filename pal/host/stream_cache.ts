@@ -1,0 +1,107 @@
+/**
+ * Read-ahead support on the host: the calls a guest uses to read a file ahead of its reads
+ * (libos/vfs/readahead.ts) and the bumps of the file epoch table that void what it read.
+ *
+ * - `stream_cache_open()`: a fresh cache buffer for the calling thread, transferred on the sync
+ *   port; at most `MAX_CACHES` per process.
+ * - `stream_cache_key(h)`: the epoch word of file handle `h`, or -1 when it may not be read ahead
+ *   (not a readable file, or its mount has `readahead = false`).
+ * - `stream_prefetch(h, pos, len, cache, off)`: read up to `len` bytes of `h` at `pos` into cache
+ *   buffer `cache` at `off`; the count read. It goes through the backend's `pread`, so a trusted
+ *   file is verified as for any read.
+ *
+ * `fileChanged` must run before anything changes a file's content: every write, truncate and
+ * O_TRUNC open of the streams handlers calls it.
+ * @module
+ */
+import { PalCode, PalError } from "../errors.ts";
+import type { HostHandlers } from "./dispatch.ts";
+import type { FileStat } from "./fs_types.ts";
+import type { HostHandle } from "./handles.ts";
+import type { HostProcess } from "./owner.ts";
+
+/** Bytes of one cache buffer (the guest cuts it into windows). */
+export const CACHE_BYTES = 4 << 20;
+/** Most bytes one prefetch reads. */
+export const MAX_PREFETCH = 1 << 20;
+/** Cache buffers per process (one per thread that reads ahead). */
+export const MAX_CACHES = 4;
+
+const caches = new WeakMap<HostProcess, SharedArrayBuffer[]>();
+
+type FileHandle = Extract<HostHandle, { kind: "file" }>;
+
+function keyOf(p: HostProcess, hd: FileHandle): number | undefined {
+  const e = p.services.epochs;
+  if (!e) return undefined;
+  hd.key ??= e.keyOf(hd.file.stat());
+  return hd.key;
+}
+
+/** The content of the file behind `hd` is about to change: void the guests' read-ahead. */
+export function fileChanged(p: HostProcess, hd: FileHandle): void {
+  const key = keyOf(p, hd);
+  if (key !== undefined) p.services.epochs!.bump(key);
+}
+
+/** Like `fileChanged` for a file named by path: `stat` gives its identity (when it fails,
+ * every read-ahead of the sandbox is voided instead). */
+export function pathChanged(p: HostProcess, stat: () => FileStat): void {
+  const e = p.services.epochs;
+  if (!e) return;
+  let st: FileStat;
+  try {
+    st = stat();
+  } catch {
+    e.bumpAll();
+    return;
+  }
+  if (st.type === "symlink") e.bumpAll(); // the change lands on a file found through it
+  else e.bump(e.keyOf(st));
+}
+
+function checkInt(n: number, what: string, min: number, max: number): number {
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new PalError(PalCode.INVAL, `${what} out of range`);
+  }
+  return n;
+}
+
+function readable(p: HostProcess, h: number): FileHandle {
+  const hd = p.handles.get(h);
+  if (hd.kind !== "file" || !hd.read) {
+    throw new PalError(PalCode.BAD_HANDLE, "not a file open for reading");
+  }
+  return hd;
+}
+
+/** The read-ahead handlers. */
+export const streamCacheHandlers: HostHandlers<HostProcess> = {
+  stream_cache_open(ctx) {
+    const list = caches.get(ctx.owner) ?? [];
+    if (list.length >= MAX_CACHES) {
+      throw new PalError(PalCode.TOO_MANY, `at most ${MAX_CACHES} read-ahead buffers`);
+    }
+    const sab = new SharedArrayBuffer(CACHE_BYTES);
+    list.push(sab);
+    caches.set(ctx.owner, list);
+    ctx.transfer(sab);
+    return list.length - 1;
+  },
+
+  stream_cache_key(ctx, h) {
+    const hd = readable(ctx.owner, h);
+    if (!hd.cache) return -1;
+    return keyOf(ctx.owner, hd) ?? -1;
+  },
+
+  stream_prefetch(ctx, h, pos, len, id, off) {
+    const hd = readable(ctx.owner, h);
+    if (!hd.cache) throw new PalError(PalCode.NOT_SUPPORTED, "read-ahead is off for this mount");
+    const sab = caches.get(ctx.owner)?.[checkInt(id, "cache", 0, MAX_CACHES - 1)];
+    if (!sab) throw new PalError(PalCode.INVAL, `no read-ahead buffer ${id}`);
+    checkInt(len, "length", 1, MAX_PREFETCH);
+    checkInt(off, "offset", 0, sab.byteLength - len);
+    return hd.file.pread(new Uint8Array(sab, off, len), checkInt(pos, "position", 0, 2 ** 52));
+  },
+};
