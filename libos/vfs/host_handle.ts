@@ -7,6 +7,7 @@ import type { PalClient } from "../../pal/guest/client.ts";
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import { Handle, type HandleKind, makeStat } from "../handle.ts";
 import { type Dirent, S, type Stat } from "../sys/types.ts";
+import { readAheadOf } from "./readahead.ts";
 
 /** S_IF* bits for a PAL file type string. */
 export function typeBits(type: unknown): number {
@@ -162,6 +163,23 @@ export class HostFileHandle extends HostHandle {
     super(pal, palHandle, path);
   }
 
+  /** Positioned reads take what the thread's read-ahead holds first (readahead.ts). */
+  override read(buf: Uint8Array, pos: number | null): number {
+    const ra = pos === null || buf.length === 0 ? null : readAheadOf(this.pal);
+    if (!ra || pos === null) return super.read(buf, pos);
+    const got = ra.take(this.palHandle, buf, pos);
+    let n = got;
+    if (got < buf.length) {
+      try {
+        n += super.read(buf.subarray(got), pos + got);
+      } catch (e) {
+        if (got === 0) throw e;
+      }
+    }
+    ra.after(this.palHandle, pos, buf.length, n);
+    return n;
+  }
+
   override truncate(len: number): void {
     pcall(this.path, () => this.pal.call("stream_attr_set", this.palHandle, { size: len }));
   }
@@ -184,6 +202,7 @@ export class HostFileHandle extends HostHandle {
 
   protected override close(): void {
     this.#dir?.release();
+    readAheadOf(this.pal)?.forget(this.palHandle);
     super.close();
   }
 }

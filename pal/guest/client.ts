@@ -11,6 +11,7 @@ import { isPalCode, PalCode, PalError } from "../errors.ts";
 import {
   bulkOffset,
   copyOut,
+  fileEpochs,
   INT_BYTES,
   LOCATOR_BYTES,
   type PageGeometry,
@@ -53,6 +54,8 @@ export type BatchCall = { [K in HostCallName]: [K, ...ArgsOf<K>] }[HostCallName]
 /** The guest's PAL client for one thread. */
 export class PalClient {
   readonly geometry: PageGeometry;
+  /** The sandbox's file epoch table (ring.ts `fileEpochs`), if the doorbell has one. */
+  readonly epochs: Int32Array | null;
   readonly #bulk: Uint8Array;
   readonly #slots: Slot[];
   readonly #doorbell: Int32Array;
@@ -85,6 +88,7 @@ export class PalClient {
       if (i > 0) this.#freeAsync.push(i);
     }
     this.#doorbell = new Int32Array(ch.doorbell, 0, 4);
+    this.epochs = fileEpochs(ch.doorbell);
     this.#port = ch.syncPort;
   }
 
@@ -147,6 +151,37 @@ export class PalClient {
       });
     }
     return results;
+  }
+
+  /**
+   * Start a call on an asynchronous slot and return at once, without a promise: the slot to
+   * `settle` later, or -1 when every asynchronous slot is taken. Inline arguments only.
+   */
+  post<K extends HostCallName>(name: K, ...args: ArgsOf<K>): number {
+    if (this.#needsBulk(name, args as unknown[])) {
+      throw new PalError(PalCode.INVAL, `${name}: a posted call takes inline arguments only`);
+    }
+    const i = this.#freeAsync.pop();
+    if (i === undefined) return -1;
+    try {
+      this.#submit(this.#slots[i]!, name, args as unknown[], 0, 0);
+    } catch (e) {
+      this.#releaseAsyncSlot(i);
+      throw e;
+    }
+    this.#ring();
+    return i;
+  }
+
+  /** Wait for the call `post` started on `slot` and free the slot: its result (or PalError). */
+  settle<K extends HostCallName>(slot: number, name: K): ResultOf<K> {
+    const s = this.#slots[slot]!;
+    try {
+      this.#waitSync(s);
+      return this.#finish(s, name, undefined) as ResultOf<K>;
+    } finally {
+      this.#releaseAsyncSlot(slot);
+    }
   }
 
   /** Take the next value the host attached to a call (a transfer on the sync port). */
