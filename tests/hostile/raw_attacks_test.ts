@@ -65,6 +65,7 @@ const ATTACKS: Record<string, RegExp> = {
   "pal-net-unlisted": /PalError: connect to 127\.0\.0\.1:1 is not granted/,
   "pal-listen-unlisted": /PalError: listen on 0\.0\.0\.0:0 is not granted/,
   "pal-forged-handles": /no forged handle answered/,
+  "pal-prefetch-forged": /every forged prefetch was refused/,
   "ring-garbage-slots": /every garbage slot got an error/,
   "post-garbage-to-parent": /the host ignores guest messages/,
 };

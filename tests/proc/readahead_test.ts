@@ -1,0 +1,129 @@
+/**
+ * Read-ahead (libos/vfs/readahead.ts): a sequential reader gets file bytes the host read ahead,
+ * and must still see every change made inside the sandbox meanwhile, on chroot and tmpfs, under
+ * both isolation levels; `readahead = false` turns it off. The trace proves the read-ahead ran.
+ */
+import assert from "node:assert/strict";
+import { Sandbox } from "../../sandbox/sandbox.ts";
+import { LEVELS } from "./_sb.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+async function run(
+  isolation: "worker" | "process",
+  args: string[],
+  opts: { readahead?: boolean; during?: (host: string) => Promise<void>; host?: string } = {},
+) {
+  const dir = await Deno.makeTempDir({ prefix: "sp_ra_" });
+  const host = opts.host ?? await Deno.makeTempDir({ prefix: "sp_ra_data_" });
+  const ra = opts.readahead === false ? ", readahead = false" : "";
+  const toml = [
+    "[loader]",
+    `entrypoint = "${FIXTURES}readahead.ts"`,
+    'argv = ["readahead"]',
+    "[fs]",
+    "mounts = [",
+    `  { path = "/tmp", type = "tmpfs", size = "16M"${ra} },`,
+    `  { path = "/data", uri = "file:${host}"${ra} },`,
+    `  { path = "/code", uri = "file:${FIXTURES}", readonly = true },`,
+    "]",
+    "[sys]",
+    `isolation = "${isolation}"`,
+    'wall_time = "60s"',
+  ].join("\n");
+  await Deno.writeTextFile(`${dir}/app.toml`, toml);
+  const calls: string[] = [];
+  const sb = await Sandbox.create(`${dir}/app.toml`, {
+    isolation,
+    trace: (l) => {
+      if (/stream_(prefetch|cache_key)/.test(l)) calls.push(l);
+    },
+  });
+  try {
+    const [out] = await Promise.all([
+      sb.run({ argv: ["readahead", ...args] }),
+      opts.during?.(host),
+    ]);
+    const stdout = new TextDecoder().decode(out.stdout);
+    const line = stdout.trim().split("\n").at(-1) ?? "";
+    if (out.code !== 0 || !line.startsWith("{")) {
+      throw new Error(
+        `guest failed (${out.code}): ${stdout}${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+    const prefetched = calls.filter((l) => /^.*stream_prefetch\(.*\) = [1-9]/.test(l)).length;
+    return { report: JSON.parse(line), prefetched, calls };
+  } finally {
+    await sb.close();
+    await Deno.remove(dir, { recursive: true });
+    if (!opts.host) await Deno.remove(host, { recursive: true });
+  }
+}
+
+for (const iso of LEVELS) {
+  for (const dir of ["/data", "/tmp"]) {
+    Deno.test(`[${iso}] ${dir}: a reader that is read ahead sees writes by another fd and another process, a truncate and an append`, async () => {
+      const { report: r, prefetched } = await run(iso, ["coherent", dir]);
+      assert.ok(prefetched >= 3, `the read-ahead ran (${prefetched} prefetches)`);
+      assert.deepEqual(r, {
+        headBad: -1,
+        status: 0,
+        first: { end: 2 * 1024 * 1024 + 100, firstBad: -1 },
+        more: { end: 2 * 1024 * 1024 + 100 + 777, firstBad: -1 },
+      });
+    });
+  }
+}
+
+Deno.test("[worker] a write through the reader's own fd ahead of it voids what was read ahead", async () => {
+  const { report: r, prefetched } = await run("worker", ["same-fd", "/data"]);
+  assert.ok(prefetched >= 3, `the read-ahead ran (${prefetched} prefetches)`);
+  assert.deepEqual(r, { bad: -1 });
+});
+
+/** Host side of the `external` scenario: rewrite the file in place once the guest says so. */
+function rewriter(ms = 20_000) {
+  return async (host: string) => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < ms) {
+      try {
+        if (await Deno.readTextFile(`${host}/go`) === "1") break;
+      } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Deno.writeFile(`${host}/ext.dat`, new Uint8Array(3 << 20).fill(0x5a));
+    await Deno.writeTextFile(`${host}/done`, "1");
+  };
+}
+
+Deno.test("[worker] readahead = false: no read-ahead, and an in-place rewrite by a host program shows at once", async () => {
+  const host = await Deno.makeTempDir({ prefix: "sp_ra_ext_" });
+  try {
+    await Deno.writeFile(`${host}/ext.dat`, new Uint8Array(3 << 20).fill(1));
+    const { report: r, prefetched, calls } = await run("worker", ["external", "/data"], {
+      readahead: false,
+      host,
+      during: rewriter(),
+    });
+    assert.equal(prefetched, 0);
+    assert.ok(calls.some((l) => /stream_cache_key\(.*\) = -1/.test(l)), calls.join("\n"));
+    assert.deepEqual(r, { stale: 0 });
+  } finally {
+    await Deno.remove(host, { recursive: true });
+  }
+});
+
+Deno.test("[worker] readahead on: a rewrite by a host program shows within the read-ahead buffer (4 MiB)", async () => {
+  const host = await Deno.makeTempDir({ prefix: "sp_ra_ext_" });
+  try {
+    await Deno.writeFile(`${host}/ext.dat`, new Uint8Array(3 << 20).fill(1));
+    const { report: r, prefetched } = await run("worker", ["external", "/data"], {
+      host,
+      during: rewriter(),
+    });
+    assert.ok(prefetched >= 1);
+    assert.ok(r.stale <= 4 << 20, `stale bytes ${r.stale}`);
+  } finally {
+    await Deno.remove(host, { recursive: true });
+  }
+});
