@@ -27,6 +27,9 @@ const FIRST = 128 << 10;
 const MAX_STREAMS = 64;
 /** After this many windows voided by writes, a handle stops reading ahead. */
 const MAX_VOIDED = 4;
+/** Prefetches in flight at once: each holds an asynchronous slot of the call page until it is
+ * settled, and the rest must stay free for the thread's asynchronous calls. */
+const MAX_POSTED = 2;
 
 interface Window {
   /** Offset of the window in the cache buffer. */
@@ -136,16 +139,25 @@ export class ReadAhead {
     if (st.key < 0 || !this.#ensureMem()) return;
     const reach = Math.min(this.#wins.length * WINDOW, Math.max(2 * len, FIRST << st.streak));
     if (len > reach >> 1) return; // reads this large gain nothing from a window or two
+    // Collect prefetches that have arrived: their slots go back to the page.
+    let posted = 0;
+    for (const w of this.#wins) {
+      if (w.slot >= 0 && this.#pal.isDone(w.slot)) this.#settle(w);
+      if (w.slot >= 0) posted++;
+    }
     // The windows already ahead of the reader, back to back from `next`.
     let front = st.next;
     for (let w = this.#covering(h, front); w; w = this.#covering(h, front)) {
       if (w.slot < 0 && w.n < w.size) return; // it reached the end of the file
       front = w.pos + w.size;
     }
-    while (front - st.next < reach) {
+    while (front - st.next < reach && posted < MAX_POSTED) {
       const w = this.#spare(h, st.next, front);
       if (!w) return;
-      if (w.slot >= 0) this.#settle(w); // the host may still be writing into it
+      if (w.slot >= 0) {
+        this.#settle(w); // the host may still be writing into it
+        posted--;
+      }
       w.h = -1;
       const size = Math.min(WINDOW, Math.max(st.size, len));
       const epoch = Atomics.load(this.#epochs, st.key);
@@ -159,15 +171,21 @@ export class ReadAhead {
       }
       if (slot < 0) return; // every asynchronous slot is busy: no read-ahead this time
       Object.assign(w, { slot, h, pos: front, size, n: 0, key: st.key, epoch, all });
+      posted++;
       st.size = Math.min(WINDOW, st.size * 2);
       front += size;
     }
   }
 
-  /** `h` is closed (its number may come back for another file): drop what it has. */
+  /** `h` is closed (its number may come back for another file): drop what it has, and give
+   * back the slots of its prefetches. */
   forget(h: number): void {
     this.#streams.delete(h);
-    for (const w of this.#wins) if (w.h === h) w.h = -1;
+    for (const w of this.#wins) {
+      if (w.h !== h) continue;
+      if (w.slot >= 0) this.#settle(w);
+      w.h = -1;
+    }
   }
 
   #covering(h: number, p: number): Window | undefined {

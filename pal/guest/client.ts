@@ -173,6 +173,11 @@ export class PalClient {
     return i;
   }
 
+  /** Whether the call `post` started on `slot` has its result (`settle` will not wait). */
+  isDone(slot: number): boolean {
+    return Atomics.load(this.#slots[slot]!.words, SlotWord.STATE) === SlotState.DONE;
+  }
+
   /** Wait for the call `post` started on `slot` and free the slot: its result (or PalError). */
   settle<K extends HostCallName>(slot: number, name: K): ResultOf<K> {
     const s = this.#slots[slot]!;

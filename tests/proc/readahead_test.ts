@@ -81,6 +81,12 @@ Deno.test("[worker] a write through the reader's own fd ahead of it voids what w
   assert.deepEqual(r, { bad: -1 });
 });
 
+Deno.test("[worker] a reader that stops part-way leaves the thread's asynchronous calls their slots", async () => {
+  const { report: r, prefetched } = await run("worker", ["then-async", "/data"]);
+  assert.ok(prefetched >= 1);
+  assert.deepEqual(r, { all: true, n: 24 });
+});
+
 /** Host side of the `external` scenario: rewrite the file in place once the guest says so. */
 function rewriter(ms = 20_000) {
   return async (host: string) => {
