@@ -90,6 +90,14 @@ export function checkLinkTarget(t: unknown): string {
   return s;
 }
 
+/** `n` as an integer in [min, max]. @throws {PalError} INVAL */
+export function checkInt(n: number, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new PalError(PalCode.INVAL, `${what} out of range`);
+  }
+  return n;
+}
+
 /**
  * Validate a guest-supplied byte offset or length.
  * @throws {PalError} INVAL unless a non-negative safe integer

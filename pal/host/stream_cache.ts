@@ -16,6 +16,7 @@
  */
 import { PalCode, PalError } from "../errors.ts";
 import type { HostHandlers } from "./dispatch.ts";
+import { checkInt } from "./fs_path.ts";
 import type { FileStat } from "./fs_types.ts";
 import type { HostHandle } from "./handles.ts";
 import type { HostProcess } from "./owner.ts";
@@ -58,13 +59,6 @@ export function pathChanged(p: HostProcess, stat: () => FileStat): void {
   }
   if (st.type === "symlink") e.bumpAll(); // the change lands on a file found through it
   else e.bump(e.keyOf(st));
-}
-
-function checkInt(n: number, what: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new PalError(PalCode.INVAL, `${what} out of range`);
-  }
-  return n;
 }
 
 function readable(p: HostProcess, h: number): FileHandle {

@@ -9,6 +9,7 @@ import { OpenFlag, PollBits } from "../abi.ts";
 import { PalCode, palCodeName, PalError } from "../errors.ts";
 import { copyOut } from "../ring.ts";
 import type { HostHandlers } from "./dispatch.ts";
+import { checkInt } from "./fs_path.ts";
 import { checkTimeNs, nsOfMs } from "./fs_time.ts";
 import type { FileStat } from "./fs_types.ts";
 import { closeHandle, type HostHandle } from "./handles.ts";
@@ -45,13 +46,6 @@ function isFifo(m: BoundMount, rel: string): boolean {
   } catch {
     return false; // the open below reports the error
   }
-}
-
-function checkInt(n: number, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new PalError(PalCode.INVAL, `${what} out of range`);
-  }
-  return n;
 }
 
 const DEV_STAT: FileStat = {
