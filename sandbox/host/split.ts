@@ -69,14 +69,16 @@ export function splitProcess(host: SplitHost, p: SplitProc, v: unknown): number 
   const next = narrowPolicy(cur, v);
   const n = ++splits;
   const services = new SplitServices(host, `${p.services.sandboxId}.s${n}`, next);
+  let revoked = false;
   for (const [h, hd] of p.handles.entries()) {
     if (!covered(hd, next)) {
       const gone = p.handles.revoke(h);
       if (gone) closeHandle(gone);
-      // Bytes read ahead through the handle must not outlive it.
-      p.services.epochs?.bumpAll();
+      revoked = true;
     }
   }
+  // Bytes read ahead through a revoked handle must not outlive it.
+  if (revoked) p.services.epochs?.bumpAll();
   p.services = services;
   return n;
 }
