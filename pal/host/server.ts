@@ -130,21 +130,39 @@ export class RingServer<Owner = unknown> {
   serveAvailable(): number {
     let n = 0;
     for (const page of this.#pages) {
-      for (const slot of page.slots) {
-        if (page.inflight.has(slot.index)) continue;
-        if (Atomics.load(slot.words, SlotWord.STATE) !== SlotState.SUBMITTED) continue;
+      // At most one call per slot each time: a guest resubmitting as fast as it is served
+      // must not hold the host here (the other pages and the event loop wait).
+      for (let k = 0; k < page.slots.length; k++) {
+        const slot = this.#oldest(page);
+        if (!slot) break;
         const prev = Atomics.compareExchange(
           slot.words,
           SlotWord.STATE,
           SlotState.SUBMITTED,
           SlotState.SERVING,
         );
-        if (prev !== SlotState.SUBMITTED) continue;
+        if (prev !== SlotState.SUBMITTED) break;
         n++;
         this.#serve(page, slot);
       }
     }
     return n;
+  }
+
+  /**
+   * The page's submitted slot with the lowest call sequence number: calls are served in the
+   * order they were made, not by slot (a thread's read-ahead posts its windows in the order it
+   * will need them). The number is the guest's: garbage only reorders its own calls.
+   */
+  #oldest(page: HostPage<Owner>): HostSlot | null {
+    let best: HostSlot | null = null, bestSeq = 0;
+    for (const slot of page.slots) {
+      if (Atomics.load(slot.words, SlotWord.STATE) !== SlotState.SUBMITTED) continue;
+      if (page.inflight.has(slot.index)) continue;
+      const seq = slot.words[SlotWord.SEQ]! | 0;
+      if (!best || ((seq - bestSeq) | 0) < 0) [best, bestSeq] = [slot, seq];
+    }
+    return best;
   }
 
   /** Run the serve loop until `stop()`: spin briefly after work, then wait on the doorbell. */

@@ -1,0 +1,95 @@
+// The call server serves a page's submitted calls in the order the guest made them (by the
+// slot's call sequence number), not by slot index: a thread's read-ahead posts its windows in
+// the order it will read them, and takes a free slot wherever one is. A guest that writes
+// garbage sequence numbers only reorders its own calls.
+import assert from "node:assert/strict";
+import { PalClient } from "../../pal/guest/client.ts";
+import { RingServer } from "../../pal/host/server.ts";
+import {
+  createDoorbell,
+  createPage,
+  DEFAULT_GEOMETRY,
+  slotOffset,
+  SlotState,
+  SlotWord,
+} from "../../pal/ring.ts";
+
+function world() {
+  const doorbell = createDoorbell();
+  const page = createPage(DEFAULT_GEOMETRY);
+  const ch = new MessageChannel();
+  const served: number[] = [];
+  const server = new RingServer(doorbell, {
+    echo_bytes: (_c, data, out) => {
+      served.push(data[0]!);
+      out.set(data.subarray(0, out.length));
+      return Math.min(data.length, out.length);
+    },
+  });
+  server.attach(page, DEFAULT_GEOMETRY, {}, ch.port1);
+  const client = new PalClient({ page, doorbell, syncPort: ch.port2 });
+  const close = () => {
+    ch.port1.close();
+    ch.port2.close();
+  };
+  return { page, server, client, served, close };
+}
+
+Deno.test("posted calls are served in the order they were made, whatever their slots", () => {
+  const { server, client, served, close } = world();
+  try {
+    // Free slots are handed out last-freed first, so later calls get lower slots.
+    const slots = [1, 2, 3, 4, 5].map((v) => client.post("echo_bytes", new Uint8Array([v]), 1));
+    assert.ok(slots.every((s) => s > 0));
+    assert.ok(slots[0]! > slots[4]!, `slots ${slots} were meant to descend`);
+    assert.equal(server.serveAvailable(), 5);
+    assert.deepEqual(served, [1, 2, 3, 4, 5]);
+    // Settle two, then post into the freed slots: still served oldest first.
+    for (const s of slots.slice(0, 2)) client.settle(s, "echo_bytes");
+    const more = [6, 7].map((v) => client.post("echo_bytes", new Uint8Array([v]), 1));
+    served.length = 0;
+    server.serveAvailable();
+    assert.deepEqual(served, [6, 7]);
+    for (const s of [...slots.slice(2), ...more]) client.settle(s, "echo_bytes");
+  } finally {
+    close();
+  }
+});
+
+Deno.test("garbage call sequence numbers only reorder that guest's own calls", () => {
+  const { page, server, client, served, close } = world();
+  try {
+    const slots = [1, 2, 3].map((v) => client.post("echo_bytes", new Uint8Array([v]), 1));
+    // An attacker rewrites the sequence words of its own submitted slots.
+    const seqs = [0x7fffffff, -0x80000000, 0];
+    slots.forEach((s, i) => {
+      new Int32Array(page, slotOffset(DEFAULT_GEOMETRY, s), 8)[SlotWord.SEQ] = seqs[i]!;
+    });
+    // Every call is still served exactly once, and the server keeps serving.
+    assert.equal(server.serveAvailable(), 3);
+    assert.deepEqual([...served].sort(), [1, 2, 3]);
+    assert.equal(server.serveAvailable(), 0);
+    assert.equal(server.stats.malformed, 0);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("a guest resubmitting as fast as it is served cannot hold the server", () => {
+  const { page, server, client, close } = world();
+  try {
+    const slot = client.post("echo_bytes", new Uint8Array([1]), 1);
+    const other = slot === 1 ? 2 : 1;
+    const words = (s: number) => new Int32Array(page, slotOffset(DEFAULT_GEOMETRY, s), 8);
+    // Every time a call is served, "another thread" of the guest submits a slot again.
+    let n = 0;
+    const flip = () => {
+      words(n++ % 2 ? slot : other)[SlotWord.STATE] = SlotState.SUBMITTED;
+    };
+    server.onCall = flip;
+    const count = server.serveAvailable();
+    assert.ok(count <= DEFAULT_GEOMETRY.slots, `one sweep served ${count} calls`);
+  } finally {
+    close();
+  }
+});
