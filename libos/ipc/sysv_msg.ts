@@ -71,6 +71,8 @@ export class MsgQueue extends SharedObject {
         if (this.removed) throw this.gone(st);
         sent = this.#put(type, data);
         if (!sent && flags & IPC_NOWAIT) throw err(Errno.EAGAIN, "queue full");
+        // Under the lock: the receiver that makes room sees it and wakes us.
+        if (!sent) Atomics.store(a, M.SPACEWAIT, 1);
         seen = Atomics.load(a, H.SEQ);
       } finally {
         unlock(a, pid);
@@ -158,7 +160,7 @@ export class MsgQueue extends SharedObject {
     const st: OpState = { waited: false, deadline: Infinity };
     for (;;) {
       this.lock(st);
-      let seen = 0, got: { type: number; data: Uint8Array } | null = null;
+      let seen = 0, got: { type: number; data: Uint8Array } | null = null, wake = false;
       try {
         if (this.removed) throw this.gone(st);
         const s = this.#find(type);
@@ -192,6 +194,7 @@ export class MsgQueue extends SharedObject {
           a[M.QNUM] = Math.max(0, a[M.QNUM]! - 1);
           a[M.LRPID] = pid;
           Atomics.store(a, H.DIRTY, 0);
+          wake = Atomics.exchange(a, M.SPACEWAIT, 0) !== 0;
           got = { type: t, data: out };
         } else {
           if (flags & IPC_NOWAIT) throw err(Errno.ENOMSG, "no message");
@@ -201,7 +204,7 @@ export class MsgQueue extends SharedObject {
         unlock(a, pid);
       }
       if (got) {
-        changed(a);
+        if (wake) changed(a);
         return got;
       }
       this.waitChange(seen, st);

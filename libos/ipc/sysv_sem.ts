@@ -16,6 +16,7 @@ import {
   recoverSem,
   ROW_HDR,
   ROWS,
+  SEM_WAITMASK,
   type SemGeometry,
   SEMOPM,
   SEMVMX,
@@ -105,7 +106,7 @@ export class SemSet extends SharedObject {
     try {
       for (;;) {
         this.lock(st);
-        let seen = 0, done = false;
+        let seen = 0, done = false, wake = false;
         try {
           if (this.removed) throw this.gone(st);
           const row = undo ? this.#myRow(true) : -1;
@@ -136,6 +137,9 @@ export class SemSet extends SharedObject {
             }
           }
           if (blockNum < 0) {
+            let mask = 0;
+            for (const o of ops) if (o.op !== 0) mask |= 1 << (o.num & 31);
+            wake = (Atomics.and(a, SEM_WAITMASK, ~mask) & mask) !== 0;
             a[J.ROW] = row;
             a[J.COUNT] = ops.length;
             Atomics.store(a, J.STATE, pid); // commit
@@ -146,13 +150,18 @@ export class SemSet extends SharedObject {
           } else {
             if (nowait) throw err(Errno.EAGAIN, "would block");
             this.#setWait(blockNum, blockKind);
+            // Under the lock: the semop that changes this semaphore sees the bit and wakes us.
+            Atomics.or(a, SEM_WAITMASK, 1 << (blockNum & 31));
             waiting = true;
             seen = Atomics.load(a, H.SEQ);
           }
         } finally {
           unlock(a, pid);
         }
-        if (done) return changed(a);
+        if (done) {
+          if (wake) changed(a);
+          return;
+        }
         this.waitChange(seen, st);
       }
     } finally {

@@ -15,7 +15,8 @@
  *   [0] MAGIC     MSG_MAGIC or SEM_MAGIC (host-written)
  *   [1] LOCK      0 free, else the holder's pid (HOST_LOCK: the host, only synchronously)
  *   [2] LOCKWAIT  processes sleeping on LOCK
- *   [3] SEQ       bumped and notified on every change (and by the host on removal or repair)
+ *   [3] SEQ       bumped and notified on every change a waiter may be waiting for (and by the
+ *                 host on removal or repair); msg: a receiver bumps it only while SPACEWAIT is set
  *   [4] SEQWAIT   processes sleeping on SEQ
  *   [5] REMOVED   1 once IPC_RMID removed the object (host-written): waiters fail with EIDRM
  *   [6] DIRTY     msg: pid of a sender/receiver between its first and last write (recovery)
@@ -24,6 +25,9 @@
  *
  *   [7] QBYTES  byte limit (msg_qbytes, host-written)   [8] CBYTES  bytes queued
  *   [9] QNUM    messages queued   [10] LSPID  [11] LRPID
+ *   [12] SPACEWAIT  1 while a sender waits for room: the next receiver clears it and bumps SEQ
+ *                   (a receiver no sender waits for wakes nobody: the ping-pong peer keeps
+ *                   spinning instead of retrying for nothing)
  *   bytes 64..72     next order number (Float64): messages are FIFO by it
  *   slot words       MSG_SLOTS × [state (FREE/WRITING/READY), writer pid, length, first chunk]
  *   Float64 types    MSG_SLOTS    Float64 orders   MSG_SLOTS
@@ -40,6 +44,9 @@
  *
  *   [7] JSTATE  0, or the pid whose journal is committed but maybe not applied
  *   [8] JROW    process row the journal's adjustments go to, -1 none   [9] JCOUNT entries
+ *   [10] WAITMASK  bit (k mod 32) set while a semop waits on semaphore k: a semop that changes
+ *                  semaphore k clears the bit and bumps SEQ; one that changes no watched
+ *                  semaphore wakes nobody
  *   journal     J = max(SEMOPM, n) entries × [semnum | J_ADJ?, new value, new adjustment]
  *   values      n words;  pids  n words (last pid to change each)
  *   rows        ROWS × [pid, waiting semnum, waiting kind (1 ncnt, 2 zcnt), 0, adj × n]
@@ -80,6 +87,7 @@ export const M = {
   QNUM: 9,
   LSPID: 10,
   LRPID: 11,
+  SPACEWAIT: 12,
   /** Float64 index of the next order number. */
   ORDER_F64: 8,
   /** First slot word; each slot is SLOT_WORDS words. */
@@ -104,6 +112,8 @@ export const SEMMSL = 250;
 export const SEMOPM = 32;
 export const ROWS = 64;
 export const J = { STATE: 7, ROW: 8, COUNT: 9, START: 32 } as const;
+/** Word of a set's wait mask (see the layout above). */
+export const SEM_WAITMASK = 10;
 /** Journal entry flag: the entry's adjustment goes to JROW. */
 export const J_ADJ = 0x10000;
 export const ROW_HDR = 4;

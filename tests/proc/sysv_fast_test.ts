@@ -61,6 +61,16 @@ for (const iso of LEVELS) {
   });
 }
 
+Deno.test("[worker] a blocked sender and a blocked semop are woken by the operation they wait for", async () => {
+  const { report: r } = await run("worker", "wakeups");
+  const { msgMs, semMs, ...rest } = r as { msgMs: number; semMs: number };
+  assert.deepEqual(rest, { intact: 100, sender: 0, echo: 0 });
+  // 100 hand-overs each: ~1.5 ms apiece when woken (~150 ms measured); a lost wake-up sleeps
+  // out the rest of a 10 ms slice at every hand-over (~1 s measured).
+  assert.ok(msgMs < 500, `msg hand-overs took ${msgMs.toFixed(0)} ms`);
+  assert.ok(semMs < 500, `semop hand-overs took ${semMs.toFixed(0)} ms`);
+});
+
 Deno.test("[worker] a handled signal interrupts a blocked msgrcv and a blocked semop (EINTR)", async () => {
   const { report: r } = await run("worker", "eintr");
   assert.deepEqual(r, { code: 44 });
