@@ -19,10 +19,13 @@ const N_EXEC = 5;
 const N_SUSTAINED = 30;
 /** Round trips per timed batch; each IPC row is the median of RTT_BATCHES batches, timed after
  * RTT_WARM untimed round trips (the new child's JIT warm-up and the pool's refill are not the
- * steady state we compare with native C). */
+ * steady state we compare with native C). Measured with per-1000 means: a msgsnd/msgrcv or semop
+ * round trip between a parent and a new child runs 20–40 µs in scattered batches for its first
+ * ~10–20 thousand trips (both sides' paths being compiled, on two shared cores) and ~3–6 µs
+ * after; 2000 warm-up trips left the rows measuring that warm-up. */
 const N_RTT = 1000;
 const RTT_BATCHES = 5;
-const RTT_WARM = 2000;
+const RTT_WARM = 20000;
 /** Round trips timed one by one after the batches, for the median of single trips. */
 const N_SINGLE = 5000;
 const RTT_TOTAL = RTT_WARM + RTT_BATCHES * N_RTT + N_SINGLE;
