@@ -72,6 +72,8 @@ export interface Manifest {
     readonly trustedFiles: readonly TrustedFile[];
     /** Log every file the app opens. */
     readonly discover: boolean;
+    /** Bytes of a picoprocess's read cache (`read_cache`). */
+    readonly readCacheBytes: number;
   };
   readonly net: {
     /** `host:port` entries the app may connect to (as listed, duplicates removed). */
@@ -284,6 +286,7 @@ function resolveFields(f: ManifestFields, opts: ManifestOptions, file: string): 
       mounts: resolveMounts(f.fs.mounts, host, fail),
       trustedFiles: resolveTrusted(f.fs.trusted_files, host, fail),
       discover: f.fs.discover,
+      readCacheBytes: bytes(f.fs.read_cache),
     },
     net: { connect: [...new Set(f.net.connect)], listen: [...new Set(f.net.listen)] },
     sys: {

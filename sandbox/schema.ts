@@ -94,7 +94,7 @@ export function isHostPort(value: string): boolean {
   }
 }
 
-function size(min: number) {
+function size(min: number, max = Number.MAX_SAFE_INTEGER) {
   return z.union([z.int(), z.string().regex(SIZE_RE, { error: SIZE_HINT })], { error: SIZE_HINT })
     .superRefine((v, ctx) => {
       if (typeof v === "string" && !SIZE_RE.test(v)) return; // already reported by the union
@@ -102,6 +102,8 @@ function size(min: number) {
       if (bytes === undefined) ctx.addIssue({ code: "custom", message: "size is too large" });
       else if (bytes < min) {
         ctx.addIssue({ code: "custom", message: `must be at least ${min} bytes` });
+      } else if (bytes > max) {
+        ctx.addIssue({ code: "custom", message: `must be at most ${max} bytes` });
       }
     });
 }
@@ -141,10 +143,11 @@ const mount = z.strictObject({
   type: z.enum(["chroot", "tmpfs"]).default("chroot"),
   readonly: z.boolean().default(false),
   readahead: z.boolean().default(true).describe(
-    "Let guests read files ahead while they read them sequentially. A write made inside the " +
-      "sandbox always voids what was read ahead; a write made outside it (chroot) may be seen " +
-      "up to one read-ahead window (1 MiB) late. Set false for files other host programs " +
-      "rewrite in place while the app reads them.",
+    "Let guests read files ahead while they read them sequentially, and keep what they read " +
+      "(fs.read_cache). A write made inside the sandbox always voids what was read; a change " +
+      "made outside it (chroot) shows at the next open of the file, and an open handle may see " +
+      "it up to 2 MiB of reading late. Set false for files other host programs rewrite in " +
+      "place while the app reads them.",
   ),
   size: size(1).optional().describe("tmpfs only: capacity in bytes (default 16M)."),
 }).superRefine((m, ctx) => {
@@ -188,6 +191,11 @@ const fs = z.strictObject({
     sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, { error: "expected 64 hex digits" }),
   })).default([]),
   discover: z.boolean().default(false).describe("Log every file the app opens."),
+  read_cache: size(0, 2 ** 30).default("64M").describe(
+    "Bytes of host file data a picoprocess keeps in its own memory after reading them (its " +
+      "first thread that reads a file sequentially), least recently used replaced first, so " +
+      "reading a file again needs no host call. 0 keeps nothing beyond read-ahead.",
+  ),
 });
 
 const net = z.strictObject({

@@ -1,56 +1,95 @@
 /**
- * Read-ahead for sequential readers of host files: while a process reads a file front to back,
- * the host reads the next part of it into a shared cache buffer (`stream_prefetch` on an
- * asynchronous slot), so the process's next read is a copy out of shared memory while the host
- * already reads the part after it.
+ * The read cache of a thread: blocks of host files that the host read into a shared buffer
+ * ahead of a sequential reader (read-ahead), kept in the thread's own memory for the next read
+ * of the same bytes.
  *
- * One `ReadAhead` per thread (per PAL client): the host's cache buffer is cut into windows of up
- * to 512 KiB. A handle starts reading ahead at its second read in a row (of at most 256 KiB) that
- * starts where the previous one ended; windows start at 128 KiB (or the read's size) and double, and so does how
- * far ahead of the reader they reach (up to the whole buffer, at least two reads' worth), so the
- * host always has the next window to read while the reader copies out of the last one.
+ * While a process reads a file front to back, the host reads the next blocks of it into the
+ * thread's staging buffer (4 MiB of shared memory, `stream_prefetch` on an asynchronous slot),
+ * so the process's next read is a copy out of memory while the host already reads the block
+ * after it. A read of 256 KiB or more reads through the cache (it asks the host for the blocks
+ * it covers) once the thread has a staging buffer. When a staged block is used a second time
+ * (by another handle, or after the handle left it: a file read once costs no memory), the
+ * block moves into private memory (an ordinary ArrayBuffer: copying out of it is a plain
+ * memcpy, which a SharedArrayBuffer's relaxed-atomic copy is not) and its staging space is free
+ * for the next prefetch. Kept blocks stay, up to the budget `stream_cache_open` answers (the
+ * manifest's `fs.read_cache` for a process's first reading thread, none for the others; least
+ * recently used go first), so reading a file again, through any handle of the thread, is a
+ * copy with no host call at all.
  *
- * Coherence: before it asks, the reader notes the file's word of the sandbox's file epoch table
- * (and word 0). The host bumps a file's word before any change to its content, by any process
- * of the sandbox, so a window is used only while both words are unchanged; otherwise it is
- * dropped and the read goes to the host. A window never answers past what it holds: a read at
- * or past its end (the end of the file when it was read) asks the host, so appended data shows
- * at once. Writes by programs outside the sandbox to a chroot mount may be seen up to one window
- * late (up to the buffer, 4 MiB); the mount's `readahead = false` turns all of this off.
+ * Blocks are 512 KiB, aligned on file offsets, and belong to a file *version*: the host's
+ * `stream_cache_key(h)` answers the file's word of the sandbox's file epoch table and a version
+ * string (device, inode, size, modification and change times) read when the handle is first
+ * read through the cache. Handles whose files have the same version share blocks.
+ *
+ * Coherence:
+ * - Inside the sandbox: before it asks, the reader notes the file's epoch word (and word 0).
+ *   The host bumps a file's word before any change to its content, by any process of the
+ *   sandbox, so a block is used only while both words are unchanged; otherwise it is dropped
+ *   and the read goes to the host. A block never answers past what it holds: a read at or past
+ *   its end (the end of the file when it was read) asks the host, so appended data shows at once.
+ * - Outside the sandbox (chroot): a change by a host program that changes the file's size or
+ *   times gives it a new version, so the next handle opened on it (close-to-open, as NFS) reads
+ *   it afresh; a handle already open may see such a change up to its reach of read-ahead late.
+ *   The mount's `readahead = false` turns all of this off.
  */
 import type { PalClient } from "../../pal/guest/client.ts";
 
-/** Larger reads are left alone: one call already carries enough bytes to pay for itself, and
- * cycling through the cache buffer (instead of reusing the call page's bulk area) cost more
- * than the overlap won (read 1 MiB chroot: 0.50–0.77 of real Deno with read-ahead, 0.78–0.82
- * without, same VM, same day). */
-const MAX_READ = 256 << 10;
-/** Largest window (at most the host's MAX_PREFETCH). */
-const WINDOW = 512 << 10;
+/** Bytes of a block; blocks start at multiples of it in the file (≤ the host's MAX_PREFETCH). */
+const BLOCK = 512 << 10;
+/** Reads at least this large read through the cache; smaller ones go to the host on a miss
+ * and are read ahead of once they come in a row. */
+const FILL = 256 << 10;
+/** A new handle's first read looks its file up in the cache only if it is at least this large
+ * (a small read is not worth a host call to learn the file's version). */
+const MIN_LOOKUP = 16 << 10;
+/** The first read-ahead reaches this far past the reader, doubling with each read in a row. */
 const FIRST = 128 << 10;
+/** Blocks a sequential reader is read ahead of, at most. */
+const MAX_AHEAD = 4;
 /** Handles whose reads are followed (the oldest is forgotten first). */
 const MAX_STREAMS = 64;
-/** After this many windows voided by writes, a handle stops reading ahead. */
+/** After this many blocks voided by writes, a handle stops reading ahead. */
 const MAX_VOIDED = 4;
 /** Prefetches in flight at once: each holds an asynchronous slot of the call page until it is
  * settled, and the rest must stay free for the thread's asynchronous calls. */
 const MAX_POSTED = 2;
+/** File versions remembered; past it the cache starts over. */
+const MAX_FILES = 4096;
+/** Largest version string the guest accepts from the host. */
+const MAX_VERSION = 256;
+/** Largest staging buffer the guest accepts from the host. */
+const MAX_BUFFER = 64 << 20;
+/** Largest budget of kept blocks the guest accepts from the host. */
+const MAX_KEEP = 1 << 30;
 
-interface Window {
-  /** Offset of the window in the cache buffer. */
+interface Block {
+  /** Offset of the block in the cache buffer. */
   readonly base: number;
   /** Slot of the prefetch in flight, or -1. */
   slot: number;
-  /** Handle the window holds bytes of (-1: none). */
+  /** Handle the prefetch in flight reads through (-1: none in flight). */
   h: number;
-  pos: number;
-  /** Bytes asked for. */
-  size: number;
+  /** File version the block holds bytes of (-1: free). */
+  fid: number;
+  /** Block number in the file. */
+  idx: number;
   /** Bytes the host read (valid once `slot` is -1). */
   n: number;
   key: number;
   epoch: number;
   all: number;
+  /** When it was last posted or read (for least-recently-used replacement). */
+  used: number;
+}
+
+/** A block moved into the thread's memory. */
+interface Kept {
+  readonly data: Uint8Array;
+  n: number;
+  key: number;
+  epoch: number;
+  all: number;
+  used: number;
 }
 
 interface Stream {
@@ -58,16 +97,18 @@ interface Stream {
   next: number;
   /** Sequential reads in a row. */
   streak: number;
-  /** Epoch word (-2 unknown, -1 not cacheable). */
+  /** File version (-2 unknown, -1 not cacheable). */
+  fid: number;
+  /** Epoch word. */
   key: number;
-  /** Size of the next window. */
-  size: number;
   voided: number;
+  /** Block the handle last read from staging (-1: none). */
+  lastIdx: number;
 }
 
 const byClient = new WeakMap<PalClient, ReadAhead>();
 
-/** The read-ahead of a thread's PAL client (null when its sandbox has no epoch table). */
+/** The read cache of a thread's PAL client (null when its sandbox has no epoch table). */
 export function readAheadOf(pal: PalClient): ReadAhead | null {
   let ra = byClient.get(pal);
   if (!ra) {
@@ -78,7 +119,7 @@ export function readAheadOf(pal: PalClient): ReadAhead | null {
   return ra;
 }
 
-/** Read-ahead state of one thread. */
+/** Read cache and read-ahead state of one thread. */
 export class ReadAhead {
   readonly #pal: PalClient;
   readonly #epochs: Int32Array;
@@ -86,184 +127,320 @@ export class ReadAhead {
   #mem: Uint8Array | null = null;
   /** Set when the host refused a cache buffer or a prefetch: no more read-ahead. */
   #broken = false;
-  #wins: Window[] = [];
+  #blocks: Block[] = [];
+  /** (fid, block number) → staged block. */
+  readonly #index = new Map<number, Block>();
+  /** (fid, block number) → kept block, and their budget. */
+  readonly #kept = new Map<number, Kept>();
+  #keep = 0;
+  /** Blocks used once from staging, oldest first (admission: see `#admit`). */
+  readonly #seen = new Map<number, number>();
   readonly #streams = new Map<number, Stream>();
+  readonly #files = new Map<string, number>();
+  #nextFid = 0;
+  #tick = 0;
 
   constructor(pal: PalClient, epochs: Int32Array) {
     this.#pal = pal;
     this.#epochs = epochs;
   }
 
-  /** Copy into `buf` what the windows validly hold of handle `h` from `pos` on: the count (a
-   * prefix of the request; the caller reads the rest from the host). */
+  /** Copy into `buf` what the cache validly holds of handle `h` from `pos` on (reading through
+   * it when the rest is large): the count, a prefix of the request; the caller reads the rest
+   * from the host. */
   take(h: number, buf: Uint8Array, pos: number): number {
-    const st = this.#streams.get(h);
+    let st = this.#streams.get(h);
+    if (!st) {
+      if (!this.#mem || buf.length < MIN_LOOKUP) return 0;
+      st = this.#stream(h);
+    }
+    if (st.fid === -2) this.#resolve(h, st);
     const mem = this.#mem;
-    if (!st || st.key < 0 || !mem) return 0;
+    if (st.fid < 0 || !mem) return 0;
     let got = 0;
     while (got < buf.length) {
       const p = pos + got;
-      const w = this.#covering(h, p);
-      if (!w || (w.slot >= 0 && !this.#settle(w))) break;
-      const end = w.pos + w.n;
-      if (p >= end) break;
-      if (
-        Atomics.load(this.#epochs, w.key) !== w.epoch || Atomics.load(this.#epochs, 0) !== w.all
-      ) {
-        this.#void(h, st);
-        break;
+      const idx = Math.floor(p / BLOCK);
+      const id = st.fid * 2 ** 32 + idx;
+      const kept = this.#kept.get(id);
+      if (kept) {
+        if (!this.#valid(kept)) {
+          this.#kept.delete(id);
+          continue;
+        }
+        const end = idx * BLOCK + kept.n;
+        if (p >= end) break;
+        const k = Math.min(buf.length - got, end - p);
+        const at = p - idx * BLOCK;
+        buf.set(kept.data.subarray(at, at + k), got);
+        kept.used = ++this.#tick;
+        got += k;
+        continue;
       }
+      let b = this.#index.get(id);
+      if (!b) {
+        if (buf.length - got < FILL || this.#broken || st.voided >= MAX_VOIDED) break;
+        b = this.#post(h, st, idx);
+        if (!b) break;
+        // A read across the next block boundary: have the host read that block too.
+        const last = Math.floor((pos + buf.length - 1) / BLOCK);
+        if (last > idx && !this.#index.has(st.fid * 2 ** 32 + idx + 1)) {
+          this.#post(h, st, idx + 1);
+        }
+      }
+      if (b.slot >= 0 && !this.#settle(b)) break;
+      if (!this.#valid(b)) {
+        st.voided++;
+        this.#drop(b);
+        if (buf.length - got < FILL) break;
+        continue; // read through again: the new block notes the new epoch
+      }
+      // A handle's first read in this block counts as a use of it (see `#admit`).
+      if (st.lastIdx !== idx) {
+        st.lastIdx = idx;
+        if (this.#admit(id) && this.#promote(id, b)) continue;
+      }
+      const end = idx * BLOCK + b.n;
+      if (p >= end) break;
       const k = Math.min(buf.length - got, end - p);
-      const at = w.base + (p - w.pos);
+      const at = b.base + (p - idx * BLOCK);
       buf.set(mem.subarray(at, at + k), got);
+      b.used = ++this.#tick;
       got += k;
+      // Without a budget to keep blocks, a staged block read to its end is done with (a full
+      // one: the last block of a file is asked again at its end, for appended data).
+      if (this.#keep < BLOCK && p + k === end && b.n === BLOCK) this.#drop(b);
     }
     return got;
   }
 
   /** Note that a read of `len` bytes at `pos` of `h` got `n`; keep a sequential reader's next
-   * windows on their way. */
+   * blocks on their way. */
   after(h: number, pos: number, len: number, n: number): void {
-    let st = this.#streams.get(h);
-    if (!st) {
-      if (this.#streams.size >= MAX_STREAMS) {
-        this.forget(this.#streams.keys().next().value!);
-      }
-      st = { next: -1, streak: 0, key: -2, size: FIRST, voided: 0 };
-      this.#streams.set(h, st);
-    }
+    const st = this.#streams.get(h) ?? this.#stream(h);
     if (pos === st.next) st.streak++;
-    else {
-      st.streak = 0;
-      st.size = FIRST;
-    }
+    else st.streak = 0;
     st.next = pos + n;
-    if (n < len || len === 0 || len > MAX_READ || st.streak < 1) return;
+    if (n < len || len === 0 || st.streak < 1) return;
     if (st.voided >= MAX_VOIDED || this.#broken) return;
-    if (st.key === -2) st.key = this.#keyOf(h);
-    if (st.key < 0 || !this.#ensureMem()) return;
-    const reach = Math.min(this.#wins.length * WINDOW, Math.max(2 * len, FIRST << st.streak));
-    if (len > reach >> 1) return; // reads this large gain nothing from a window or two
+    if (st.fid === -2) this.#resolve(h, st);
+    if (st.fid < 0 || !this.#ensureMem()) return;
+    if (len >= FILL) return; // the next read reads through the cache itself
+    const ahead = Math.min(
+      MAX_AHEAD,
+      this.#blocks.length >> 1,
+      Math.ceil(Math.max(2 * len, FIRST * 2 ** Math.min(st.streak - 1, 8)) / BLOCK),
+    );
     // Collect prefetches that have arrived: their slots go back to the page.
     let posted = 0;
-    for (const w of this.#wins) {
-      if (w.slot >= 0 && this.#pal.isDone(w.slot)) this.#settle(w);
-      if (w.slot >= 0) posted++;
+    for (const b of this.#blocks) {
+      if (b.slot >= 0 && this.#pal.isDone(b.slot)) this.#settle(b);
+      if (b.slot >= 0) posted++;
     }
-    // The windows already ahead of the reader, back to back from `next`.
-    let front = st.next;
-    for (let w = this.#covering(h, front); w; w = this.#covering(h, front)) {
-      if (w.slot < 0 && w.n < w.size) return; // it reached the end of the file
-      front = w.pos + w.size;
-    }
-    while (front - st.next < reach && posted < MAX_POSTED) {
-      const w = this.#spare(h, st.next, front);
-      if (!w) return;
-      if (w.slot >= 0) {
-        this.#settle(w); // the host may still be writing into it
-        posted--;
+    const first = Math.floor(st.next / BLOCK);
+    for (let idx = first; idx < first + ahead && posted < MAX_POSTED; idx++) {
+      const kept = this.#kept.get(st.fid * 2 ** 32 + idx);
+      if (kept && this.#valid(kept)) {
+        if (kept.n < BLOCK) return; // it reached the end of the file
+        continue;
       }
-      w.h = -1;
-      const size = Math.min(WINDOW, Math.max(st.size, len));
-      const epoch = Atomics.load(this.#epochs, st.key);
-      const all = Atomics.load(this.#epochs, 0);
-      let slot: number;
-      try {
-        slot = this.#pal.post("stream_prefetch", h, front, size, this.#id, w.base);
-      } catch {
-        this.#broken = true;
-        return;
+      const b = this.#index.get(st.fid * 2 ** 32 + idx);
+      if (b) {
+        if (b.slot >= 0) continue;
+        if (this.#valid(b)) {
+          if (b.n < BLOCK) return; // it reached the end of the file
+          continue;
+        }
+        this.#drop(b);
       }
-      if (slot < 0) return; // every asynchronous slot is busy: no read-ahead this time
-      Object.assign(w, { slot, h, pos: front, size, n: 0, key: st.key, epoch, all });
+      if (!this.#post(h, st, idx)) return;
       posted++;
-      st.size = Math.min(WINDOW, st.size * 2);
-      front += size;
     }
   }
 
-  /** `h` is closed (its number may come back for another file): drop what it has, and give
-   * back the slots of its prefetches. */
+  /** `h` is closed (its number may come back for another file): finish its prefetches (the
+   * blocks stay, for the file's next reader), and forget its position. */
   forget(h: number): void {
     this.#streams.delete(h);
-    for (const w of this.#wins) {
-      if (w.h !== h) continue;
-      if (w.slot >= 0) this.#settle(w);
-      w.h = -1;
+    for (const b of this.#blocks) if (b.slot >= 0 && b.h === h) this.#settle(b);
+  }
+
+  #stream(h: number): Stream {
+    if (this.#streams.size >= MAX_STREAMS) this.forget(this.#streams.keys().next().value!);
+    const st: Stream = { next: -1, streak: 0, fid: -2, key: -1, voided: 0, lastIdx: -1 };
+    this.#streams.set(h, st);
+    return st;
+  }
+
+  /** Ask the host for the file's epoch word and version (one call per handle). */
+  #resolve(h: number, st: Stream): void {
+    st.fid = -1;
+    let r: unknown;
+    try {
+      r = this.#pal.call("stream_cache_key", h);
+    } catch {
+      return;
     }
-  }
-
-  #covering(h: number, p: number): Window | undefined {
-    for (const w of this.#wins) if (w.h === h && w.pos <= p && p < w.pos + w.size) return w;
-    return undefined;
-  }
-
-  /** A window free for `h`'s next part: empty, behind or past `h`'s reader, or another
-   * handle's that has arrived (one in flight for another handle is left to it). */
-  #spare(h: number, next: number, front: number): Window | undefined {
-    let other: Window | undefined;
-    for (const w of this.#wins) {
-      if (w.h === -1) return w;
-      if (w.h === h) {
-        if (w.pos + w.size <= next || w.pos >= front) return w;
-      } else if (w.slot < 0) other ??= w;
+    if (r === -1 || typeof r !== "object" || r === null) return;
+    const { key, version } = r as { key?: unknown; version?: unknown };
+    if (
+      !Number.isInteger(key) || (key as number) < 1 || (key as number) >= this.#epochs.length ||
+      typeof version !== "string" || version.length > MAX_VERSION
+    ) return;
+    let fid = this.#files.get(version);
+    if (fid === undefined) {
+      if (this.#files.size >= MAX_FILES) this.#startOver();
+      fid = this.#nextFid++;
+      this.#files.set(version, fid);
     }
-    return other;
+    st.fid = fid;
+    st.key = key as number;
   }
 
-  /** Wait for the window's prefetch; false (and the window dropped) if it failed. */
-  #settle(w: Window): boolean {
-    const slot = w.slot;
-    w.slot = -1;
+  /** Forget every file version (their blocks are dropped). */
+  #startOver(): void {
+    for (const b of this.#blocks) {
+      if (b.slot >= 0) this.#settle(b);
+      this.#drop(b);
+    }
+    this.#files.clear();
+    this.#kept.clear();
+    this.#seen.clear();
+    for (const st of this.#streams.values()) st.fid = -2;
+  }
+
+  /** Post a prefetch of block `idx` of `st`'s file through `h` into the least recently used
+   * block: that block, or undefined (no free slot, or no block to take). */
+  #post(h: number, st: Stream, idx: number): Block | undefined {
+    if (!this.#ensureMem()) return undefined;
+    let victim: Block | undefined;
+    for (const b of this.#blocks) {
+      if (b.slot >= 0) continue;
+      if (b.fid === -1) {
+        victim = b;
+        break;
+      }
+      if (!victim || b.used < victim.used) victim = b;
+    }
+    if (!victim) return undefined;
+    const epoch = Atomics.load(this.#epochs, st.key);
+    const all = Atomics.load(this.#epochs, 0);
+    let slot: number;
+    try {
+      slot = this.#pal.post("stream_prefetch", h, idx * BLOCK, BLOCK, this.#id, victim.base);
+    } catch {
+      this.#broken = true;
+      return undefined;
+    }
+    if (slot < 0) return undefined; // every asynchronous slot is busy
+    this.#drop(victim);
+    Object.assign(victim, { slot, h, fid: st.fid, idx, n: 0, key: st.key, epoch, all });
+    victim.used = ++this.#tick;
+    this.#index.set(st.fid * 2 ** 32 + idx, victim);
+    return victim;
+  }
+
+  #valid(b: { key: number; epoch: number; all: number }): boolean {
+    return Atomics.load(this.#epochs, b.key) === b.epoch &&
+      Atomics.load(this.#epochs, 0) === b.all;
+  }
+
+  /** Whether a block read from staging should be kept: only at its second use, by another
+   * handle or after the handle left it (a file read once, the common case, costs no memory and
+   * no copy; a file read again is kept). */
+  #admit(id: number): boolean {
+    if (this.#keep < BLOCK) return false;
+    if (this.#seen.delete(id)) return true;
+    if (this.#seen.size >= 4 * Math.floor(this.#keep / BLOCK)) {
+      this.#seen.delete(this.#seen.keys().next().value!);
+    }
+    this.#seen.set(id, 0);
+    return false;
+  }
+
+  /** Move a settled, valid staged block into the thread's memory (within the budget, the
+   * least recently used kept block making room); false if there is no budget. */
+  #promote(id: number, b: Block): boolean {
+    if (this.#keep < BLOCK) return false;
+    let data: Uint8Array | undefined;
+    if ((this.#kept.size + 1) * BLOCK > this.#keep) {
+      let lru: number | undefined;
+      let oldest = Infinity;
+      for (const [k, v] of this.#kept) {
+        if (v.used < oldest) {
+          oldest = v.used;
+          lru = k;
+        }
+      }
+      if (lru === undefined) return false;
+      data = this.#kept.get(lru)!.data;
+      this.#kept.delete(lru);
+    }
+    data ??= new Uint8Array(BLOCK);
+    data.set(this.#mem!.subarray(b.base, b.base + b.n));
+    this.#kept.set(id, { data, n: b.n, key: b.key, epoch: b.epoch, all: b.all, used: b.used });
+    this.#drop(b);
+    return true;
+  }
+
+  /** Free a block that has no prefetch in flight. */
+  #drop(b: Block): void {
+    if (b.fid >= 0 && this.#index.get(b.fid * 2 ** 32 + b.idx) === b) {
+      this.#index.delete(b.fid * 2 ** 32 + b.idx);
+    }
+    b.fid = -1;
+    b.n = 0;
+  }
+
+  /** Wait for the block's prefetch; false (and the block dropped) if it failed. */
+  #settle(b: Block): boolean {
+    const slot = b.slot;
+    b.slot = -1;
+    b.h = -1;
     try {
       const n = this.#pal.settle(slot, "stream_prefetch");
-      if (!Number.isInteger(n) || n < 0 || n > w.size) throw new RangeError("bad prefetch count");
-      w.n = n;
+      if (!Number.isInteger(n) || n < 0 || n > BLOCK) throw new RangeError("bad prefetch count");
+      b.n = n;
       return true;
     } catch {
       // The read itself will ask the host and report whatever went wrong.
-      w.h = -1;
-      w.n = 0;
+      this.#drop(b);
       return false;
-    }
-  }
-
-  #void(h: number, st: Stream): void {
-    st.voided++;
-    st.size = FIRST;
-    for (const w of this.#wins) if (w.h === h) w.h = -1;
-  }
-
-  #keyOf(h: number): number {
-    try {
-      return this.#pal.call("stream_cache_key", h);
-    } catch {
-      return -1;
     }
   }
 
   #ensureMem(): boolean {
     if (this.#mem) return true;
+    if (this.#broken) return false;
     try {
-      this.#id = this.#pal.call("stream_cache_open");
+      const r = this.#pal.call("stream_cache_open") as { id?: unknown; keep?: unknown };
       const sab = this.#pal.takeMessage();
       if (
-        !(sab instanceof SharedArrayBuffer) || sab.byteLength < 2 * WINDOW ||
-        sab.byteLength > 64 << 20
+        typeof r !== "object" || r === null || !Number.isInteger(r.id) ||
+        !Number.isInteger(r.keep) || (r.keep as number) < 0 || (r.keep as number) > MAX_KEEP
       ) {
-        throw new RangeError("bad read-ahead buffer");
+        throw new RangeError("bad read cache answer");
+      }
+      this.#id = r.id as number;
+      this.#keep = r.keep as number;
+      if (
+        !(sab instanceof SharedArrayBuffer) || sab.byteLength < 2 * BLOCK ||
+        sab.byteLength > MAX_BUFFER
+      ) {
+        throw new RangeError("bad staging buffer");
       }
       this.#mem = new Uint8Array(sab);
-      this.#wins = Array.from({ length: Math.floor(sab.byteLength / WINDOW) }, (_, i) => ({
-        base: i * WINDOW,
+      this.#blocks = Array.from({ length: Math.floor(sab.byteLength / BLOCK) }, (_, i) => ({
+        base: i * BLOCK,
         slot: -1,
         h: -1,
-        pos: 0,
-        size: 0,
+        fid: -1,
+        idx: 0,
         n: 0,
         key: 0,
         epoch: 0,
         all: 0,
+        used: 0,
       }));
       return true;
     } catch {

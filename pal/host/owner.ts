@@ -25,6 +25,8 @@ export interface HostServices {
   readonly sandboxId: string;
   /** The sandbox's file epoch table (absent: guests get no read-ahead). */
   readonly epochs?: FileEpochs | undefined;
+  /** Bytes of a process's first read cache buffer (manifest `fs.read_cache`). */
+  readonly readCacheBytes?: number | undefined;
   mount(id: number): BoundMount | undefined;
   /** Write app output; throws PalError QUOTA past the sandbox's output limit. */
   output(pid: number, fd: 1 | 2, data: Uint8Array): void;

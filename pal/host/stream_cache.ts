@@ -1,11 +1,15 @@
 /**
- * Read-ahead support on the host: the calls a guest uses to read a file ahead of its reads
- * (libos/vfs/readahead.ts) and the bumps of the file epoch table that void what it read.
+ * Read cache support on the host: the calls a guest uses to read a file ahead of its reads and
+ * keep what it read (libos/vfs/readahead.ts), and the bumps of the file epoch table that void it.
  *
- * - `stream_cache_open()`: a fresh cache buffer for the calling thread, transferred on the sync
- *   port; at most `MAX_CACHES` per process.
- * - `stream_cache_key(h)`: the epoch word of file handle `h`, or -1 when it may not be read ahead
- *   (not a readable file, or its mount has `readahead = false`).
+ * - `stream_cache_open()`: `{id, keep}`: a fresh staging buffer for the calling thread,
+ *   transferred on the sync port (at most `MAX_CACHES` per process), and how many bytes of
+ *   file data the thread may keep in its own memory (the manifest's `fs.read_cache` for a
+ *   process's first buffer, 0 for the others).
+ * - `stream_cache_key(h)`: `{key, version}` of file handle `h`: its epoch word and a version
+ *   string (device, inode, size, modification and change times: a change by a host program
+ *   gives the file a new version), or -1 when it may not be cached (not a readable file, or its
+ *   mount has `readahead = false`).
  * - `stream_prefetch(h, pos, len, cache, off)`: read up to `len` bytes of `h` at `pos` into cache
  *   buffer `cache` at `off`; the count read. It goes through the backend's `pread`, so a trusted
  *   file is verified as for any read.
@@ -21,8 +25,10 @@ import type { FileStat } from "./fs_types.ts";
 import type { HostHandle } from "./handles.ts";
 import type { HostProcess } from "./owner.ts";
 
-/** Bytes of one cache buffer (the guest cuts it into windows). */
+/** Bytes of a staging buffer (the guest cuts it into 512 KiB blocks). */
 export const CACHE_BYTES = 4 << 20;
+/** Most bytes a thread may keep (`fs.read_cache` is capped by the schema). */
+export const MAX_KEEP_BYTES = 1 << 30;
 /** Most bytes one prefetch reads. */
 export const MAX_PREFETCH = 1 << 20;
 /** Cache buffers per process (one per thread that reads ahead). */
@@ -76,17 +82,23 @@ export const streamCacheHandlers: HostHandlers<HostProcess> = {
     if (list.length >= MAX_CACHES) {
       throw new PalError(PalCode.TOO_MANY, `at most ${MAX_CACHES} read-ahead buffers`);
     }
+    const keep = list.length === 0 ? (ctx.owner.services.readCacheBytes ?? 0) : 0;
     const sab = new SharedArrayBuffer(CACHE_BYTES);
     list.push(sab);
     caches.set(ctx.owner, list);
     ctx.transfer(sab);
-    return list.length - 1;
+    return { id: list.length - 1, keep: Math.min(MAX_KEEP_BYTES, keep) };
   },
 
   stream_cache_key(ctx, h) {
     const hd = readable(ctx.owner, h);
     if (!hd.cache) return -1;
-    return keyOf(ctx.owner, hd) ?? -1;
+    const key = keyOf(ctx.owner, hd);
+    if (key === undefined) return -1;
+    const st = hd.file.stat();
+    const version = [st.dev, st.ino, st.size, st.mtimeNs ?? st.mtimeMs, st.ctimeNs ?? st.ctimeMs]
+      .join(":");
+    return { key, version };
   },
 
   stream_prefetch(ctx, h, pos, len, id, off) {

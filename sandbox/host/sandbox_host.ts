@@ -52,6 +52,10 @@ export class SandboxHost implements HostServices {
   readonly #doorbell = createDoorbell();
   /** The doorbell's file epoch table: every file content change bumps it (read-ahead). */
   readonly epochs: FileEpochs = new FileEpochs(this.#doorbell);
+  /** Bytes of a process's first read cache buffer (libos/vfs/readahead.ts). */
+  get readCacheBytes(): number {
+    return this.cfg.manifest.fs.readCacheBytes;
+  }
   readonly #audit: AuditLog | null;
   readonly #plugins = new PluginBridges(this);
   /** Pipes shared between picoprocesses (proc_pipes.ts). */

@@ -161,6 +161,10 @@ export class SplitServices implements HostServices {
     return this.host.services.epochs;
   }
 
+  get readCacheBytes(): number | undefined {
+    return this.host.services.readCacheBytes;
+  }
+
   mount(id: number): BoundMount | undefined {
     const m = this.policy.mounts.find((x) => x.id === id);
     if (!m) return undefined;

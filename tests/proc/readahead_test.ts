@@ -12,7 +12,12 @@ const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 async function run(
   isolation: "worker" | "process",
   args: string[],
-  opts: { readahead?: boolean; during?: (host: string) => Promise<void>; host?: string } = {},
+  opts: {
+    readahead?: boolean;
+    readCache?: string;
+    during?: (host: string) => Promise<void>;
+    host?: string;
+  } = {},
 ) {
   const dir = await Deno.makeTempDir({ prefix: "sp_ra_" });
   const host = opts.host ?? await Deno.makeTempDir({ prefix: "sp_ra_data_" });
@@ -22,6 +27,7 @@ async function run(
     `entrypoint = "${FIXTURES}readahead.ts"`,
     'argv = ["readahead"]',
     "[fs]",
+    ...(opts.readCache === undefined ? [] : [`read_cache = "${opts.readCache}"`]),
     "mounts = [",
     `  { path = "/tmp", type = "tmpfs", size = "16M"${ra} },`,
     `  { path = "/data", uri = "file:${host}"${ra} },`,
@@ -36,7 +42,7 @@ async function run(
   const sb = await Sandbox.create(`${dir}/app.toml`, {
     isolation,
     trace: (l) => {
-      if (/stream_(prefetch|cache_key)/.test(l)) calls.push(l);
+      if (/stream_(prefetch|cache_key|read|attr_query)/.test(l)) calls.push(l);
     },
   });
   try {
@@ -129,6 +135,58 @@ Deno.test("[worker] readahead on: a rewrite by a host program shows within the r
     });
     assert.ok(prefetched >= 1);
     assert.ok(r.stale <= 4 << 20, `stale bytes ${r.stale}`);
+  } finally {
+    await Deno.remove(host, { recursive: true });
+  }
+});
+
+/** Host reads (`stream_read`, `stream_prefetch`) before the end of the 3 MiB file in the trace
+ * after the `pass-2` mark (the read at the end asks the host: data may have been appended). */
+function readsAfterMark(calls: string[]): number {
+  const mark = calls.findIndex((l) => l.includes("pass-2"));
+  assert.ok(mark >= 0, "the guest marked its second pass");
+  return calls.slice(mark).filter((l) => {
+    const m = /stream_(read|prefetch)\(\d+, (\d+)/.exec(l);
+    return m !== null && Number(m[2]) < 3 << 20;
+  }).length;
+}
+
+const REREAD = {
+  first: { end: 3 * 1024 * 1024, firstBad: -1 },
+  second: { end: 3 * 1024 * 1024, firstBad: -1 },
+};
+
+for (const iso of LEVELS) {
+  Deno.test(`[${iso}] a file read again through a new open comes from the read cache: no host read`, async () => {
+    const { report: r, calls } = await run(iso, ["reread", "/data"]);
+    assert.deepEqual(r, REREAD);
+    assert.equal(readsAfterMark(calls), 0, calls.join("\n"));
+  });
+}
+
+Deno.test("[worker] read_cache smaller than the file: kept blocks are replaced, every byte still right", async () => {
+  // 1 MiB keeps two of the file's six blocks: the second pass moves each block out of staging
+  // into a kept buffer taken from the least recently used one.
+  const { report: r } = await run("worker", ["reread", "/data"], { readCache: "1M" });
+  assert.deepEqual(r, REREAD);
+});
+
+Deno.test("[worker] read_cache = 0: nothing is kept, the second pass reads the host again", async () => {
+  const { report: r, calls } = await run("worker", ["reread", "/tmp"], { readCache: "0" });
+  assert.deepEqual(r, REREAD);
+  assert.ok(readsAfterMark(calls) >= 4, "the second pass had to read again");
+});
+
+Deno.test("[worker] a rewrite by a host program between two opens shows at the second open", async () => {
+  const host = await Deno.makeTempDir({ prefix: "sp_ra_ext_" });
+  try {
+    await Deno.writeFile(`${host}/ext.dat`, new Uint8Array(3 << 20).fill(1));
+    const { report: r, prefetched } = await run("worker", ["reread-external", "/data"], {
+      host,
+      during: rewriter(),
+    });
+    assert.ok(prefetched >= 1);
+    assert.deepEqual(r, { stale: 0, total: 3 << 20 });
   } finally {
     await Deno.remove(host, { recursive: true });
   }

@@ -36,6 +36,12 @@ Deno.test("errors name the file and the key", async (t) => {
       /sys\.max_memory: must be at least 16777216 bytes/,
     ],
     [
+      "read cache too large",
+      `${MINIMAL}[fs]\nread_cache = "2G"\n`,
+      "fs.read_cache",
+      /fs\.read_cache: must be at most 1073741824 bytes/,
+    ],
+    [
       "bad duration",
       `${MINIMAL}[sys]\nwall_time = "30 sec"\n`,
       "sys.wall_time",

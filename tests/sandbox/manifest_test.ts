@@ -27,7 +27,13 @@ Deno.test("a minimal manifest gets every documented default", async () => {
         codeDir: join(s.real, "app"),
         personality: "deno",
       },
-      fs: { root: "/", mounts: [], trustedFiles: [], discover: false },
+      fs: {
+        root: "/",
+        mounts: [],
+        trustedFiles: [],
+        discover: false,
+        readCacheBytes: 64 * 2 ** 20,
+      },
       net: { connect: [], listen: [] },
       sys: {
         isolation: "process",
@@ -60,6 +66,8 @@ Deno.test("sizes become bytes and durations become milliseconds", async () => {
   assert.equal(m.sys.maxOutputBytes, 1000);
   assert.equal(m.sys.pipeBufferBytes, 512 * 1024);
   assert.equal(m.sys.vmaQuotaBytes, 2 * 2 ** 20);
+  const c = parseManifest(`${MINIMAL}[fs]\nread_cache = "8M"\n`, { baseDir: s.dir });
+  assert.equal(c.fs.readCacheBytes, 8 * 2 ** 20);
   assert.equal(m.sys.wallTimeMs, 120_000);
   assert.equal(m.sys.watchdogMs, 750);
   const h = parseManifest(`${MINIMAL}[sys]\nwall_time = "1h"\nwatchdog = "500ms"\n`, {
