@@ -6,12 +6,12 @@
  * While a process reads a file front to back, the host reads the next blocks of it into the
  * thread's staging buffer (4 MiB of shared memory, `stream_prefetch` on an asynchronous slot),
  * so the process's next read is a copy out of memory while the host already reads the block
- * after it. A read of 256 KiB or more reads through the cache (it asks the host for the blocks
- * it covers) once the thread has a staging buffer. When a staged block is used a second time
- * (by another handle, or after the handle left it: a file read once costs no memory), the
- * block moves into private memory (an ordinary ArrayBuffer: copying out of it is a plain
- * memcpy, which a SharedArrayBuffer's relaxed-atomic copy is not) and its staging space is free
- * for the next prefetch. Kept blocks stay, up to the budget `stream_cache_open` answers (the
+ * after it. A read of 256 KiB or more of bytes read before reads through the cache (it asks
+ * the host for the blocks it covers; a first one goes straight to the host). When a staged
+ * block is used a second time (by another handle, or after the handle left it: a file read
+ * once costs no memory), the block moves into private memory (an ordinary ArrayBuffer:
+ * copying out of it is a plain memcpy, which a SharedArrayBuffer's relaxed-atomic copy is not)
+ * and its staging space is free for the next prefetch. Kept blocks stay, up to the budget `stream_cache_open` answers (the
  * manifest's `fs.read_cache` for a process's first reading thread, none for the others; least
  * recently used go first), so reading a file again, through any handle of the thread, is a
  * copy with no host call at all.
@@ -180,6 +180,13 @@ export class ReadAhead {
       let b = this.#index.get(id);
       if (!b) {
         if (buf.length - got < FILL || this.#broken || st.voided >= MAX_VOIDED) break;
+        // Read through only bytes read before (they will be kept): a first read of these
+        // blocks goes straight to the host, which copies once less.
+        if (this.#keep < BLOCK || !this.#seen.has(id)) {
+          const last = Math.floor((pos + buf.length - 1) / BLOCK);
+          for (let i = idx; i <= last && this.#keep >= BLOCK; i++) this.#see(st.fid * 2 ** 32 + i);
+          break;
+        }
         b = this.#post(h, st, idx);
         if (!b) break;
         // A read across the next block boundary: have the host read that block too.
@@ -351,11 +358,17 @@ export class ReadAhead {
   #admit(id: number): boolean {
     if (this.#keep < BLOCK) return false;
     if (this.#seen.delete(id)) return true;
+    this.#see(id);
+    return false;
+  }
+
+  /** Note a block's first use (the oldest notes are forgotten first). */
+  #see(id: number): void {
+    this.#seen.delete(id);
     if (this.#seen.size >= 4 * Math.floor(this.#keep / BLOCK)) {
       this.#seen.delete(this.#seen.keys().next().value!);
     }
     this.#seen.set(id, 0);
-    return false;
   }
 
   /** Move a settled, valid staged block into the thread's memory (within the budget, the
