@@ -167,7 +167,7 @@ export class HostFileHandle extends HostHandle {
   override read(buf: Uint8Array, pos: number | null): number {
     const ra = pos === null || buf.length === 0 ? null : readAheadOf(this.pal);
     if (!ra || pos === null) return super.read(buf, pos);
-    const got = ra.take(this.palHandle, buf, pos);
+    const got = ra.take(this.palHandle, this.uri, buf, pos);
     let n = got;
     if (got < buf.length) {
       try {
@@ -176,7 +176,7 @@ export class HostFileHandle extends HostHandle {
         if (got === 0) throw e;
       }
     }
-    ra.after(this.palHandle, pos, buf.length, n);
+    ra.after(this.palHandle, this.uri, pos, buf.length, n);
     return n;
   }
 

@@ -18,8 +18,9 @@
  *
  * Blocks are 512 KiB, aligned on file offsets, and belong to a file *version*: the host's
  * `stream_cache_key(h)` answers the file's word of the sandbox's file epoch table and a version
- * string (device, inode, size, modification and change times) read when the handle is first
- * read through the cache. Handles whose files have the same version share blocks.
+ * string (device, inode, size, modification and change times), asked once per handle: when it
+ * is read ahead, or at its first read if the thread looked up a file by that URI before.
+ * Handles whose files have the same version share blocks.
  *
  * Coherence:
  * - Inside the sandbox: before it asks, the reader notes the file's epoch word (and word 0).
@@ -39,8 +40,8 @@ const BLOCK = 512 << 10;
 /** Reads at least this large read through the cache; smaller ones go to the host on a miss
  * and are read ahead of once they come in a row. */
 const FILL = 256 << 10;
-/** A new handle's first read looks its file up in the cache only if it is at least this large
- * (a small read is not worth a host call to learn the file's version). */
+/** A new handle's first read looks its file up in the cache (a host call for the version) only
+ * if it is at least this large and the thread has kept blocks of a file by that name before. */
 const MIN_LOOKUP = 16 << 10;
 /** The first read-ahead reaches this far past the reader, doubling with each read in a row. */
 const FIRST = 128 << 10;
@@ -53,7 +54,7 @@ const MAX_VOIDED = 4;
 /** Prefetches in flight at once: each holds an asynchronous slot of the call page until it is
  * settled, and the rest must stay free for the thread's asynchronous calls. */
 const MAX_POSTED = 2;
-/** File versions remembered; past it the cache starts over. */
+/** File versions (and names) remembered; past it the cache starts over. */
 const MAX_FILES = 4096;
 /** Largest version string the guest accepts from the host. */
 const MAX_VERSION = 256;
@@ -85,12 +86,14 @@ interface Block {
 /** A block moved into the thread's memory. */
 interface Kept {
   readonly data: Uint8Array;
-  n: number;
-  key: number;
-  epoch: number;
-  all: number;
-  used: number;
+  readonly n: number;
+  readonly key: number;
+  readonly epoch: number;
+  readonly all: number;
 }
+
+/** Key of block `idx` of file version `fid` in the thread's maps. */
+const blockId = (fid: number, idx: number) => fid * 2 ** 32 + idx;
 
 interface Stream {
   /** Where the next sequential read starts. */
@@ -104,6 +107,8 @@ interface Stream {
   voided: number;
   /** Block the handle last read from staging (-1: none). */
   lastIdx: number;
+  /** The file's URI (by which a later handle may find its blocks). */
+  readonly uri: string;
 }
 
 const byClient = new WeakMap<PalClient, ReadAhead>();
@@ -130,13 +135,16 @@ export class ReadAhead {
   #blocks: Block[] = [];
   /** (fid, block number) → staged block. */
   readonly #index = new Map<number, Block>();
-  /** (fid, block number) → kept block, and their budget. */
+  /** (fid, block number) → kept block, least recently used first; and their budget. */
   readonly #kept = new Map<number, Kept>();
   #keep = 0;
   /** Blocks used once from staging, oldest first (admission: see `#admit`). */
-  readonly #seen = new Map<number, number>();
+  readonly #seen = new Set<number>();
   readonly #streams = new Map<number, Stream>();
+  /** Version → fid. */
   readonly #files = new Map<string, number>();
+  /** URIs of files whose version the thread looked up. */
+  readonly #uris = new Set<string>();
   #nextFid = 0;
   #tick = 0;
 
@@ -145,14 +153,14 @@ export class ReadAhead {
     this.#epochs = epochs;
   }
 
-  /** Copy into `buf` what the cache validly holds of handle `h` from `pos` on (reading through
-   * it when the rest is large): the count, a prefix of the request; the caller reads the rest
-   * from the host. */
-  take(h: number, buf: Uint8Array, pos: number): number {
+  /** Copy into `buf` what the cache validly holds of handle `h` (file `uri`) from `pos` on
+   * (reading through it when the rest is large and was read before): the count, a prefix of
+   * the request; the caller reads the rest from the host. */
+  take(h: number, uri: string, buf: Uint8Array, pos: number): number {
     let st = this.#streams.get(h);
     if (!st) {
-      if (!this.#mem || buf.length < MIN_LOOKUP) return 0;
-      st = this.#stream(h);
+      if (!this.#mem || buf.length < MIN_LOOKUP || !this.#uris.has(uri)) return 0;
+      st = this.#stream(h, uri);
     }
     if (st.fid === -2) this.#resolve(h, st);
     const mem = this.#mem;
@@ -161,70 +169,71 @@ export class ReadAhead {
     while (got < buf.length) {
       const p = pos + got;
       const idx = Math.floor(p / BLOCK);
-      const id = st.fid * 2 ** 32 + idx;
+      const id = blockId(st.fid, idx);
+      // The bytes come from a kept block, else from a staged one (posted here if need be).
+      let from: Uint8Array;
+      let base: number;
+      let n: number;
+      let staged: Block | undefined;
       const kept = this.#kept.get(id);
-      if (kept) {
-        if (!this.#valid(kept)) {
-          this.#kept.delete(id);
-          continue;
-        }
-        const end = idx * BLOCK + kept.n;
-        if (p >= end) break;
-        const k = Math.min(buf.length - got, end - p);
-        const at = p - idx * BLOCK;
-        buf.set(kept.data.subarray(at, at + k), got);
-        kept.used = ++this.#tick;
-        got += k;
-        continue;
-      }
-      let b = this.#index.get(id);
-      if (!b) {
-        if (buf.length - got < FILL || this.#broken || st.voided >= MAX_VOIDED) break;
-        // Read through only bytes read before (they will be kept): a first read of these
-        // blocks goes straight to the host, which copies once less.
-        if (this.#keep < BLOCK || !this.#seen.has(id)) {
+      if (kept && this.#valid(kept)) {
+        this.#kept.delete(id); // now the most recently used
+        this.#kept.set(id, kept);
+        [from, base, n] = [kept.data, 0, kept.n];
+      } else {
+        if (kept) this.#kept.delete(id);
+        let b = this.#index.get(id);
+        if (!b) {
+          if (buf.length - got < FILL || this.#broken || st.voided >= MAX_VOIDED) break;
           const last = Math.floor((pos + buf.length - 1) / BLOCK);
-          for (let i = idx; i <= last && this.#keep >= BLOCK; i++) this.#see(st.fid * 2 ** 32 + i);
-          break;
+          // Read through only bytes read before (they will be kept): a first read of these
+          // blocks goes straight to the host, which copies once less.
+          if (this.#keep < BLOCK || !this.#seen.has(id)) {
+            if (this.#keep >= BLOCK) {
+              for (let i = idx; i <= last; i++) this.#see(blockId(st.fid, i));
+            }
+            break;
+          }
+          b = this.#post(h, st, idx);
+          if (!b) break;
+          // A read across the next block boundary: have the host read that block too.
+          if (last > idx && !this.#index.has(id + 1)) this.#post(h, st, idx + 1);
         }
-        b = this.#post(h, st, idx);
-        if (!b) break;
-        // A read across the next block boundary: have the host read that block too.
-        const last = Math.floor((pos + buf.length - 1) / BLOCK);
-        if (last > idx && !this.#index.has(st.fid * 2 ** 32 + idx + 1)) {
-          this.#post(h, st, idx + 1);
+        if (b.slot >= 0 && !this.#settle(b)) break;
+        if (!this.#valid(b)) {
+          st.voided++;
+          this.#drop(b);
+          if (buf.length - got < FILL) break;
+          continue; // read through again: the new block notes the new epoch
         }
+        // A handle's first read in this block counts as a use of it (see `#admit`).
+        if (st.lastIdx !== idx) {
+          st.lastIdx = idx;
+          if (this.#admit(id)) {
+            this.#promote(id, b);
+            continue;
+          }
+        }
+        b.used = ++this.#tick;
+        [from, base, n, staged] = [mem, b.base, b.n, b];
       }
-      if (b.slot >= 0 && !this.#settle(b)) break;
-      if (!this.#valid(b)) {
-        st.voided++;
-        this.#drop(b);
-        if (buf.length - got < FILL) break;
-        continue; // read through again: the new block notes the new epoch
-      }
-      // A handle's first read in this block counts as a use of it (see `#admit`).
-      if (st.lastIdx !== idx) {
-        st.lastIdx = idx;
-        if (this.#admit(id) && this.#promote(id, b)) continue;
-      }
-      const end = idx * BLOCK + b.n;
+      const end = idx * BLOCK + n;
       if (p >= end) break;
       const k = Math.min(buf.length - got, end - p);
-      const at = b.base + (p - idx * BLOCK);
-      buf.set(mem.subarray(at, at + k), got);
-      b.used = ++this.#tick;
+      const at = base + (p - idx * BLOCK);
+      buf.set(from.subarray(at, at + k), got);
       got += k;
       // Without a budget to keep blocks, a staged block read to its end is done with (a full
       // one: the last block of a file is asked again at its end, for appended data).
-      if (this.#keep < BLOCK && p + k === end && b.n === BLOCK) this.#drop(b);
+      if (staged && this.#keep < BLOCK && p + k === end && n === BLOCK) this.#drop(staged);
     }
     return got;
   }
 
   /** Note that a read of `len` bytes at `pos` of `h` got `n`; keep a sequential reader's next
    * blocks on their way. */
-  after(h: number, pos: number, len: number, n: number): void {
-    const st = this.#streams.get(h) ?? this.#stream(h);
+  after(h: number, uri: string, pos: number, len: number, n: number): void {
+    const st = this.#streams.get(h) ?? this.#stream(h, uri);
     if (pos === st.next) st.streak++;
     else st.streak = 0;
     st.next = pos + n;
@@ -246,19 +255,11 @@ export class ReadAhead {
     }
     const first = Math.floor(st.next / BLOCK);
     for (let idx = first; idx < first + ahead && posted < MAX_POSTED; idx++) {
-      const kept = this.#kept.get(st.fid * 2 ** 32 + idx);
-      if (kept && this.#valid(kept)) {
-        if (kept.n < BLOCK) return; // it reached the end of the file
+      const held = this.#held(blockId(st.fid, idx));
+      if (held === "pending") continue;
+      if (held !== undefined) {
+        if (held < BLOCK) return; // it reached the end of the file
         continue;
-      }
-      const b = this.#index.get(st.fid * 2 ** 32 + idx);
-      if (b) {
-        if (b.slot >= 0) continue;
-        if (this.#valid(b)) {
-          if (b.n < BLOCK) return; // it reached the end of the file
-          continue;
-        }
-        this.#drop(b);
       }
       if (!this.#post(h, st, idx)) return;
       posted++;
@@ -272,9 +273,9 @@ export class ReadAhead {
     for (const b of this.#blocks) if (b.slot >= 0 && b.h === h) this.#settle(b);
   }
 
-  #stream(h: number): Stream {
+  #stream(h: number, uri: string): Stream {
     if (this.#streams.size >= MAX_STREAMS) this.forget(this.#streams.keys().next().value!);
-    const st: Stream = { next: -1, streak: 0, fid: -2, key: -1, voided: 0, lastIdx: -1 };
+    const st: Stream = { next: -1, streak: 0, fid: -2, key: -1, voided: 0, lastIdx: -1, uri };
     this.#streams.set(h, st);
     return st;
   }
@@ -294,12 +295,13 @@ export class ReadAhead {
       !Number.isInteger(key) || (key as number) < 1 || (key as number) >= this.#epochs.length ||
       typeof version !== "string" || version.length > MAX_VERSION
     ) return;
+    if (this.#files.size >= MAX_FILES || this.#uris.size >= MAX_FILES) this.#startOver();
     let fid = this.#files.get(version);
     if (fid === undefined) {
-      if (this.#files.size >= MAX_FILES) this.#startOver();
       fid = this.#nextFid++;
       this.#files.set(version, fid);
     }
+    this.#uris.add(st.uri);
     st.fid = fid;
     st.key = key as number;
   }
@@ -311,6 +313,7 @@ export class ReadAhead {
       this.#drop(b);
     }
     this.#files.clear();
+    this.#uris.clear();
     this.#kept.clear();
     this.#seen.clear();
     for (const st of this.#streams.values()) st.fid = -2;
@@ -343,8 +346,24 @@ export class ReadAhead {
     this.#drop(victim);
     Object.assign(victim, { slot, h, fid: st.fid, idx, n: 0, key: st.key, epoch, all });
     victim.used = ++this.#tick;
-    this.#index.set(st.fid * 2 ** 32 + idx, victim);
+    this.#index.set(blockId(st.fid, idx), victim);
     return victim;
+  }
+
+  /** What the cache holds of block `id`: the bytes of a valid kept or staged block, "pending"
+   * while its prefetch is in flight, or undefined (an invalid block is dropped). */
+  #held(id: number): number | "pending" | undefined {
+    const kept = this.#kept.get(id);
+    if (kept) {
+      if (this.#valid(kept)) return kept.n;
+      this.#kept.delete(id);
+    }
+    const b = this.#index.get(id);
+    if (!b) return undefined;
+    if (b.slot >= 0) return "pending";
+    if (this.#valid(b)) return b.n;
+    this.#drop(b);
+    return undefined;
   }
 
   #valid(b: { key: number; epoch: number; all: number }): boolean {
@@ -366,40 +385,30 @@ export class ReadAhead {
   #see(id: number): void {
     this.#seen.delete(id);
     if (this.#seen.size >= 4 * Math.floor(this.#keep / BLOCK)) {
-      this.#seen.delete(this.#seen.keys().next().value!);
+      this.#seen.delete(this.#seen.values().next().value!);
     }
-    this.#seen.set(id, 0);
+    this.#seen.add(id);
   }
 
-  /** Move a settled, valid staged block into the thread's memory (within the budget, the
-   * least recently used kept block making room); false if there is no budget. */
-  #promote(id: number, b: Block): boolean {
-    if (this.#keep < BLOCK) return false;
+  /** Move a settled, valid staged block into the thread's memory (the budget allows one: see
+   * `#admit`), the least recently used kept block making room when the budget is full. */
+  #promote(id: number, b: Block): void {
     let data: Uint8Array | undefined;
     if ((this.#kept.size + 1) * BLOCK > this.#keep) {
-      let lru: number | undefined;
-      let oldest = Infinity;
-      for (const [k, v] of this.#kept) {
-        if (v.used < oldest) {
-          oldest = v.used;
-          lru = k;
-        }
-      }
-      if (lru === undefined) return false;
-      data = this.#kept.get(lru)!.data;
+      const [lru, oldest] = this.#kept.entries().next().value!;
       this.#kept.delete(lru);
+      data = oldest.data;
     }
     data ??= new Uint8Array(BLOCK);
     data.set(this.#mem!.subarray(b.base, b.base + b.n));
-    this.#kept.set(id, { data, n: b.n, key: b.key, epoch: b.epoch, all: b.all, used: b.used });
+    this.#kept.set(id, { data, n: b.n, key: b.key, epoch: b.epoch, all: b.all });
     this.#drop(b);
-    return true;
   }
 
   /** Free a block that has no prefetch in flight. */
   #drop(b: Block): void {
-    if (b.fid >= 0 && this.#index.get(b.fid * 2 ** 32 + b.idx) === b) {
-      this.#index.delete(b.fid * 2 ** 32 + b.idx);
+    if (b.fid >= 0 && this.#index.get(blockId(b.fid, b.idx)) === b) {
+      this.#index.delete(blockId(b.fid, b.idx));
     }
     b.fid = -1;
     b.n = 0;

@@ -25,7 +25,7 @@ export interface HostServices {
   readonly sandboxId: string;
   /** The sandbox's file epoch table (absent: guests get no read-ahead). */
   readonly epochs?: FileEpochs | undefined;
-  /** Bytes of a process's first read cache buffer (manifest `fs.read_cache`). */
+  /** Bytes of file data a process's first reading thread may keep (manifest `fs.read_cache`). */
   readonly readCacheBytes?: number | undefined;
   mount(id: number): BoundMount | undefined;
   /** Write app output; throws PalError QUOTA past the sandbox's output limit. */

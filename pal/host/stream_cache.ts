@@ -93,9 +93,10 @@ export const streamCacheHandlers: HostHandlers<HostProcess> = {
   stream_cache_key(ctx, h) {
     const hd = readable(ctx.owner, h);
     if (!hd.cache) return -1;
-    const key = keyOf(ctx.owner, hd);
-    if (key === undefined) return -1;
-    const st = hd.file.stat();
+    const epochs = ctx.owner.services.epochs;
+    if (!epochs) return -1;
+    const st = hd.file.stat(); // one stat gives the word (the first time) and the version
+    const key = hd.key ??= epochs.keyOf(st);
     const version = [st.dev, st.ino, st.size, st.mtimeNs ?? st.mtimeMs, st.ctimeNs ?? st.ctimeMs]
       .join(":");
     return { key, version };

@@ -52,7 +52,7 @@ export class SandboxHost implements HostServices {
   readonly #doorbell = createDoorbell();
   /** The doorbell's file epoch table: every file content change bumps it (read-ahead). */
   readonly epochs: FileEpochs = new FileEpochs(this.#doorbell);
-  /** Bytes of a process's first read cache buffer (libos/vfs/readahead.ts). */
+  /** Bytes of file data a process's first reading thread may keep (libos/vfs/readahead.ts). */
   get readCacheBytes(): number {
     return this.cfg.manifest.fs.readCacheBytes;
   }

@@ -108,36 +108,29 @@ function rewriter(ms = 20_000) {
   };
 }
 
-Deno.test("[worker] readahead = false: no read-ahead, and an in-place rewrite by a host program shows at once", async () => {
+/** Run `scenario` on a host directory holding a 3 MiB `ext.dat` that the rewriter replaces
+ * when the guest asks. */
+async function runRewritten(scenario: string, opts: { readahead?: boolean } = {}) {
   const host = await Deno.makeTempDir({ prefix: "sp_ra_ext_" });
   try {
     await Deno.writeFile(`${host}/ext.dat`, new Uint8Array(3 << 20).fill(1));
-    const { report: r, prefetched, calls } = await run("worker", ["external", "/data"], {
-      readahead: false,
-      host,
-      during: rewriter(),
-    });
-    assert.equal(prefetched, 0);
-    assert.ok(calls.some((l) => /stream_cache_key\(.*\) = -1/.test(l)), calls.join("\n"));
-    assert.deepEqual(r, { stale: 0 });
+    return await run("worker", [scenario, "/data"], { ...opts, host, during: rewriter() });
   } finally {
     await Deno.remove(host, { recursive: true });
   }
+}
+
+Deno.test("[worker] readahead = false: no read-ahead, and an in-place rewrite by a host program shows at once", async () => {
+  const { report: r, prefetched, calls } = await runRewritten("external", { readahead: false });
+  assert.equal(prefetched, 0);
+  assert.ok(calls.some((l) => /stream_cache_key\(.*\) = -1/.test(l)), calls.join("\n"));
+  assert.deepEqual(r, { stale: 0 });
 });
 
 Deno.test("[worker] readahead on: a rewrite by a host program shows within the read-ahead buffer (4 MiB)", async () => {
-  const host = await Deno.makeTempDir({ prefix: "sp_ra_ext_" });
-  try {
-    await Deno.writeFile(`${host}/ext.dat`, new Uint8Array(3 << 20).fill(1));
-    const { report: r, prefetched } = await run("worker", ["external", "/data"], {
-      host,
-      during: rewriter(),
-    });
-    assert.ok(prefetched >= 1);
-    assert.ok(r.stale <= 4 << 20, `stale bytes ${r.stale}`);
-  } finally {
-    await Deno.remove(host, { recursive: true });
-  }
+  const { report: r, prefetched } = await runRewritten("external");
+  assert.ok(prefetched >= 1);
+  assert.ok(r.stale <= 4 << 20, `stale bytes ${r.stale}`);
 });
 
 /** Host reads (`stream_read`, `stream_prefetch`) before the end of the 3 MiB file in the trace
@@ -178,16 +171,7 @@ Deno.test("[worker] read_cache = 0: nothing is kept, the second pass reads the h
 });
 
 Deno.test("[worker] a rewrite by a host program between two opens shows at the second open", async () => {
-  const host = await Deno.makeTempDir({ prefix: "sp_ra_ext_" });
-  try {
-    await Deno.writeFile(`${host}/ext.dat`, new Uint8Array(3 << 20).fill(1));
-    const { report: r, prefetched } = await run("worker", ["reread-external", "/data"], {
-      host,
-      during: rewriter(),
-    });
-    assert.ok(prefetched >= 1);
-    assert.deepEqual(r, { stale: 0, total: 3 << 20 });
-  } finally {
-    await Deno.remove(host, { recursive: true });
-  }
+  const { report: r, prefetched } = await runRewritten("reread-external");
+  assert.ok(prefetched >= 1);
+  assert.deepEqual(r, { stale: 0, total: 3 << 20 });
 });
