@@ -137,6 +137,8 @@ export class ReadAhead {
   readonly #index = new Map<number, Block>();
   /** (fid, block number) → kept block, least recently used first; and their budget. */
   readonly #kept = new Map<number, Kept>();
+  /** The block last moved to the end of `#kept` (no need to move it again). */
+  #lastKept = -1;
   #keep = 0;
   /** Blocks used once from staging, oldest first (admission: see `#admit`). */
   readonly #seen = new Set<number>();
@@ -177,8 +179,11 @@ export class ReadAhead {
       let staged: Block | undefined;
       const kept = this.#kept.get(id);
       if (kept && this.#valid(kept)) {
-        this.#kept.delete(id); // now the most recently used
-        this.#kept.set(id, kept);
+        if (id !== this.#lastKept) {
+          this.#kept.delete(id); // now the most recently used
+          this.#kept.set(id, kept);
+          this.#lastKept = id;
+        }
         [from, base, n] = [kept.data, 0, kept.n];
       } else {
         if (kept) this.#kept.delete(id);
@@ -402,6 +407,7 @@ export class ReadAhead {
     data ??= new Uint8Array(BLOCK);
     data.set(this.#mem!.subarray(b.base, b.base + b.n));
     this.#kept.set(id, { data, n: b.n, key: b.key, epoch: b.epoch, all: b.all });
+    this.#lastKept = id;
     this.#drop(b);
   }
 
