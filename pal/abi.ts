@@ -155,6 +155,22 @@ export const ABI = {
     "int",
     "read(h, pos, len) into read-ahead buffer id at off → n",
   ),
+  stream_post_open: c(
+    28,
+    "streams",
+    "host",
+    [],
+    "int",
+    "a write-behind buffer for this thread (arrives on the sync port) → its size",
+  ),
+  stream_write_from: c(
+    29,
+    "streams",
+    "host",
+    ["int", "int", "int", "int"],
+    "int",
+    "write(h, pos, len) from this thread's write-behind buffer at off → n (posted)",
+  ),
   stream_mkfifo: c(24, "streams", "host", ["str", "int"], "void", "mkfifo(uri, mode): tmpfs only"),
   pipe_close: c(22, "streams", "host", ["int", "int"], "void", "close(id, 0 read | 1 write) end"),
   file_share: c(

@@ -12,6 +12,13 @@ export interface CallContext<Owner = unknown> {
   readonly slot: number;
   /** Attach a value to the response; the guest receives it synchronously on its sync port. */
   transfer(value: unknown, transfer?: Transferable[]): void;
+  /** The write-behind buffer of the call page (`openPostBuffer`), or null. */
+  readonly postBuffer: SharedArrayBuffer | null;
+  /**
+   * Give the call page a write-behind buffer of `bytes` (once: EXISTS after). From then on the
+   * server runs the page's posted calls before any other page's call (server.ts).
+   */
+  openPostBuffer(bytes: number): SharedArrayBuffer;
 }
 
 type HostArg<T extends ArgType> = T extends "int" ? number

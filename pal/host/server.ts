@@ -5,8 +5,16 @@
  *
  * One server per sandbox serves all its call pages, one request at a time for synchronous
  * handlers (so a guest cannot race a path walk against another of its own calls).
+ *
+ * Posted calls (`POSTED_CALLS`: a write-behind write, libos/vfs/write_behind.ts) are calls a
+ * guest does not wait for: its write has returned before the host runs it. So that every later
+ * call of the sandbox sees such a write, the server runs the submitted posted calls of every
+ * other page that has a write-behind buffer before it runs any call (`#drainPosted`): a call
+ * submitted after a write returned is seen after that write was submitted. A page's own calls
+ * run in their sequence order anyway. A page detached with posted calls still submitted (its
+ * process exited or was killed) has them run first: a write that returned is never lost.
  */
-import { BY_NUMBER, type CallName } from "../abi.ts";
+import { ABI, BY_NUMBER, type CallName } from "../abi.ts";
 import { PalCode, PalError } from "../errors.ts";
 import {
   bulkOffset,
@@ -32,6 +40,10 @@ export { MAX_JSON_BYTES, MAX_STR_BYTES } from "./server_codec.ts";
  */
 export const SHARED_DATA_CALLS: ReadonlySet<CallName> = new Set<CallName>(["stream_write"]);
 
+/** Call numbers of posted calls (see above). The number is read from the guest's slot: garbage
+ * only changes which of its own calls run early. */
+const POSTED_CALLS: ReadonlySet<number> = new Set([ABI.stream_write_from.num]);
+
 const SPIN_MS = 0.05;
 /** Spin while at least this share of recent spins caught a call. */
 const SPIN_KEEP = 0.5;
@@ -46,7 +58,20 @@ interface HostPage<Owner> {
   readonly bulk: Uint8Array;
   /** Slots with an async handler in flight; not claimable until it completes. */
   readonly inflight: Set<number>;
+  /** The thread's write-behind buffer (`CallContext.openPostBuffer`), once it has one. */
+  postBuffer: SharedArrayBuffer | null;
   closed: boolean;
+}
+
+/** A private request buffer and its view. */
+interface Scratch {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+}
+
+function scratch(): Scratch {
+  const bytes = new Uint8Array(MAX_INLINE_BYTES);
+  return { bytes, view: new DataView(bytes.buffer) };
 }
 
 /** Counters for tests and the trace. */
@@ -62,8 +87,9 @@ export class RingServer<Owner = unknown> {
   readonly #doorbell: Int32Array;
   readonly #handlers: HostHandlers<Owner>;
   readonly #pages = new Set<HostPage<Owner>>();
-  readonly #scratch = new Uint8Array(MAX_INLINE_BYTES);
-  readonly #scratchView = new DataView(this.#scratch.buffer);
+  /** Pages with a write-behind buffer: their posted calls run before any other call. */
+  readonly #posting = new Set<HostPage<Owner>>();
+  readonly #scratch = scratch();
   #running = false;
   /** How often a spin for the next call recently caught one (moving average). */
   #spinHits = 1;
@@ -113,17 +139,64 @@ export class RingServer<Owner = unknown> {
       slots,
       bulk: new Uint8Array(sab, bulkOffset(geometry), geometry.bulkBytes),
       inflight: new Set(),
+      postBuffer: null,
       closed: false,
     };
     this.#pages.add(page);
     return page;
   }
 
-  /** Stop serving a page (its process ended). In-flight async calls complete into the void. */
+  /**
+   * Stop serving a page (its thread or process ended). Its submitted posted calls run first
+   * (with their own request buffer: a detach may happen inside another call's handler); its
+   * other calls are dropped. In-flight async calls complete into the void.
+   */
   detach(token: object): void {
     const page = token as HostPage<Owner>;
+    if (page.closed) return;
+    if (this.#posting.delete(page)) this.#runPosted(page, scratch(), true);
     page.closed = true;
     this.#pages.delete(page);
+  }
+
+  /** Run `page`'s submitted calls in sequence order up to its last posted one (with `only`,
+   * its posted calls alone). At most one call per slot. */
+  #runPosted(page: HostPage<Owner>, buf: Scratch, only = false): void {
+    for (let k = 0; k < page.slots.length; k++) {
+      let oldest: HostSlot | null = null, oldestSeq = 0;
+      for (const slot of page.slots) {
+        if (Atomics.load(slot.words, SlotWord.STATE) !== SlotState.SUBMITTED) continue;
+        if (page.inflight.has(slot.index) || !POSTED_CALLS.has(slot.words[SlotWord.CALL]! | 0)) {
+          continue;
+        }
+        const seq = slot.words[SlotWord.SEQ]! | 0;
+        if (!oldest || ((seq - oldestSeq) | 0) < 0) [oldest, oldestSeq] = [slot, seq];
+      }
+      if (!oldest) return;
+      // A live page's earlier calls run first, in order (an async truncate before a write).
+      const next = only ? oldest : this.#oldest(page);
+      if (!next || !this.#claimRun(page, next, buf)) return;
+    }
+  }
+
+  /** Claim a submitted slot and serve it; false if the guest changed it meanwhile. */
+  #claimRun(page: HostPage<Owner>, slot: HostSlot, buf: Scratch): boolean {
+    const prev = Atomics.compareExchange(
+      slot.words,
+      SlotWord.STATE,
+      SlotState.SUBMITTED,
+      SlotState.SERVING,
+    );
+    if (prev !== SlotState.SUBMITTED) return false;
+    this.#serve(page, slot, buf);
+    return true;
+  }
+
+  /** Before a call is served: the posted calls every other page submitted so far. */
+  #drainPosted(except: HostPage<Owner>): void {
+    for (const page of this.#posting) {
+      if (page !== except && !page.closed) this.#runPosted(page, this.#scratch);
+    }
   }
 
   /** Serve every submitted slot once. Returns how many calls were claimed. */
@@ -143,7 +216,8 @@ export class RingServer<Owner = unknown> {
         );
         if (prev !== SlotState.SUBMITTED) break;
         n++;
-        this.#serve(page, slot);
+        if (this.#posting.size > 0) this.#drainPosted(page);
+        this.#serve(page, slot, this.#scratch);
       }
     }
     return n;
@@ -231,7 +305,7 @@ export class RingServer<Owner = unknown> {
     }
   }
 
-  #serve(page: HostPage<Owner>, slot: HostSlot): void {
+  #serve(page: HostPage<Owner>, slot: HostSlot, buf: Scratch): void {
     const w = slot.words;
     const num = w[SlotWord.CALL]! | 0;
     const reqLen = w[SlotWord.REQ_LEN]! | 0;
@@ -247,6 +321,15 @@ export class RingServer<Owner = unknown> {
         page.port.postMessage(value, transfer ?? []);
         flags |= RespFlag.PORT_MESSAGE;
       },
+      get postBuffer() {
+        return page.postBuffer;
+      },
+      openPostBuffer: (bytes) => {
+        if (page.postBuffer) throw new PalError(PalCode.EXISTS, "this thread has its buffer");
+        page.postBuffer = new SharedArrayBuffer(bytes);
+        this.#posting.add(page);
+        return page.postBuffer;
+      },
     };
     let name: CallName | number = num;
     let args: unknown[];
@@ -261,12 +344,12 @@ export class RingServer<Owner = unknown> {
       if (reqLen < 0 || reqLen > page.geometry.inlineBytes) {
         throw new PalError(PalCode.INVAL, `request length ${reqLen} out of range`);
       }
-      const req = this.#scratch.subarray(0, reqLen);
+      const req = buf.bytes.subarray(0, reqLen);
       req.set(slot.data.subarray(0, reqLen)); // copy before checking anything
       args = decodeArgs(
         row.spec.args,
         req,
-        this.#scratchView,
+        buf.view,
         page,
         slot,
         SHARED_DATA_CALLS.has(name),

@@ -6,13 +6,20 @@
  *   transferred on the sync port (at most `MAX_CACHES` per process), and how many bytes of
  *   file data the thread may keep in its own memory (the manifest's `fs.read_cache` for a
  *   process's first buffer, 0 for the others).
- * - `stream_cache_key(h)`: `{key, version}` of file handle `h`: its epoch word and a version
- *   string (device, inode, size, modification and change times: a change by a host program
- *   gives the file a new version), or -1 when it may not be cached (not a readable file, or its
- *   mount has `readahead = false`).
+ * - `stream_cache_key(h)`: `{key, version}` of file handle `h` (open for reading or writing):
+ *   its epoch word and a version string (device, inode, size, modification and change times: a
+ *   change by a host program gives the file a new version), or -1 when it may not be cached
+ *   (its mount has `readahead = false`). A write-behind writer bumps the word itself.
  * - `stream_prefetch(h, pos, len, cache, off)`: read up to `len` bytes of `h` at `pos` into cache
  *   buffer `cache` at `off`; the count read. It goes through the backend's `pread`, so a trusted
  *   file is verified as for any read.
+ *
+ * - `stream_post_open()`: the size of a fresh write-behind buffer for the calling thread,
+ *   transferred on the sync port (one per call page: `CallContext.openPostBuffer`).
+ * - `stream_write_from(h, pos, off, len)`: write `len` bytes of that buffer at `off` to file
+ *   `h` at `pos` (-1 or an O_APPEND handle: at its end); the count written. A posted call: the
+ *   guest's write returned before it runs (libos/vfs/write_behind.ts; ordering in server.ts).
+ *   The bytes are opaque: copied into the file, never inspected.
  *
  * `fileChanged` must run before anything changes a file's content: every write, truncate and
  * O_TRUNC open of the streams handlers calls it.
@@ -33,6 +40,10 @@ export const MAX_KEEP_BYTES = 1 << 30;
 export const MAX_PREFETCH = 1 << 20;
 /** Cache buffers per process (one per thread that reads ahead). */
 export const MAX_CACHES = 4;
+/** Bytes of a write-behind buffer. */
+export const POST_BYTES = 4 << 20;
+/** Most bytes one posted write carries. */
+export const MAX_POST = 1 << 20;
 
 const caches = new WeakMap<HostProcess, SharedArrayBuffer[]>();
 
@@ -91,7 +102,10 @@ export const streamCacheHandlers: HostHandlers<HostProcess> = {
   },
 
   stream_cache_key(ctx, h) {
-    const hd = readable(ctx.owner, h);
+    const hd = ctx.owner.handles.get(h);
+    if (hd.kind !== "file" || (!hd.read && !hd.write)) {
+      throw new PalError(PalCode.BAD_HANDLE, "not an open file");
+    }
     if (!hd.cache) return -1;
     const epochs = ctx.owner.services.epochs;
     if (!epochs) return -1;
@@ -110,5 +124,27 @@ export const streamCacheHandlers: HostHandlers<HostProcess> = {
     checkInt(len, "length", 1, MAX_PREFETCH);
     checkInt(off, "offset", 0, sab.byteLength - len);
     return hd.file.pread(new Uint8Array(sab, off, len), checkInt(pos, "position", 0, 2 ** 52));
+  },
+
+  stream_post_open(ctx) {
+    const sab = ctx.openPostBuffer(POST_BYTES);
+    ctx.transfer(sab);
+    return sab.byteLength;
+  },
+
+  stream_write_from(ctx, h, pos, off, len) {
+    const sab = ctx.postBuffer;
+    if (!sab) throw new PalError(PalCode.INVAL, "this thread has no write-behind buffer");
+    checkInt(len, "length", 1, MAX_POST);
+    checkInt(off, "offset", 0, sab.byteLength - len);
+    const p = ctx.owner;
+    const hd = p.handles.get(h);
+    if (hd.kind !== "file" || !hd.write) {
+      throw new PalError(PalCode.BAD_HANDLE, "not a file open for writing");
+    }
+    fileChanged(p, hd);
+    const data = new Uint8Array(sab, off, len);
+    if (hd.append || pos === -1) return hd.file.append(data);
+    return hd.file.pwrite(data, checkInt(pos, "position", 0, 2 ** 52));
   },
 };
