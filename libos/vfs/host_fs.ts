@@ -100,7 +100,7 @@ export class HostFs implements MountFs {
       if ((st.mode & S.IFMT) !== S.IFIFO) throw e;
       return openFifo(this.pal, uri, req.flags, req.path);
     }
-    return new HostFileHandle(this.pal, h, req.path, uri);
+    return new HostFileHandle(this.pal, h, req.path, uri, this.type === "chroot");
   }
 
   mkdir(rel: readonly string[], mode: number): void {

@@ -8,6 +8,7 @@ import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import { Handle, type HandleKind, makeStat } from "../handle.ts";
 import { type Dirent, S, type Stat } from "../sys/types.ts";
 import { readAheadOf } from "./readahead.ts";
+import { MIN_POST, writeBehindIfAny, writeBehindOf } from "./write_behind.ts";
 
 /** S_IF* bits for a PAL file type string. */
 export function typeBits(type: unknown): number {
@@ -158,9 +159,31 @@ export class HostFileHandle extends HostHandle {
   readonly seekable = true;
   #dir: HostDirHandle | null = null;
 
-  /** @param uri the `file://` URI, kept to reopen a directory as `dir://` for readdir */
-  constructor(pal: PalClient, palHandle: number, path: string, readonly uri: string) {
+  /**
+   * @param uri the `file://` URI, kept to reopen a directory as `dir://` for readdir
+   * @param writeBehind whether positioned writes may be posted (write_behind.ts): files of
+   *   chroot mounts
+   */
+  constructor(
+    pal: PalClient,
+    palHandle: number,
+    path: string,
+    readonly uri: string,
+    readonly writeBehind = false,
+  ) {
     super(pal, palHandle, path);
+  }
+
+  /** Large positioned writes are posted (write_behind.ts); a posted write's failure is
+   * reported here first. */
+  override write(buf: Uint8Array, pos: number | null): number {
+    if (this.writeBehind && pos !== null && buf.length >= MIN_POST) {
+      const n = writeBehindOf(this.pal).write(this.palHandle, this.path, buf, pos);
+      if (n >= 0) return n;
+    } else {
+      writeBehindIfAny(this.pal)?.raise(this.palHandle);
+    }
+    return super.write(buf, pos);
   }
 
   /** Positioned reads take what the thread's read-ahead holds first (readahead.ts). */
@@ -184,8 +207,12 @@ export class HostFileHandle extends HostHandle {
     pcall(this.path, () => this.pal.call("stream_attr_set", this.palHandle, { size: len }));
   }
 
+  /** fsync: after the posted writes; reports one of theirs that failed. */
   override sync(): void {
+    const wb = writeBehindIfAny(this.pal);
+    wb?.flush();
     pcall(this.path, () => this.pal.call("stream_flush", this.palHandle));
+    wb?.raise(this.palHandle);
   }
 
   override readdir(cookie: number): { entries: Dirent[]; eof: boolean } {
@@ -200,10 +227,24 @@ export class HostFileHandle extends HostHandle {
     return this.#dir.readdir(cookie);
   }
 
+  /** The last close: after the posted writes; reports one of theirs that failed (the handle
+   * is closed all the same). */
   protected override close(): void {
     this.#dir?.release();
     readAheadOf(this.pal)?.forget(this.palHandle);
+    const wb = writeBehindIfAny(this.pal);
+    let err: unknown = null;
+    if (wb) {
+      wb.flush();
+      try {
+        wb.raise(this.palHandle);
+      } catch (e) {
+        err = e;
+      }
+      wb.forget(this.palHandle);
+    }
     super.close();
+    if (err) throw err;
   }
 }
 

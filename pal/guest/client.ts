@@ -70,6 +70,10 @@ export class PalClient {
   /** Per call number: how long its calls usually take (ms, moving average). */
   readonly #usualMs = new Float64Array(256);
   #messages: unknown[] = [];
+  /** Run when an asynchronous call finds every asynchronous slot taken: users of `post` that
+   * keep finished calls unsettled (write-behind) settle them, instead of the call waiting for
+   * a slot nobody frees. */
+  readonly onSlotsWanted: (() => void)[] = [];
 
   constructor(ch: GuestChannel) {
     this.geometry = readGeometry(ch.page);
@@ -415,7 +419,11 @@ export class PalClient {
 
   async #takeAsyncSlot(): Promise<Slot> {
     for (;;) {
-      const i = this.#freeAsync.pop();
+      let i = this.#freeAsync.pop();
+      if (i === undefined) {
+        for (const f of this.onSlotsWanted) f();
+        i = this.#freeAsync.pop();
+      }
       if (i !== undefined) return this.#slots[i]!;
       await new Promise<void>((r) => this.#slotWaiters.push(r));
     }
