@@ -66,6 +66,7 @@ const ATTACKS: Record<string, RegExp> = {
   "pal-listen-unlisted": /PalError: listen on 0\.0\.0\.0:0 is not granted/,
   "pal-forged-handles": /no forged handle answered/,
   "pal-prefetch-forged": /every forged prefetch was refused/,
+  "pal-post-forged": /every forged posted write was refused/,
   "ring-garbage-slots": /every garbage slot got an error/,
   "post-garbage-to-parent": /the host ignores guest messages/,
 };

@@ -1,0 +1,121 @@
+/**
+ * Write-behind (libos/vfs/write_behind.ts): large positioned writes to chroot files are posted
+ * to the host and write(2) returns at once. Every observer must still see them as if they were
+ * synchronous: another process that keeps the file in its read cache, this process's next open,
+ * a writer killed right after its writes returned; and a posted write that fails is reported
+ * by the next write or fsync of its file. Under both isolation levels; the trace proves the
+ * writes were posted.
+ */
+import assert from "node:assert/strict";
+import { Sandbox } from "../../sandbox/sandbox.ts";
+import { LEVELS } from "./_sb.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+const BLOCK = 64 * 1024;
+const BLOCKS = 48;
+
+async function run(isolation: "worker" | "process", args: string[], host: string) {
+  const dir = await Deno.makeTempDir({ prefix: "sp_wb_" });
+  const toml = [
+    "[loader]",
+    `entrypoint = "${FIXTURES}write_behind.ts"`,
+    'argv = ["write_behind"]',
+    "[fs]",
+    "mounts = [",
+    `  { path = "/data", uri = "file:${host}" },`,
+    `  { path = "/code", uri = "file:${FIXTURES}", readonly = true },`,
+    "]",
+    "[sys]",
+    `isolation = "${isolation}"`,
+    'wall_time = "60s"',
+  ].join("\n");
+  await Deno.writeTextFile(`${dir}/app.toml`, toml);
+  let posted = 0;
+  const sb = await Sandbox.create(`${dir}/app.toml`, {
+    isolation,
+    trace: (l) => {
+      if (/stream_write_from\(/.test(l)) posted++;
+    },
+  });
+  try {
+    const out = await sb.run({ argv: ["write_behind", ...args] });
+    const stdout = new TextDecoder().decode(out.stdout);
+    const line = stdout.trim().split("\n").at(-1) ?? "";
+    if (out.code !== 0 || !line.startsWith("{")) {
+      throw new Error(
+        `guest failed (${out.code}): ${stdout}${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+    return { report: JSON.parse(line), posted };
+  } finally {
+    await sb.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function withHostDir<T>(fn: (host: string) => Promise<T>): Promise<T> {
+  const host = await Deno.makeTempDir({ prefix: "sp_wb_data_" });
+  try {
+    return await fn(host);
+  } finally {
+    await Deno.remove(host, { recursive: true });
+  }
+}
+
+/** An offset the host file system refuses to write at (ext4: past 16 TiB), or null. */
+async function refusedOffset(): Promise<number | null> {
+  return await withHostDir(async (host) => {
+    const at = 2 ** 45;
+    using f = await Deno.open(`${host}/probe`, { write: true, create: true });
+    try {
+      f.seekSync(at, Deno.SeekMode.Start);
+      f.writeSync(new Uint8Array(BLOCK));
+      return null;
+    } catch {
+      return at;
+    }
+  });
+}
+const FAR = await refusedOffset();
+
+for (const iso of LEVELS) {
+  Deno.test(`[${iso}] posted writes are seen at once by a process that keeps the file in its read cache, and by this process`, async () => {
+    await withHostDir(async (host) => {
+      const { report, posted } = await run(iso, ["seen", "/data"], host);
+      assert.deepEqual(report, { childBad: 0, ownBad: 0, size: BLOCKS * BLOCK });
+      assert.ok(posted >= 2 * BLOCKS, `the writes were posted (${posted})`);
+      // And they reached the host file.
+      const bytes = await Deno.readFile(`${host}/seen.dat`);
+      assert.equal(bytes[5 * BLOCK + 17], (5 * 5 + 31 + 1) & 0xff);
+    });
+  });
+
+  Deno.test(`[${iso}] a writer killed right after its posted writes returned loses none of them`, async () => {
+    await withHostDir(async (host) => {
+      const { report, posted } = await run(iso, ["killed", "/data"], host);
+      assert.deepEqual(report, { signal: 9, bad: 0, size: BLOCKS * BLOCK });
+      assert.ok(posted >= BLOCKS, `the writes were posted (${posted})`);
+    });
+  });
+
+  Deno.test({
+    name: `[${iso}] a posted write the host fails is reported once, by the next write or fsync`,
+    ignore: FAR === null,
+    fn: async () => {
+      await withHostDir(async (host) => {
+        const { report: r, posted } = await run(iso, ["deferred", "/data", String(FAR)], host);
+        assert.ok(posted >= 1, "the first write was posted");
+        assert.equal(r.first, "ok", "the posted write returned");
+        assert.notEqual(r.small, "ok", "the host refuses the offset");
+        // Exactly one of the next write and fsync reports it, as the synchronous write's error.
+        const reported = [r.second, r.fsync].filter((x: string) => x !== "ok");
+        assert.deepEqual(reported, [r.small], JSON.stringify(r));
+        assert.equal(r.again, "ok", "reported once");
+        assert.equal(r.close, "ok");
+        assert.equal(r.gWrite, "ok", "another file is not touched");
+        assert.equal(r.gClose, "ok");
+        assert.equal(r.nearSize, BLOCK);
+      });
+    },
+  });
+}
