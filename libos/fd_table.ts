@@ -155,8 +155,13 @@ export class FdTable {
     file.retain();
     const old = this.#slots[newfd];
     this.#slots[newfd] = { file, cloexec };
-    if (old) old.file.release();
-    else this.#count++;
+    if (old) {
+      try {
+        old.file.release();
+      } catch (_e) {
+        // As dup2(2): an error closing what newfd had (a failed write-behind) is not reported.
+      }
+    } else this.#count++;
     return newfd;
   }
 
@@ -174,6 +179,12 @@ export class FdTable {
 
   /** Close every fd (exit). */
   closeAll(): void {
-    for (const fd of this.fds()) this.close(fd);
+    for (const fd of this.fds()) {
+      try {
+        this.close(fd);
+      } catch (_e) {
+        // The fd is closed all the same (a close may report a failed write-behind).
+      }
+    }
   }
 }
