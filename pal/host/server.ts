@@ -216,7 +216,10 @@ export class RingServer<Owner = unknown> {
         );
         if (prev !== SlotState.SUBMITTED) break;
         n++;
-        if (this.#posting.size > 0) this.#drainPosted(page);
+        if (this.#posting.size > 0) {
+          this.#drainPosted(page);
+          if (page.closed) break; // a call just run ended this page's process
+        }
         this.#serve(page, slot, this.#scratch);
       }
     }

@@ -291,7 +291,9 @@ export class SandboxHost implements HostServices {
     p.exitSignal = signal;
     p.worker?.terminate();
     p.worker = null;
+    // Pages first (their posted writes run: server.ts `detach`), then the handles go.
     if (p.pageToken) this.server.detach(p.pageToken);
+    for (const t of p.threads.values()) this.server.detach(t.pageToken);
     releaseFileLocks(p);
     for (const h of p.handles.drain()) closeHandle(h);
     p.stdin.push(null);
