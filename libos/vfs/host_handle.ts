@@ -232,17 +232,7 @@ export class HostFileHandle extends HostHandle {
   protected override close(): void {
     this.#dir?.release();
     readAheadOf(this.pal)?.forget(this.palHandle);
-    const wb = writeBehindIfAny(this.pal);
-    let err: unknown = null;
-    if (wb) {
-      wb.flush();
-      try {
-        wb.raise(this.palHandle);
-      } catch (e) {
-        err = e;
-      }
-      wb.forget(this.palHandle);
-    }
+    const err = writeBehindIfAny(this.pal)?.closing(this.palHandle);
     super.close();
     if (err) throw err;
   }

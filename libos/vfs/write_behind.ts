@@ -130,10 +130,14 @@ export class WriteBehind {
     throw e;
   }
 
-  /** `h` was closed: the host may give its number to another file. */
-  forget(h: number): void {
+  /** `h` is being closed (the host may give its number to another file): wait for every
+   * posted write; the error of one of `h`'s that failed, if any. */
+  closing(h: number): ErrnoError | undefined {
+    this.flush();
+    const e = this.#errors.get(h);
     this.#errors.delete(h);
     this.#keys.delete(h);
+    return e;
   }
 
   /** The buffer, asked for at the first post; null if the host gave none. */

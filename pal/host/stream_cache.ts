@@ -62,6 +62,18 @@ export function fileChanged(p: HostProcess, hd: FileHandle): void {
   if (key !== undefined) p.services.epochs!.bump(key);
 }
 
+/**
+ * Write `data` to the file behind `hd` (open for writing) at `pos`, or at its end for -1 or an
+ * O_APPEND handle (per call, so O_APPEND can be set and cleared): `stream_write` and
+ * `stream_write_from`. `data` may be a live view of guest memory: the backend only copies it.
+ */
+export function writeFile(p: HostProcess, hd: FileHandle, data: Uint8Array, pos: number): number {
+  if (!hd.write) throw new PalError(PalCode.BAD_HANDLE, "not open for writing");
+  fileChanged(p, hd);
+  if (hd.append || pos === -1) return hd.file.append(data);
+  return hd.file.pwrite(data, checkInt(pos, "position"));
+}
+
 /** Like `fileChanged` for a file named by path: `stat` gives its identity (when it fails,
  * every read-ahead of the sandbox is voided instead). */
 export function pathChanged(p: HostProcess, stat: () => FileStat): void {
@@ -137,14 +149,8 @@ export const streamCacheHandlers: HostHandlers<HostProcess> = {
     if (!sab) throw new PalError(PalCode.INVAL, "this thread has no write-behind buffer");
     checkInt(len, "length", 1, MAX_POST);
     checkInt(off, "offset", 0, sab.byteLength - len);
-    const p = ctx.owner;
-    const hd = p.handles.get(h);
-    if (hd.kind !== "file" || !hd.write) {
-      throw new PalError(PalCode.BAD_HANDLE, "not a file open for writing");
-    }
-    fileChanged(p, hd);
-    const data = new Uint8Array(sab, off, len);
-    if (hd.append || pos === -1) return hd.file.append(data);
-    return hd.file.pwrite(data, checkInt(pos, "position", 0, 2 ** 52));
+    const hd = ctx.owner.handles.get(h);
+    if (hd.kind !== "file") throw new PalError(PalCode.BAD_HANDLE, "not a file");
+    return writeFile(ctx.owner, hd, new Uint8Array(sab, off, len), pos);
   },
 };

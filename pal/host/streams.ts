@@ -16,7 +16,7 @@ import { closeHandle, type HostHandle } from "./handles.ts";
 import { netHandlers, openNet, readinessOf } from "./net.ts";
 import type { BoundMount, HostProcess } from "./owner.ts";
 import { isFifoMode } from "./tmpfs.ts";
-import { fileChanged, pathChanged } from "./stream_cache.ts";
+import { fileChanged, pathChanged, writeFile } from "./stream_cache.ts";
 import { parseUri } from "./uri.ts";
 
 const MAX_IO_BYTES = 16 << 20;
@@ -154,11 +154,7 @@ export const streamHandlers: HostHandlers<HostProcess> = {
     if (hd.kind === "file") {
       // `shared` may be a live view of the call page (SHARED_DATA_CALLS): a file backend only
       // copies it into the file, synchronously, and never looks at what it holds.
-      if (!hd.write) throw new PalError(PalCode.BAD_HANDLE, "not open for writing");
-      fileChanged(p, hd);
-      // pos -1: an atomic append at the end (per call, so O_APPEND can be set and cleared)
-      if (hd.append || pos === -1) return hd.file.append(shared);
-      return hd.file.pwrite(shared, checkInt(pos, "position"));
+      return writeFile(p, hd, shared, pos);
     }
     // Every other sink may keep or inspect the bytes: a private copy first.
     const data = copyOut(shared, 0, shared.length);

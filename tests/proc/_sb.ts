@@ -29,6 +29,30 @@ export async function openSandbox(
   return { sb, dir };
 }
 
+/** A manifest for fixture `<fixture>.ts` with `mounts` (TOML inline tables) and the fixtures,
+ * read-only, at /code; `fs` adds lines to [fs]. */
+export function fixtureManifest(
+  fixture: string,
+  isolation: "worker" | "process",
+  mounts: string[],
+  fs: string[] = [],
+): string {
+  return [
+    "[loader]",
+    `entrypoint = "${FIXTURES}${fixture}.ts"`,
+    `argv = ["${fixture}"]`,
+    "[fs]",
+    ...fs,
+    "mounts = [",
+    ...mounts.map((m) => `  ${m},`),
+    `  { path = "/code", uri = "file:${FIXTURES}", readonly = true },`,
+    "]",
+    "[sys]",
+    `isolation = "${isolation}"`,
+    'wall_time = "60s"',
+  ].join("\n");
+}
+
 /** Run scenario `name` in a fresh sandbox; returns its JSON report, stdout and code. */
 export async function scenario(
   isolation: "worker" | "process",

@@ -5,9 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Sandbox } from "../../sandbox/sandbox.ts";
-import { LEVELS } from "./_sb.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+import { fixtureManifest, LEVELS } from "./_sb.ts";
 
 async function run(
   isolation: "worker" | "process",
@@ -22,21 +20,15 @@ async function run(
   const dir = await Deno.makeTempDir({ prefix: "sp_ra_" });
   const host = opts.host ?? await Deno.makeTempDir({ prefix: "sp_ra_data_" });
   const ra = opts.readahead === false ? ", readahead = false" : "";
-  const toml = [
-    "[loader]",
-    `entrypoint = "${FIXTURES}readahead.ts"`,
-    'argv = ["readahead"]',
-    "[fs]",
-    ...(opts.readCache === undefined ? [] : [`read_cache = "${opts.readCache}"`]),
-    "mounts = [",
-    `  { path = "/tmp", type = "tmpfs", size = "16M"${ra} },`,
-    `  { path = "/data", uri = "file:${host}"${ra} },`,
-    `  { path = "/code", uri = "file:${FIXTURES}", readonly = true },`,
-    "]",
-    "[sys]",
-    `isolation = "${isolation}"`,
-    'wall_time = "60s"',
-  ].join("\n");
+  const toml = fixtureManifest(
+    "readahead",
+    isolation,
+    [
+      `{ path = "/tmp", type = "tmpfs", size = "16M"${ra} }`,
+      `{ path = "/data", uri = "file:${host}"${ra} }`,
+    ],
+    opts.readCache === undefined ? [] : [`read_cache = "${opts.readCache}"`],
+  );
   await Deno.writeTextFile(`${dir}/app.toml`, toml);
   const calls: string[] = [];
   const sb = await Sandbox.create(`${dir}/app.toml`, {

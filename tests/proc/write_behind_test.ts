@@ -8,27 +8,16 @@
  */
 import assert from "node:assert/strict";
 import { Sandbox } from "../../sandbox/sandbox.ts";
-import { LEVELS } from "./_sb.ts";
+import { fixtureManifest, LEVELS } from "./_sb.ts";
 
-const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 const BLOCK = 64 * 1024;
 const BLOCKS = 48;
 
 async function run(isolation: "worker" | "process", args: string[], host: string) {
   const dir = await Deno.makeTempDir({ prefix: "sp_wb_" });
-  const toml = [
-    "[loader]",
-    `entrypoint = "${FIXTURES}write_behind.ts"`,
-    'argv = ["write_behind"]',
-    "[fs]",
-    "mounts = [",
-    `  { path = "/data", uri = "file:${host}" },`,
-    `  { path = "/code", uri = "file:${FIXTURES}", readonly = true },`,
-    "]",
-    "[sys]",
-    `isolation = "${isolation}"`,
-    'wall_time = "60s"',
-  ].join("\n");
+  const toml = fixtureManifest("write_behind", isolation, [
+    `{ path = "/data", uri = "file:${host}" }`,
+  ]);
   await Deno.writeTextFile(`${dir}/app.toml`, toml);
   let posted = 0;
   const sb = await Sandbox.create(`${dir}/app.toml`, {
