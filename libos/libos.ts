@@ -109,7 +109,7 @@ export class Libos {
       }
       this.pal.call("process_exit", code | 0);
     }
-    return halt(code);
+    return halt(code, this.kernel.signals.retire);
   }
 
   /** exec succeeded: end this Worker without an exit report (the host runs the new program). */
@@ -119,8 +119,26 @@ export class Libos {
   }
 }
 
-/** End this Worker; never returns. */
-function halt(code: number): never {
+/** The longest an exited process's Worker waits for the host's retire word (ms). */
+const RETIRE_WAIT_MS = 2000;
+const atomicsLoad = Atomics.load, atomicsWait = Atomics.wait;
+
+/**
+ * End this Worker; never returns. With `retire` (an exit the host was told of), first wait until
+ * the host sets the word: the host puts off the Worker's teardown (V8 disposing of the isolate,
+ * a millisecond or more of CPU) until it is quiet, so a parent that waits for this exit and
+ * spawns again is not slowed by it (sandbox/host/proc_retire.ts). Bounded: a host that never
+ * sets it (gone) does not keep the Worker for ever.
+ */
+function halt(code: number, retire: Int32Array | null = null): never {
+  if (retire) {
+    const t0 = performance.now();
+    let left = RETIRE_WAIT_MS;
+    while (atomicsLoad(retire, 0) === 0 && left > 0) {
+      atomicsWait(retire, 0, 0, left);
+      left = RETIRE_WAIT_MS - (performance.now() - t0);
+    }
+  }
   // Measured: terminate() cannot stop a thread that never returns to its event loop, and
   // Deno.exit inside a Worker ends just that Worker — so end it ourselves.
   realExit(code | 0);

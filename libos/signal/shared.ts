@@ -123,6 +123,9 @@ export const SigWord = {
   SEQ: 5,
   FLAGS: 6,
   SLOT: 7,
+  /** Set by the host when the Worker of an exited process may end (libos/libos.ts `exit`,
+   * sandbox/host/proc_retire.ts): the exit is reported at once, the teardown waits. */
+  RETIRE: 8,
 } as const;
 
 /** FLAGS bit: the process uses the sandbox's signal table. */
@@ -147,7 +150,7 @@ export const SIGNAL_TABLE_SLOTS = 128;
 export const SIGNAL_TABLE_BYTES = SIGNAL_TABLE_SLOTS * SLOT_WORDS * 4;
 
 /** Bytes of a signal page. */
-export const SIGNAL_PAGE_BYTES = 32;
+export const SIGNAL_PAGE_BYTES = 36;
 
 /** waitpid option: return at once when no child has changed state. */
 export const WNOHANG = 1;

@@ -68,6 +68,8 @@ export class Signals {
   readonly #slots = new Map<number, number>();
   /** Raised for a handled signal (EINTR): the host's token, or a handled signal in the slot. */
   readonly interrupt: SignalInterrupt | null;
+  /** The host's retire word (SigWord.RETIRE) when it gave a signal page, else null. */
+  readonly retire: Int32Array | null;
 
   /**
    * @param pal the PAL client (kill, signal_table)
@@ -85,6 +87,9 @@ export class Signals {
     table?: { readonly sab: unknown; readonly slot: unknown },
   ) {
     this.#page = new Int32Array(page ?? new SharedArrayBuffer(SIGNAL_PAGE_BYTES), 0, 8);
+    this.retire = page && page.byteLength >= SIGNAL_PAGE_BYTES
+      ? new Int32Array(page, SigWord.RETIRE * 4, 1)
+      : null;
     if (page) this.#attachTable(table);
     const slotReady = () => this.#slotReady();
     this.interrupt = token || this.#table

@@ -10,6 +10,8 @@ export interface CallContext<Owner = unknown> {
   readonly owner: Owner;
   /** Index of the slot serving this call (0 = the thread's synchronous slot). */
   readonly slot: number;
+  /** The call page the call came on: the token `RingServer.attach` returned for it. */
+  readonly page: object;
   /** Attach a value to the response; the guest receives it synchronously on its sync port. */
   transfer(value: unknown, transfer?: Transferable[]): void;
   /** The write-behind buffer of the call page (`openPostBuffer`), or null. */

@@ -317,6 +317,7 @@ export class RingServer<Owner = unknown> {
     const ctx: CallContext<Owner> = {
       owner: page.owner,
       slot: slot.index,
+      page,
       transfer: (value, transfer) => {
         if (flags & RespFlag.PORT_MESSAGE) {
           throw new PalError(PalCode.INVAL, "one transfer per call");

@@ -28,8 +28,10 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
   const own: HostHandlers<HostProc> = {
     process_exit(ctx, code) {
       const p = ctx.owner;
-      // Deferred so the slot is not completed into a Worker we are about to end.
-      queueMicrotask(() => host.endProcess(p, code & 0xff, null));
+      // Deferred so the slot is not completed into a Worker we are about to end. From the main
+      // page, the Worker now waits in its halt to be retired (proc_retire.ts).
+      const parked = ctx.page === p.pageToken;
+      queueMicrotask(() => host.endProcess(p, code & 0xff, null, parked));
     },
     process_info(ctx) {
       const p = ctx.owner;

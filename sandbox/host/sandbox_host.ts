@@ -37,6 +37,7 @@ import { SysV } from "./ipc_sysv.ts";
 import { guardSplit, type SandboxPolicy } from "./split.ts";
 import { localWorkers, type WorkerFactory } from "./worker_factory.ts";
 import { WorkerPool } from "./proc_pool.ts";
+import { retireNow, Retirer } from "./proc_retire.ts";
 
 /** Sends an event to the embedding app. */
 export type Emit = (ev: HostEvent) => void;
@@ -76,6 +77,8 @@ export class SandboxHost implements HostServices {
   readonly newWorker: WorkerFactory;
   /** Booted picoprocess Workers for warm spawns (proc_pool.ts). */
   readonly pool: WorkerPool;
+  /** Exited processes' Workers waiting for a quiet host to end (proc_retire.ts). */
+  readonly #retirer: Retirer;
 
   constructor(readonly cfg: HostConfig, readonly emit: Emit, workers?: WorkerFactory) {
     this.sandboxId = cfg.sandboxId;
@@ -85,6 +88,8 @@ export class SandboxHost implements HostServices {
       () => this.newWorker(cfg.bootUrl, `sandpiper ${this.sandboxId} pooled`),
       () => cfg.manifest.sys.maxProcesses - this.#liveCount(),
     );
+    // As many parked as the pool may hold idle (they cost about the same), at least a few.
+    this.#retirer = new Retirer(Math.max(4, cfg.manifest.sys.spawnPool));
     for (const m of cfg.mounts) this.#mounts.set(m.id, bindMount(m, cfg.manifest.fs.trustedFiles));
     this.#audit = cfg.manifest.sys.auditPath ? new AuditLog(cfg.manifest.sys.auditPath) : null;
     const wd = cfg.manifest.sys.watchdogMs;
@@ -283,13 +288,20 @@ export class SandboxHost implements HostServices {
     proc.state = "running";
   }
 
-  /** End a process: terminate its Worker, detach its page, close its handles, report. */
-  endProcess(p: HostProc, code: number, signal: string | null): void {
+  /**
+   * End a process: end its Worker, detach its page, close its handles, report. `parked`: the
+   * process reported this exit from its main call page and its Worker waits to be retired, which
+   * may wait for a quiet host (proc_retire.ts); otherwise the Worker ends at once.
+   */
+  endProcess(p: HostProc, code: number, signal: string | null, parked = false): void {
     if (p.state === "exited") return;
     p.state = "exited";
     p.exitCode = code;
     p.exitSignal = signal;
-    p.worker?.terminate();
+    if (p.worker) {
+      if (parked && !this.#closed) this.#retirer.park(p.worker, p.tree.signals);
+      else retireNow(p.worker, p.tree.signals);
+    }
     p.worker = null;
     // Pages first (their posted writes run: server.ts `detach`), then the handles go.
     if (p.pageToken) this.server.detach(p.pageToken);
@@ -339,6 +351,7 @@ export class SandboxHost implements HostServices {
     this.#watchdog?.stop();
     this.revocations.stop();
     this.pool.close();
+    this.#retirer.flush();
     for (const p of this.procs.values()) this.endProcess(p, 137, "SIGKILL");
     await this.server.stop();
     this.#audit?.close();
