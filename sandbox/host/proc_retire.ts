@@ -25,9 +25,9 @@ import { SigWord } from "../../libos/signal/shared.ts";
 import type { WorkerLike } from "./worker_factory.ts";
 
 /** Quiet time after the last exit before parked Workers retire (ms). */
-export const QUIET_MS = 20;
+const QUIET_MS = 20;
 /** The longest a Worker stays parked (ms). */
-export const MAX_DELAY_MS = 100;
+const MAX_DELAY_MS = 100;
 
 interface Parked {
   readonly worker: WorkerLike;
@@ -36,11 +36,9 @@ interface Parked {
 }
 
 /** End a Worker now: raise its retire word (it ends itself), and terminate it. */
-export function retireNow(worker: WorkerLike, signals: Int32Array | null): void {
-  if (signals) {
-    Atomics.store(signals, SigWord.RETIRE, 1);
-    Atomics.notify(signals, SigWord.RETIRE);
-  }
+export function retireNow(worker: WorkerLike, signals: Int32Array): void {
+  Atomics.store(signals, SigWord.RETIRE, 1);
+  Atomics.notify(signals, SigWord.RETIRE);
   worker.terminate();
 }
 
@@ -51,11 +49,6 @@ export class Retirer {
 
   /** @param max most Workers parked at once */
   constructor(readonly max: number) {}
-
-  /** Parked Workers (tests). */
-  get parked(): number {
-    return this.#parked.length;
-  }
 
   /** Park the Worker of a process that reported its exit; `signals` is its signal page. */
   park(worker: WorkerLike, signals: Int32Array): void {
