@@ -135,6 +135,19 @@ export function fileEpochs(doorbell: SharedArrayBuffer): Int32Array | null {
   return new Int32Array(doorbell, EPOCH_OFFSET, EPOCH_WORDS);
 }
 
+/**
+ * A thread's write-behind buffer (`stream_post_open`, pal/host/stream_cache.ts) starts with a
+ * control area of `POST_WORDS` Int32 *extension words*; file data follows it. A posted
+ * `stream_write_from` names one word: the guest sets it to 0 before it posts and may then add
+ * bytes to the post by compare-and-swap on it; the host takes its value and seals it
+ * (`POST_SEALED`) in one exchange when it runs the post.
+ */
+export const POST_WORDS = 64;
+/** Bytes of a write-behind buffer's control area. */
+export const POST_CTL_BYTES = 4 * POST_WORDS;
+/** An extension word the host has taken: its post can no longer grow. */
+export const POST_SEALED = -1;
+
 /** A private copy of `len` bytes at `off` of shared memory (`new` + `set`: `slice` of a
  * SharedArrayBuffer view copies byte by byte, several times slower for large blocks). */
 export function copyOut(src: Uint8Array, off: number, len: number): Uint8Array {

@@ -19,14 +19,23 @@
  *   once). A short host write is EIO.
  *
  * Writes at no position (O_APPEND), small writes and writes on tmpfs (whose full-tmpfs ENOSPC
- * must come from write(2) itself) stay synchronous. The buffer is a ring: a post takes the next
- * `len` bytes, and waits for the oldest posts while they overlap. At most `MAX_INFLIGHT` posts
- * hold call slots; the thread's other asynchronous calls keep the rest (and can ask for them
- * back: `PalClient.onSlotsWanted`).
+ * must come from write(2) itself) stay synchronous. The buffer (after its control area) is a
+ * ring: a post takes the next `len` bytes, and waits for the oldest posts while they overlap.
+ * At most `MAX_INFLIGHT` posts hold call slots; the thread's other asynchronous calls keep the
+ * rest (and can ask for them back: `PalClient.onSlotsWanted`).
+ *
+ * **Growing a post.** A write that follows on from the newest post (same handle, the next file
+ * position, the next bytes of the buffer, at most `CHUNK` in all) does not take a slot of its
+ * own while that post waits: its bytes are copied after the post's and added to the post's
+ * extension word (pal/host/stream_cache.ts) by compare-and-swap. The host takes and seals the
+ * word when it runs the post, so the CAS succeeds exactly when the host will write these bytes
+ * with it; when it fails the bytes, already in place, are posted on their own. While the host is
+ * busy writing, a stream of 64 KiB writes thus reaches it as writes of up to 1 MiB.
  * @module
  */
 import type { PalClient } from "../../pal/guest/client.ts";
 import { Errno, ErrnoError, palToErrno } from "../errno.ts";
+import { POST_CTL_BYTES, POST_WORDS } from "../../pal/ring.ts";
 
 /** Smaller writes go to the host synchronously. */
 export const MIN_POST = 16 << 10;
@@ -34,6 +43,9 @@ export const MIN_POST = 16 << 10;
 const CHUNK = 1 << 20;
 /** Most posts in flight (of the call page's asynchronous slots). */
 const MAX_INFLIGHT = 4;
+/** Extension words cycled through (more than `MAX_INFLIGHT`: a word is free again once its
+ * post is settled, and posts settle oldest first). */
+const WORDS_USED = 2 * MAX_INFLIGHT;
 /** Bounds on the buffer the host gives (a bad answer turns write-behind off). */
 const MIN_BUFFER = CHUNK;
 const MAX_BUFFER = 64 << 20;
@@ -42,8 +54,14 @@ interface Post {
   readonly slot: number;
   readonly h: number;
   readonly path: string;
+  /** File position and buffer offset of its first byte. */
+  readonly pos: number;
   readonly off: number;
-  readonly len: number;
+  /** Its bytes so far, `ext` of them added by growing it. */
+  len: number;
+  ext: number;
+  /** Its extension word. */
+  readonly word: number;
 }
 
 const byClient = new WeakMap<PalClient, WriteBehind>();
@@ -67,11 +85,15 @@ export function writeBehindIfAny(pal: PalClient): WriteBehind | null {
 export class WriteBehind {
   readonly #pal: PalClient;
   #mem: Uint8Array | null = null;
+  /** The buffer's extension words. */
+  #ctl: Int32Array | null = null;
+  /** The extension word the next post takes (posts settle in order, so words cycle). */
+  #word = 0;
   #broken = false;
   /** Posts not yet settled, oldest first. */
   readonly #posts: Post[] = [];
   /** Where the next post goes. */
-  #head = 0;
+  #head = POST_CTL_BYTES;
   /** The first error of a posted write, by handle, until reported. */
   readonly #errors = new Map<number, ErrnoError>();
   /** Epoch words of handles (0: none), by handle. */
@@ -100,11 +122,20 @@ export class WriteBehind {
     const key = this.#key(h);
     let done = 0;
     while (done < buf.length) {
-      const len = Math.min(CHUNK, buf.length - done);
-      const off = this.#reserve(mem, len);
+      let len = Math.min(CHUNK, buf.length - done);
+      const last = this.#posts.at(-1);
+      const room = last ? this.#room(mem, last, h, pos + done) : 0;
+      const grow = room > 0 ? last : undefined;
+      if (grow) len = Math.min(len, room);
+      const off = grow ? grow.off + grow.len : this.#reserve(mem, len);
       mem.set(buf.subarray(done, done + len), off);
       // Before the write can be seen as done: no read cache serves the old bytes after it.
       if (key > 0) Atomics.add(this.#pal.epochs!, key, 1);
+      if (grow && this.#grow(grow, len)) {
+        this.#head = off + len;
+        done += len;
+        continue;
+      }
       try {
         this.#post(h, path, pos + done, off, len);
       } catch (e) {
@@ -140,6 +171,27 @@ export class WriteBehind {
     return e;
   }
 
+  /** How many bytes a write of `h` at `pos` may add to post `p` (0: none): the post must end
+   * where the write starts, in the file and in the buffer, and grows to at most `CHUNK` bytes,
+   * short of the buffer's end and of older posts after it (the ring wrapped). */
+  #room(mem: Uint8Array, p: Post, h: number, pos: number): number {
+    if (p.h !== h || p.pos + p.len !== pos) return 0;
+    const at = p.off + p.len;
+    let end = Math.min(mem.length, at + CHUNK - p.len);
+    for (const q of this.#posts) if (q !== p && q.off >= at && q.off < end) end = q.off;
+    return Math.max(0, end - at);
+  }
+
+  /** Add `len` bytes (already in place after it) to post `p`: false when the host has
+   * taken it. */
+  #grow(p: Post, len: number): boolean {
+    const ctl = this.#ctl!;
+    if (Atomics.compareExchange(ctl, p.word, p.ext, p.ext + len) !== p.ext) return false;
+    p.ext += len;
+    p.len += len;
+    return true;
+  }
+
   /** The buffer, asked for at the first post; null if the host gave none. */
   #buffer(): Uint8Array | null {
     if (this.#mem || this.#broken) return this.#mem;
@@ -153,6 +205,7 @@ export class WriteBehind {
         throw new RangeError("bad write-behind buffer");
       }
       this.#mem = new Uint8Array(sab);
+      this.#ctl = new Int32Array(sab, 0, POST_WORDS);
     } catch (_e) {
       this.#broken = true; // writes stay synchronous
     }
@@ -184,7 +237,7 @@ export class WriteBehind {
    * the oldest posts while they overlap it. */
   #reserve(mem: Uint8Array, len: number): number {
     for (;;) {
-      const at = this.#head + len <= mem.length ? this.#head : 0;
+      const at = this.#head + len <= mem.length ? this.#head : POST_CTL_BYTES;
       if (!this.#posts.some((p) => at < p.off + p.len && p.off < at + len)) return at;
       this.#settleOldest();
     }
@@ -194,16 +247,19 @@ export class WriteBehind {
   #post(h: number, path: string, pos: number, off: number, len: number): void {
     for (;;) {
       if (this.#posts.length < MAX_INFLIGHT) {
-        const slot = this.#pal.post("stream_write_from", h, pos, off, len);
+        const word = this.#word;
+        Atomics.store(this.#ctl!, word, 0);
+        const slot = this.#pal.post("stream_write_from", h, pos, off, len, word);
         if (slot >= 0) {
-          this.#posts.push({ slot, h, path, off, len });
+          this.#word = (word + 1) % WORDS_USED;
+          this.#posts.push({ slot, h, path, pos, off, len, ext: 0, word });
           return;
         }
       }
       if (this.#posts.length === 0) break;
       this.#settleOldest();
     }
-    const n = this.#pal.call("stream_write_from", h, pos, off, len);
+    const n = this.#pal.call("stream_write_from", h, pos, off, len, -1);
     if (n !== len) throw new ErrnoError(Errno.EIO, `short write (${n} of ${len} bytes)`, path);
   }
 

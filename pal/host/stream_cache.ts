@@ -16,16 +16,23 @@
  *
  * - `stream_post_open()`: the size of a fresh write-behind buffer for the calling thread,
  *   transferred on the sync port (one per call page: `CallContext.openPostBuffer`).
- * - `stream_write_from(h, pos, off, len)`: write `len` bytes of that buffer at `off` to file
- *   `h` at `pos` (-1 or an O_APPEND handle: at its end); the count written. A posted call: the
- *   guest's write returned before it runs (libos/vfs/write_behind.ts; ordering in server.ts).
- *   The bytes are opaque: copied into the file, never inspected.
+ * - `stream_write_from(h, pos, off, len, word)`: write `len` bytes of that buffer at `off` to
+ *   file `h` at `pos` (-1 or an O_APPEND handle: at its end); the count written. A posted call:
+ *   the guest's write returned before it runs (libos/vfs/write_behind.ts; ordering in
+ *   server.ts). The bytes are opaque: copied into the file, never inspected.
+ *   `word` (0 to `POST_WORDS - 1`, or -1 for none) names an *extension word* in the buffer's
+ *   control area (its first `POST_CTL_BYTES`): while the post waits, the guest may grow it by
+ *   adding bytes to the word with compare-and-swap (its next write, when it follows on in the
+ *   file and in the buffer). The handler takes the word's value and seals it (`POST_SEALED`, -1)
+ *   in one `Atomics.exchange` before it checks anything: a growth that won its CAS is in this
+ *   write, a later one fails and the guest posts those bytes anew.
  *
  * `fileChanged` must run before anything changes a file's content: every write, truncate and
  * O_TRUNC open of the streams handlers calls it.
  * @module
  */
 import { PalCode, PalError } from "../errors.ts";
+import { POST_CTL_BYTES, POST_SEALED, POST_WORDS } from "../ring.ts";
 import type { HostHandlers } from "./dispatch.ts";
 import { checkInt } from "./fs_path.ts";
 import type { FileStat } from "./fs_types.ts";
@@ -42,8 +49,22 @@ export const MAX_PREFETCH = 1 << 20;
 export const MAX_CACHES = 4;
 /** Bytes of a write-behind buffer. */
 export const POST_BYTES = 4 << 20;
-/** Most bytes one posted write carries. */
+/** Most bytes one posted write carries (with its extension). */
 export const MAX_POST = 1 << 20;
+
+const postWords = new WeakMap<SharedArrayBuffer, Int32Array>();
+
+/** Take and seal extension word `word` of `sab`: the bytes the guest added to the post. */
+function sealExtension(sab: SharedArrayBuffer, word: number): number {
+  if (word === -1) return 0;
+  checkInt(word, "extension word", 0, POST_WORDS - 1);
+  let ctl = postWords.get(sab);
+  if (!ctl) {
+    ctl = new Int32Array(sab, 0, POST_WORDS);
+    postWords.set(sab, ctl);
+  }
+  return Atomics.exchange(ctl, word, POST_SEALED);
+}
 
 const caches = new WeakMap<HostProcess, SharedArrayBuffer[]>();
 
@@ -144,11 +165,17 @@ export const streamCacheHandlers: HostHandlers<HostProcess> = {
     return sab.byteLength;
   },
 
-  stream_write_from(ctx, h, pos, off, len) {
+  stream_write_from(ctx, h, pos, off, len, word) {
     const sab = ctx.postBuffer;
     if (!sab) throw new PalError(PalCode.INVAL, "this thread has no write-behind buffer");
+    // Sealed before anything is checked: the guest learns the post's final length either way.
+    const more = sealExtension(sab, word);
     checkInt(len, "length", 1, MAX_POST);
-    checkInt(off, "offset", 0, sab.byteLength - len);
+    if (more < 0 || more > MAX_POST - len) {
+      throw new PalError(PalCode.INVAL, `extension word ${word}: ${more} bytes`);
+    }
+    len += more;
+    checkInt(off, "offset", POST_CTL_BYTES, sab.byteLength - len);
     const hd = ctx.owner.handles.get(h);
     if (hd.kind !== "file") throw new PalError(PalCode.BAD_HANDLE, "not a file");
     return writeFile(ctx.owner, hd, new Uint8Array(sab, off, len), pos);

@@ -19,11 +19,17 @@ async function run(isolation: "worker" | "process", args: string[], host: string
     `{ path = "/data", uri = "file:${host}" }`,
   ]);
   await Deno.writeTextFile(`${dir}/app.toml`, toml);
+  // Posted writes, and the bytes the host wrote for them (a post may have grown: its result
+  // counts them all).
+  let posts = 0;
   let posted = 0;
   const sb = await Sandbox.create(`${dir}/app.toml`, {
     isolation,
     trace: (l) => {
-      if (/stream_write_from\(/.test(l)) posted++;
+      if (!/stream_write_from\(/.test(l)) return;
+      posts++;
+      const m = /\) = (\d+)$/.exec(l);
+      if (m) posted += Number(m[1]);
     },
   });
   try {
@@ -35,7 +41,7 @@ async function run(isolation: "worker" | "process", args: string[], host: string
         `guest failed (${out.code}): ${stdout}${new TextDecoder().decode(out.stderr)}`,
       );
     }
-    return { report: JSON.parse(line), posted };
+    return { report: JSON.parse(line), posts, posted };
   } finally {
     await sb.close();
     await Deno.remove(dir, { recursive: true });
@@ -67,15 +73,35 @@ async function refusedOffset(): Promise<number | null> {
 }
 const FAR = await refusedOffset();
 
+/** FNV-1a, as the guest computes it on what it wrote. */
+function fnv(b: Uint8Array): number {
+  let x = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) x = Math.imul(x ^ b[i]!, 0x01000193) >>> 0;
+  return x;
+}
+
 for (const iso of LEVELS) {
   Deno.test(`[${iso}] posted writes are seen at once by a process that keeps the file in its read cache, and by this process`, async () => {
     await withHostDir(async (host) => {
       const { report, posted } = await run(iso, ["seen", "/data"], host);
       assert.deepEqual(report, { childBad: 0, ownBad: 0, size: BLOCKS * BLOCK });
-      assert.ok(posted >= 2 * BLOCKS, `the writes were posted (${posted})`);
+      assert.ok(posted >= 2 * BLOCKS * BLOCK, `the writes were posted (${posted} bytes)`);
       // And they reached the host file.
       const bytes = await Deno.readFile(`${host}/seen.dat`);
       assert.equal(bytes[5 * BLOCK + 17], (5 * 5 + 31 + 1) & 0xff);
+    });
+  });
+
+  Deno.test(`[${iso}] writes that follow on from a waiting post grow it, and the file is what the writes say`, async () => {
+    await withHostDir(async (host) => {
+      const { report: r, posts, posted } = await run(iso, ["grown", "/data"], host);
+      assert.equal(r.bad, 0, "read back through a new fd");
+      const bytes = await Deno.readFile(`${host}/grown.dat`);
+      assert.equal(bytes.length, r.size);
+      assert.equal(fnv(bytes), r.fnv, "the host's file holds the bytes written");
+      // Every write was posted (none of them is small), and some posts carried several writes.
+      assert.ok(posted >= r.size, `posted ${posted} bytes of ${r.size}`);
+      assert.ok(posts < r.writes, `${posts} posts for ${r.writes} writes: none grew`);
     });
   });
 
@@ -83,7 +109,7 @@ for (const iso of LEVELS) {
     await withHostDir(async (host) => {
       const { report, posted } = await run(iso, ["killed", "/data"], host);
       assert.deepEqual(report, { signal: 9, bad: 0, size: BLOCKS * BLOCK });
-      assert.ok(posted >= BLOCKS, `the writes were posted (${posted})`);
+      assert.ok(posted >= BLOCKS * BLOCK, `the writes were posted (${posted} bytes)`);
     });
   });
 
@@ -92,8 +118,8 @@ for (const iso of LEVELS) {
     ignore: FAR === null,
     fn: async () => {
       await withHostDir(async (host) => {
-        const { report: r, posted } = await run(iso, ["deferred", "/data", String(FAR)], host);
-        assert.ok(posted >= 1, "the first write was posted");
+        const { report: r, posts } = await run(iso, ["deferred", "/data", String(FAR)], host);
+        assert.ok(posts >= 1, "the first write was posted");
         assert.equal(r.first, "ok", "the posted write returned");
         assert.notEqual(r.small, "ok", "the host refuses the offset");
         // Exactly one of the next write and fsync reports it, as the synchronous write's error.
