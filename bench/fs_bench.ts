@@ -2,17 +2,29 @@
  * File-system benchmark: the Deno personality in a sandbox (chroot and tmpfs mounts) against
  * the real Deno API on the same host directory, in the same run; open+close and stat also
  * against native C when `cc` exists.
+ *
+ * The machine drifts (one pass of the real workload read its file at 5 GB/s, the next at
+ * 15 GB/s), so the two sides alternate: `ROUNDS` rounds of the real workload then a fresh
+ * sandbox running it, and each figure is the median over the rounds of the round's median.
  * Run: deno run --no-prompt -A bench/fs_bench.ts
  */
 import { Sandbox } from "../sandbox/sandbox.ts";
-import { type BenchRow, printTable } from "./_table.ts";
+import { type BenchRow, median, printTable } from "./_table.ts";
 import { runNative } from "./c/build.ts";
 import { type FsResults, fsWorkload } from "./fs_workload.ts";
+
+const ROUNDS = 3;
+
+/** The median of each figure over the rounds. */
+function medians(rounds: FsResults[]): FsResults {
+  const out: FsResults = {};
+  for (const k of Object.keys(rounds[0]!)) out[k] = median(rounds.map((r) => r[k]!));
+  return out;
+}
 
 const host = await Deno.makeTempDir({ prefix: "sp_fs_bench_" });
 const dir = await Deno.makeTempDir({ prefix: "sp_fs_bench_m_" });
 try {
-  const real = fsWorkload(host);
   const toml = `${dir}/bench.toml`;
   await Deno.writeTextFile(
     toml,
@@ -27,16 +39,25 @@ try {
       'max_memory = "1G"',
     ].join("\n"),
   );
-  const sb = await Sandbox.create(toml, { isolation: "worker" });
-  const out = await sb.run();
-  await sb.close();
-  const text = new TextDecoder().decode(out.stdout);
-  if (out.code !== 0) throw new Error(`guest failed: ${new TextDecoder().decode(out.stderr)}`);
-  const byDir = new Map<string, FsResults>(
-    text.trim().split("\n").map((l) => JSON.parse(l)).map((j) => [j.dir, j]),
-  );
-  const chroot = byDir.get("/c")!;
-  const tmpfs = byDir.get("/t")!;
+  const reals: FsResults[] = [];
+  const chroots: FsResults[] = [];
+  const tmpfss: FsResults[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    reals.push(fsWorkload(host));
+    const sb = await Sandbox.create(toml, { isolation: "worker" });
+    const out = await sb.run();
+    await sb.close();
+    const text = new TextDecoder().decode(out.stdout);
+    if (out.code !== 0) throw new Error(`guest failed: ${new TextDecoder().decode(out.stderr)}`);
+    const byDir = new Map<string, FsResults>(
+      text.trim().split("\n").map((l) => JSON.parse(l)).map((j) => [j.dir, j]),
+    );
+    chroots.push(byDir.get("/c")!);
+    tmpfss.push(byDir.get("/t")!);
+  }
+  const real = medians(reals);
+  const chroot = medians(chroots);
+  const tmpfs = medians(tmpfss);
   const rows: BenchRow[] = [];
   for (const k of Object.keys(real)) {
     const lat = k === "open+close" || k === "stat";
