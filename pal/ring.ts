@@ -21,8 +21,8 @@
  * ```
  * A separate sandbox-wide doorbell (Int32Array, word 0 a counter) wakes the host: a guest bumps
  * and notifies it after submitting. After its first 16 bytes the doorbell carries the file epoch
- * table (`EPOCH_WORDS` Int32 words, see `fileEpochs`). The host copies a request out of the slot before it decodes
- * or validates anything; a guest may rewrite the slot at any moment.
+ * table (`EPOCH_WORDS` Int32 words, see `fileEpochs`). The host copies a request out of the slot
+ * before it decodes or validates anything; a guest may rewrite the slot at any moment.
  *
  * Request encoding, argument by argument in table order:
  * - `int`: f64 (8 bytes).

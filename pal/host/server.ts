@@ -163,15 +163,7 @@ export class RingServer<Owner = unknown> {
    * its posted calls alone). At most one call per slot. */
   #runPosted(page: HostPage<Owner>, buf: Scratch, only = false): void {
     for (let k = 0; k < page.slots.length; k++) {
-      let oldest: HostSlot | null = null, oldestSeq = 0;
-      for (const slot of page.slots) {
-        if (Atomics.load(slot.words, SlotWord.STATE) !== SlotState.SUBMITTED) continue;
-        if (page.inflight.has(slot.index) || !POSTED_CALLS.has(slot.words[SlotWord.CALL]! | 0)) {
-          continue;
-        }
-        const seq = slot.words[SlotWord.SEQ]! | 0;
-        if (!oldest || ((seq - oldestSeq) | 0) < 0) [oldest, oldestSeq] = [slot, seq];
-      }
+      const oldest = this.#oldest(page, true);
       if (!oldest) return;
       // A live page's earlier calls run first, in order (an async truncate before a write).
       const next = only ? oldest : this.#oldest(page);
@@ -229,13 +221,15 @@ export class RingServer<Owner = unknown> {
   /**
    * The page's submitted slot with the lowest call sequence number: calls are served in the
    * order they were made, not by slot (a thread's read-ahead posts its windows in the order it
-   * will need them). The number is the guest's: garbage only reorders its own calls.
+   * will need them). The number is the guest's: garbage only reorders its own calls. With
+   * `posted`, the oldest of its posted calls.
    */
-  #oldest(page: HostPage<Owner>): HostSlot | null {
+  #oldest(page: HostPage<Owner>, posted = false): HostSlot | null {
     let best: HostSlot | null = null, bestSeq = 0;
     for (const slot of page.slots) {
       if (Atomics.load(slot.words, SlotWord.STATE) !== SlotState.SUBMITTED) continue;
       if (page.inflight.has(slot.index)) continue;
+      if (posted && !POSTED_CALLS.has(slot.words[SlotWord.CALL]! | 0)) continue;
       const seq = slot.words[SlotWord.SEQ]! | 0;
       if (!best || ((seq - bestSeq) | 0) < 0) [best, bestSeq] = [slot, seq];
     }
