@@ -145,7 +145,7 @@ export const ABI = {
     "host",
     ["int"],
     "json",
-    "{key, version} of file h (epoch word, version string), -1 if it may not be cached",
+    "{key, version, size, epoch} of file h (word, version, size, word value), -1: no cache",
   ),
   stream_prefetch: c(
     27,

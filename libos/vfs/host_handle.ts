@@ -192,7 +192,7 @@ export class HostFileHandle extends HostHandle {
     if (!ra || pos === null) return super.read(buf, pos);
     const got = ra.take(this.palHandle, this.uri, buf, pos);
     let n = got;
-    if (got < buf.length) {
+    if (got < buf.length && !ra.atEnd(this.palHandle, pos + got, got === 0)) {
       try {
         n += super.read(buf.subarray(got), pos + got);
       } catch (e) {

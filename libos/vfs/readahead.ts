@@ -26,11 +26,15 @@
  * - Inside the sandbox: before it asks, the reader notes the file's epoch word (and word 0).
  *   The host bumps a file's word before any change to its content, by any process of the
  *   sandbox, so a block is used only while both words are unchanged; otherwise it is dropped
- *   and the read goes to the host. A block never answers past what it holds: a read at or past
- *   its end (the end of the file when it was read) asks the host, so appended data shows at once.
+ *   and the read goes to the host. A block never answers past what it holds. The end of the
+ *   file: the version's answer also carries the file's size and the word's value as of it; a
+ *   read that finds nothing at exactly that size while the words keep their values is answered
+ *   end-of-file here, once per handle and position (an append inside the sandbox bumps the word
+ *   and shows at once; a second read at the same place asks the host).
  * - Outside the sandbox (chroot): a change by a host program that changes the file's size or
  *   times gives it a new version, so the next handle opened on it (close-to-open, as NFS) reads
- *   it afresh; a handle already open may see such a change up to its reach of read-ahead late.
+ *   it afresh; a handle already open may see such a change up to its reach of read-ahead late,
+ *   and an append one read late (a `tail -f` reader's next read at the end asks the host).
  *   The mount's `readahead = false` turns all of this off.
  */
 import type { PalClient } from "../../pal/guest/client.ts";
@@ -92,6 +96,9 @@ interface Kept {
   readonly all: number;
 }
 
+const isInt32 = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) === ((v as number) | 0);
+
 /** Key of block `idx` of file version `fid` in the thread's maps. */
 const blockId = (fid: number, idx: number) => fid * 2 ** 32 + idx;
 
@@ -109,6 +116,13 @@ interface Stream {
   lastIdx: number;
   /** The file's URI (by which a later handle may find its blocks). */
   readonly uri: string;
+  /** The file's size as its version said (-1 unknown), valid while the epoch words keep
+   * `sizeEpoch` (the file's, as the host read it with the size) and `sizeAll` (word 0). */
+  size: number;
+  sizeEpoch: number;
+  sizeAll: number;
+  /** Position at which a read found nothing and was answered end-of-file here (-1: none). */
+  eofAt: number;
 }
 
 const byClient = new WeakMap<PalClient, ReadAhead>();
@@ -271,6 +285,24 @@ export class ReadAhead {
     }
   }
 
+  /**
+   * Whether a read of `h` at `pos` may end there without asking the host: `pos` is the file's
+   * size as the handle's version gave it and nothing in the sandbox changed the file since (a
+   * host program's change shows as for any cached byte: see the module's coherence notes). A
+   * read that found no bytes at all (`empty`) is answered so once per position: asked again at
+   * the same place (a `tail -f` reader), the host answers, and sees what was appended.
+   */
+  atEnd(h: number, pos: number, empty: boolean): boolean {
+    const st = this.#streams.get(h);
+    if (!st || st.fid < 0 || st.size !== pos) return false;
+    if (!this.#valid({ key: st.key, epoch: st.sizeEpoch, all: st.sizeAll })) return false;
+    if (empty) {
+      if (st.eofAt === pos) return false;
+      st.eofAt = pos;
+    }
+    return true;
+  }
+
   /** `h` is closed (its number may come back for another file): finish its prefetches (the
    * blocks stay, for the file's next reader), and forget its position. */
   forget(h: number): void {
@@ -280,7 +312,19 @@ export class ReadAhead {
 
   #stream(h: number, uri: string): Stream {
     if (this.#streams.size >= MAX_STREAMS) this.forget(this.#streams.keys().next().value!);
-    const st: Stream = { next: -1, streak: 0, fid: -2, key: -1, voided: 0, lastIdx: -1, uri };
+    const st: Stream = {
+      next: -1,
+      streak: 0,
+      fid: -2,
+      key: -1,
+      voided: 0,
+      lastIdx: -1,
+      uri,
+      size: -1,
+      sizeEpoch: 0,
+      sizeAll: 0,
+      eofAt: -1,
+    };
     this.#streams.set(h, st);
     return st;
   }
@@ -288,6 +332,7 @@ export class ReadAhead {
   /** Ask the host for the file's epoch word and version (one call per handle). */
   #resolve(h: number, st: Stream): void {
     st.fid = -1;
+    const all = Atomics.load(this.#epochs, 0);
     let r: unknown;
     try {
       r = this.#pal.call("stream_cache_key", h);
@@ -295,11 +340,14 @@ export class ReadAhead {
       return;
     }
     if (r === -1 || typeof r !== "object" || r === null) return;
-    const { key, version } = r as { key?: unknown; version?: unknown };
+    const { key, version, size, epoch } = r as Record<string, unknown>;
     if (
       !Number.isInteger(key) || (key as number) < 1 || (key as number) >= this.#epochs.length ||
       typeof version !== "string" || version.length > MAX_VERSION
     ) return;
+    if (Number.isSafeInteger(size) && (size as number) >= 0 && isInt32(epoch)) {
+      [st.size, st.sizeEpoch, st.sizeAll] = [size as number, epoch as number, all];
+    }
     if (this.#files.size >= MAX_FILES || this.#uris.size >= MAX_FILES) this.#startOver();
     let fid = this.#files.get(version);
     if (fid === undefined) {

@@ -25,6 +25,11 @@ export class FileEpochs {
     return 1 + ((Math.imul(h, 0xc2b2ae35) >>> 0) % (EPOCH_WORDS - 1));
   }
 
+  /** The current value of word `key`. */
+  value(key: number): number {
+    return Atomics.load(this.#words, key);
+  }
+
   /** The content of the file owning word `key` is about to change. */
   bump(key: number): void {
     Atomics.add(this.#words, key, 1);

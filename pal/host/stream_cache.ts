@@ -6,10 +6,13 @@
  *   transferred on the sync port (at most `MAX_CACHES` per process), and how many bytes of
  *   file data the thread may keep in its own memory (the manifest's `fs.read_cache` for a
  *   process's first buffer, 0 for the others).
- * - `stream_cache_key(h)`: `{key, version}` of file handle `h` (open for reading or writing):
- *   its epoch word and a version string (device, inode, size, modification and change times: a
- *   change by a host program gives the file a new version), or -1 when it may not be cached
- *   (its mount has `readahead = false`). A write-behind writer bumps the word itself.
+ * - `stream_cache_key(h)`: `{key, version, size, epoch}` of file handle `h` (open for reading or
+ *   writing): its epoch word, a version string (device, inode, size, modification and change
+ *   times: a change by a host program gives the file a new version), the file's size and the
+ *   word's value as of that stat (handlers run one at a time and bump before they change a file,
+ *   so while the word keeps that value nothing in the sandbox changed the size), or -1 when it
+ *   may not be cached (its mount has `readahead = false`). A write-behind writer bumps the word
+ *   itself, before it posts (and posts run before any other call).
  * - `stream_prefetch(h, pos, len, cache, off)`: read up to `len` bytes of `h` at `pos` into cache
  *   buffer `cache` at `off`; the count read. It goes through the backend's `pread`, so a trusted
  *   file is verified as for any read.
@@ -146,7 +149,7 @@ export const streamCacheHandlers: HostHandlers<HostProcess> = {
     const key = hd.key ??= epochs.keyOf(st);
     const version = [st.dev, st.ino, st.size, st.mtimeNs ?? st.mtimeMs, st.ctimeNs ?? st.ctimeMs]
       .join(":");
-    return { key, version };
+    return { key, version, size: st.size, epoch: epochs.value(key) };
   },
 
   stream_prefetch(ctx, h, pos, len, id, off) {

@@ -125,14 +125,14 @@ Deno.test("[worker] readahead on: a rewrite by a host program shows within the r
   assert.ok(r.stale <= 4 << 20, `stale bytes ${r.stale}`);
 });
 
-/** Host reads (`stream_read`, `stream_prefetch`) before the end of the 3 MiB file in the trace
- * after the `pass-2` mark (the read at the end asks the host: data may have been appended). */
-function readsAfterMark(calls: string[]): number {
+/** Host reads (`stream_read`, `stream_prefetch`) before `below` (the end of the 3 MiB file)
+ * in the trace after the `pass-2` mark. */
+function readsAfterMark(calls: string[], below = 3 << 20): number {
   const mark = calls.findIndex((l) => l.includes("pass-2"));
   assert.ok(mark >= 0, "the guest marked its second pass");
   return calls.slice(mark).filter((l) => {
     const m = /stream_(read|prefetch)\(\d+, (\d+)/.exec(l);
-    return m !== null && Number(m[2]) < 3 << 20;
+    return m !== null && Number(m[2]) < below;
   }).length;
 }
 
@@ -146,6 +146,8 @@ for (const iso of LEVELS) {
     const { report: r, calls } = await run(iso, ["reread", "/data"]);
     assert.deepEqual(r, REREAD);
     assert.equal(readsAfterMark(calls), 0, calls.join("\n"));
+    // Not at its end either: the file's size came with its version.
+    assert.equal(readsAfterMark(calls, Infinity), 0, calls.join("\n"));
   });
 }
 
@@ -161,6 +163,50 @@ Deno.test("[worker] read_cache = 0: nothing is kept, the second pass reads the h
   assert.deepEqual(r, REREAD);
   assert.ok(readsAfterMark(calls) >= 4, "the second pass had to read again");
 });
+
+/** Host reads of `path` (a 1 MiB + 305 byte file) at its end between two marks of the trace. */
+function endReads(calls: string[], from: string, to: string, at: number): number {
+  const a = calls.findIndex((l) => l.includes(from));
+  const b = calls.findIndex((l) => l.includes(to));
+  assert.ok(a >= 0 && b > a, `the guest marked ${from} and ${to}`);
+  return calls.slice(a, b).filter((l) => {
+    const m = /stream_(read|prefetch)\(\d+, (\d+)/.exec(l);
+    return m !== null && Number(m[2]) === at;
+  }).length;
+}
+
+for (const iso of LEVELS) {
+  Deno.test(`[${iso}] end of file from the read cache: once per position; appends inside and outside the sandbox show`, async () => {
+    const host = await Deno.makeTempDir({ prefix: "sp_ra_tail_" });
+    const appender = async () => {
+      for (const t0 = Date.now(); Date.now() - t0 < 20_000;) {
+        try {
+          if (await Deno.readTextFile(`${host}/go`) === "1") break;
+        } catch { /* not yet */ }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      using f = await Deno.open(`${host}/tail.dat`, { append: true });
+      await f.write(new Uint8Array(200).fill(0x5a));
+      await Deno.writeTextFile(`${host}/done`, "1");
+    };
+    try {
+      const { report: r, calls } = await run(iso, ["tail", "/data"], { host, during: appender });
+      const size = (1 << 20) + 5;
+      assert.deepEqual(r, {
+        cached: { end: size, firstBad: -1 },
+        inside: { n: 300, ok: true },
+        insideEnd: null,
+        end: size + 300,
+        outside: { n: 200, ok: true },
+        after: null,
+      });
+      // The new reader's end: answered in the guest, no host read at it before the append.
+      assert.equal(endReads(calls, "pass-3", "ext-append", size + 300), 0, calls.join("\n"));
+    } finally {
+      await Deno.remove(host, { recursive: true });
+    }
+  });
+}
 
 Deno.test("[worker] a rewrite by a host program between two opens shows at the second open", async () => {
   const { report: r, prefetched } = await runRewritten("reread-external");
