@@ -6,6 +6,7 @@
  * The machine drifts (one pass of the real workload read its file at 5 GB/s, the next at
  * 15 GB/s), so the two sides alternate: `ROUNDS` rounds of the real workload then a fresh
  * sandbox running it, and each figure is the median over the rounds of the round's median.
+ * Both sides run the workload once unmeasured first (steady state: see fs_bench_guest.ts).
  * Run: deno run --no-prompt -A bench/fs_bench.ts
  */
 import { Sandbox } from "../sandbox/sandbox.ts";
@@ -42,6 +43,7 @@ try {
   const reals: FsResults[] = [];
   const chroots: FsResults[] = [];
   const tmpfss: FsResults[] = [];
+  fsWorkload(host); // warm-up, as the guest does
   for (let round = 0; round < ROUNDS; round++) {
     reals.push(fsWorkload(host));
     const sb = await Sandbox.create(toml, { isolation: "worker" });

@@ -123,6 +123,10 @@ interface Stream {
   sizeAll: number;
   /** Position at which a read found nothing and was answered end-of-file here (-1: none). */
   eofAt: number;
+  /** Block whose read-ahead `after` has planned in full, `plannedAhead` blocks far (-1: none):
+   * the reader's next reads in it need no new plan unless the reach grew. */
+  planned: number;
+  plannedAhead: number;
 }
 
 const byClient = new WeakMap<PalClient, ReadAhead>();
@@ -246,6 +250,7 @@ export class ReadAhead {
       // one: the last block of a file is asked again at its end, for appended data).
       if (staged && this.#keep < BLOCK && p + k === end && n === BLOCK) this.#drop(staged);
     }
+    if (got < buf.length) st.planned = -1; // a miss: plan the read-ahead again
     return got;
   }
 
@@ -261,28 +266,30 @@ export class ReadAhead {
     if (st.fid === -2) this.#resolve(h, st);
     if (st.fid < 0 || !this.#ensureMem()) return;
     if (len >= FILL) return; // the next read reads through the cache itself
+    const first = Math.floor(st.next / BLOCK);
     const ahead = Math.min(
       MAX_AHEAD,
       this.#blocks.length >> 1,
       Math.ceil(Math.max(2 * len, FIRST * 2 ** Math.min(st.streak - 1, 8)) / BLOCK),
     );
+    if (first === st.planned && ahead <= st.plannedAhead) return;
     // Collect prefetches that have arrived: their slots go back to the page.
     let posted = 0;
     for (const b of this.#blocks) {
       if (b.slot >= 0 && this.#pal.isDone(b.slot)) this.#settle(b);
       if (b.slot >= 0) posted++;
     }
-    const first = Math.floor(st.next / BLOCK);
-    for (let idx = first; idx < first + ahead && posted < MAX_POSTED; idx++) {
+    for (let idx = first; idx < first + ahead; idx++) {
       const held = this.#held(blockId(st.fid, idx));
       if (held === "pending") continue;
       if (held !== undefined) {
-        if (held < BLOCK) return; // it reached the end of the file
+        if (held < BLOCK) break; // it reached the end of the file
         continue;
       }
-      if (!this.#post(h, st, idx)) return;
+      if (posted >= MAX_POSTED || !this.#post(h, st, idx)) return; // plan again next read
       posted++;
     }
+    [st.planned, st.plannedAhead] = [first, ahead];
   }
 
   /**
@@ -324,6 +331,8 @@ export class ReadAhead {
       sizeEpoch: 0,
       sizeAll: 0,
       eofAt: -1,
+      planned: -1,
+      plannedAhead: 0,
     };
     this.#streams.set(h, st);
     return st;
