@@ -111,6 +111,13 @@ printTable(`processes (${isolation} isolation), µs per op`, [
     goal: "<= 2x spawn",
   },
   {
+    name: "fork-with-state, entry returns (full pool) vs fork+exit",
+    ours: ours("forkReturn"),
+    baseline: await native("fork_exit", 300),
+    unit: "µs",
+    goal: "-",
+  },
+  {
     name: "fork-with-state+exec+exit (full pool) vs fork+exec",
     ours: ours("exec"),
     baseline: forkExec,

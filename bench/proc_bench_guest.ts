@@ -33,6 +33,9 @@ const RTT_TOTAL = RTT_WARM + RTT_BATCHES * N_RTT + N_SINGLE;
 export function exitAtOnce() {
   Deno.exit(0);
 }
+/** A fork child whose entry returns: it ends when its event loop has no work left, as most
+ * programs do (not through an explicit exit). */
+export function returnAtOnce() {}
 export function execTrue() {
   s.execve("true", ["true"]);
 }
@@ -116,6 +119,11 @@ async function main() {
   r.spawn = time(N_WARM, spawnTrue);
   await poolFull();
   r.fork = time(N_WARM, () => s.waitpid(s.fork("exitAtOnce", { big: "x".repeat(1000) }), 0));
+  await poolFull();
+  r.forkReturn = time(
+    N_WARM,
+    () => s.waitpid(s.fork("returnAtOnce", { big: "x".repeat(1000) }), 0),
+  );
   await poolFull();
   r.exec = time(N_EXEC, () => s.waitpid(s.fork("execTrue", null), 0));
   // pipe round trip

@@ -8,10 +8,12 @@
  * does not depend on the process — it rehearses the libOS setup (three times) over a throwaway
  * kernel with a PAL that answers locally, builds a call page client over a throwaway page and
  * (without installing) the Deno personality's members, touches the lazily loaded globals the
- * personality wraps and imports every built-in program's module (libos/bin/mod.ts
- * `warmBuiltins`: they only define functions, so no program runs; a built-in's spawn then finds
- * its module loaded and compiled, and another program's import is no longer the Worker's first,
- * slow one), so the code every process runs first is ready before a process needs it — and
+ * personality wraps, makes two message turns (the first message a Worker receives is slow; a
+ * process whose program returns ends after two) and imports every built-in program's module
+ * (libos/bin/mod.ts `warmBuiltins`: they only define functions, so no program runs; a
+ * built-in's spawn then finds its module loaded and compiled, and another program's import is
+ * no longer the Worker's first, slow one), so the code every process runs first is ready before
+ * a process needs it — and
  * answers `BOOTED`. An init message that arrives while the Worker warms stops the warming (the
  * process needs the thread). A cold Worker gets the init message at once and skips the
  * rehearsal. The init message carries everything the boot needs (a spawned child's stdio handles
@@ -22,6 +24,7 @@ import { BOOTED, type InitMessage, WARM_UP } from "./init.ts";
 import { Libos } from "./libos.ts";
 import { workerScope } from "../pal/worker_scope.ts";
 import { rehearse } from "./warm_up.ts";
+import { macrotaskTurn } from "./liveness.ts";
 import { warmBuiltins } from "./bin/mod.ts";
 
 /** Set once the init message arrived: a Worker taken from the pool while booting skips warming. */
@@ -35,6 +38,8 @@ workerScope.onmessage = async (e: MessageEvent) => {
       // Three times: code run only once stays in the interpreter's slowest form (measured: the
       // kernel, mounts and stdio setup of a spawn ~0.37 → ~0.27 ms after three rehearsals).
       for (let i = 0; i < 3; i++) rehearse();
+      // Two message turns, as a process's end makes (libos/liveness.ts `macrotaskTurn`).
+      for (let i = 0; i < 2; i++) await new Promise<void>((r) => macrotaskTurn(r));
       // Imports only (no program runs); stops once a process took this Worker.
       await warmBuiltins(() => started);
       if (!started) workerScope.postMessage(BOOTED);

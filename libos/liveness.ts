@@ -7,6 +7,27 @@
 
 type Timer = ReturnType<typeof setTimeout>;
 
+/** Captured when the libOS loads: the app may replace the global. */
+const Channel = globalThis.MessageChannel;
+
+/**
+ * Run `cb` after one macrotask turn: a MessageChannel message, not `setTimeout(0)` (Deno runs a
+ * 0 ms timer a millisecond or more later: two nested ones took ~4.3 ms, two message turns
+ * ~40 µs). A process whose program returns ends through two of these (`Liveness`); a pooled
+ * Worker makes two while it warms up (libos/boot.ts), since the first message a Worker ever
+ * receives costs ~2.5 ms more (measured in a fork child: first turn 2.5–3 ms cold, 0.35–0.6 ms
+ * after the warm-up's). A fork whose entry returns, fork+wait: 11–15 ms with timers.
+ */
+export function macrotaskTurn(cb: () => void): void {
+  const ch = new Channel();
+  ch.port2.onmessage = () => {
+    ch.port1.close();
+    ch.port2.close();
+    cb();
+  };
+  ch.port1.postMessage(0);
+}
+
 /** The counter of live work of one picoprocess. */
 export class Liveness {
   #pending = 0;
@@ -15,20 +36,6 @@ export class Liveness {
   /** Active ref'd timers; an interval stays here until cleared. */
   readonly #timers = new Map<Timer, () => void>();
   readonly #unrefd = new Set<Timer>();
-  /** One macrotask turn. A MessageChannel message, not `setTimeout(0)`: Deno runs a 0 ms timer
-   * a millisecond or more later (measured: two nested ones ~4.3 ms, two message turns ~40 µs),
-   * and a process whose program returns ends through this check (a fork whose entry returns,
-   * fork+wait: 11–15 ms with timers, 10–12 ms without). Captured at start: the app may replace
-   * the global. */
-  readonly #turn = ((MC: typeof MessageChannel) => (cb: () => void) => {
-    const ch = new MC();
-    ch.port2.onmessage = () => {
-      ch.port1.close();
-      ch.port2.close();
-      cb();
-    };
-    ch.port1.postMessage(0);
-  })(globalThis.MessageChannel);
 
   /** @param onIdle called once when nothing is left */
   constructor(readonly onIdle: () => void) {}
@@ -66,8 +73,8 @@ export class Liveness {
   #maybeIdle(): void {
     if (!this.#armed || this.#pending > 0 || this.#checking) return;
     this.#checking = true;
-    this.#turn(() => {
-      this.#turn(() => {
+    macrotaskTurn(() => {
+      macrotaskTurn(() => {
         this.#checking = false;
         if (this.#pending === 0) this.onIdle();
       });
