@@ -24,7 +24,7 @@ import { BOOTED, type InitMessage, WARM_UP } from "./init.ts";
 import { Libos } from "./libos.ts";
 import { workerScope } from "../pal/worker_scope.ts";
 import { rehearse } from "./warm_up.ts";
-import { macrotaskTurn } from "./liveness.ts";
+import { macrotaskTurn } from "../pal/turn.ts";
 import { warmBuiltins } from "./bin/mod.ts";
 
 /** Set once the init message arrived: a Worker taken from the pool while booting skips warming. */
@@ -38,7 +38,7 @@ workerScope.onmessage = async (e: MessageEvent) => {
       // Three times: code run only once stays in the interpreter's slowest form (measured: the
       // kernel, mounts and stdio setup of a spawn ~0.37 → ~0.27 ms after three rehearsals).
       for (let i = 0; i < 3; i++) rehearse();
-      // Two message turns, as a process's end makes (libos/liveness.ts `macrotaskTurn`).
+      // Two message turns, as a process's end makes (libos/liveness.ts).
       for (let i = 0; i < 2; i++) await new Promise<void>((r) => macrotaskTurn(r));
       // Imports only (no program runs); stops once a process took this Worker.
       await warmBuiltins(() => started);

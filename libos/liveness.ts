@@ -2,31 +2,15 @@
  * Liveness: a Worker never ends by itself and its event loop always reports more work, so the
  * libOS counts what can still wake the app — ref'd timers, pending libOS operations, fetches —
  * and calls `onIdle` once the count stays at zero across two macrotask turns after the entry
- * module has been evaluated.
+ * module has been evaluated. The turns are message turns (pal/turn.ts), not 0 ms timers: a
+ * process whose program returns ends through two of them (a fork whose entry returns, fork+wait:
+ * 11–15 ms with timers, 10–12 ms with message turns; 6–9 ms once pooled Workers made two turns
+ * while warming up — the first message a Worker receives costs ~2.5 ms more, libos/boot.ts).
  */
+
+import { macrotaskTurn } from "../pal/turn.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
-
-/** Captured when the libOS loads: the app may replace the global. */
-const Channel = globalThis.MessageChannel;
-
-/**
- * Run `cb` after one macrotask turn: a MessageChannel message, not `setTimeout(0)` (Deno runs a
- * 0 ms timer a millisecond or more later: two nested ones took ~4.3 ms, two message turns
- * ~40 µs). A process whose program returns ends through two of these (`Liveness`); a pooled
- * Worker makes two while it warms up (libos/boot.ts), since the first message a Worker ever
- * receives costs ~2.5 ms more (measured in a fork child: first turn 2.5–3 ms cold, 0.35–0.6 ms
- * after the warm-up's). A fork whose entry returns, fork+wait: 11–15 ms with timers.
- */
-export function macrotaskTurn(cb: () => void): void {
-  const ch = new Channel();
-  ch.port2.onmessage = () => {
-    ch.port1.close();
-    ch.port2.close();
-    cb();
-  };
-  ch.port1.postMessage(0);
-}
 
 /** The counter of live work of one picoprocess. */
 export class Liveness {

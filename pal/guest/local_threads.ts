@@ -9,6 +9,7 @@ import { PalCode, PalError } from "../errors.ts";
 import { type Event, heldWhile, waitAny, waitAnyAsync } from "../event.ts";
 import { futexWait, futexWake } from "../futex.ts";
 import { workerScope } from "../worker_scope.ts";
+import { yieldToEventLoop } from "../turn.ts";
 import type { AsyncLocalTable, LocalState, LocalTable, ProcessShared } from "./local_state.ts";
 
 /** What `thread_create` takes: the thread runs `(await import(module))[fn](arg, pal)`. */
@@ -176,7 +177,7 @@ export const threadCallsAsync = {
     }
   },
   async thread_yield() {
-    await new Promise((r) => setTimeout(r, 0));
+    await yieldToEventLoop();
   },
   thread_join(s, tid, timeoutMs) {
     return s.threads.joinAsync(tid, s.tid, forever(timeoutMs));

@@ -29,6 +29,7 @@ import {
 import type { CallContext, HostHandlers } from "./dispatch.ts";
 import { toPalError } from "./errors_map.ts";
 import { decodeArgs, encodeError, encodeResult, type HostSlot } from "./server_codec.ts";
+import { yieldToEventLoop } from "../turn.ts";
 
 export { MAX_JSON_BYTES, MAX_STR_BYTES } from "./server_codec.ts";
 
@@ -428,18 +429,4 @@ export class RingServer<Owner = unknown> {
     Atomics.store(w, SlotWord.STATE, SlotState.DONE);
     Atomics.notify(w, SlotWord.STATE);
   }
-}
-
-/** Let the event loop run one turn (faster than setTimeout 0). The channel is closed after
- * use: an open port with a handler would keep the event loop alive after the server stops. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port2.onmessage = () => {
-      ch.port1.close();
-      ch.port2.close();
-      resolve();
-    };
-    ch.port1.postMessage(0);
-  });
 }

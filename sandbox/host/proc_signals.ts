@@ -25,6 +25,7 @@ import {
   SlotWord,
 } from "../../libos/signal/shared.ts";
 import type { HostProc } from "./proc.ts";
+import { macrotaskTurn } from "../../pal/turn.ts";
 
 /** What delivery needs from the sandbox host. */
 export interface SignalHost {
@@ -202,7 +203,7 @@ function armSlotWatch(p: HostProc): void {
   // A changed word answers at once: re-check on a macrotask, so a guest bumping SEQ in a loop
   // cannot keep the host in microtasks.
   if (r.async) r.value.then(again);
-  else setTimeout(again, 0);
+  else macrotaskTurn(again);
 }
 
 /**
