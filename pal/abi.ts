@@ -11,8 +11,9 @@
  * input data. `out`: the byte length of an output buffer the host fills. `json`: a small JSON
  * value the handler validates. */
 export type ArgType = "int" | "str" | "bytes" | "out" | "json";
-/** Result types; `bytes` pairs with exactly one `out` argument. */
-export type ResultType = "void" | "int" | "str" | "bytes" | "json";
+/** Result types; `bytes` pairs with exactly one `out` argument. `stat`: a file's attributes in
+ * a fixed binary layout (pal/stat_codec.ts), read back as the JSON form. */
+export type ResultType = "void" | "int" | "str" | "bytes" | "json" | "stat";
 /** Which side serves the call: `host` through the ring, `guest` inside the picoprocess. */
 export type Side = "host" | "guest";
 
@@ -79,8 +80,8 @@ export const ABI = {
     "bytes",
     "map(h, offset, len): file bytes for a VMA",
   ),
-  stream_attr_query: c(5, "streams", "host", ["str"], "json", "attributes of a URI (lstat)"),
-  stream_attr_get: c(6, "streams", "host", ["int"], "json", "attributes of a handle (fstat)"),
+  stream_attr_query: c(5, "streams", "host", ["str"], "stat", "attributes of a URI (lstat)"),
+  stream_attr_get: c(6, "streams", "host", ["int"], "stat", "attributes of a handle (fstat)"),
   stream_attr_set: c(
     7,
     "streams",

@@ -8,6 +8,7 @@
 import { receiveMessageOnPort } from "node:worker_threads";
 import { ABI, type ArgsOf, type ArgType, type HostCallName, type ResultOf } from "../abi.ts";
 import { isPalCode, PalCode, PalError } from "../errors.ts";
+import { decodeStat } from "../stat_codec.ts";
 import {
   bulkOffset,
   copyOut,
@@ -368,6 +369,8 @@ export class PalClient {
           return dec.decode(this.#blob(slot));
         case "json":
           return this.#readJson(slot);
+        case "stat":
+          return decodeStat(slot.view);
         case "bytes":
           return this.#readOut(slot, respLen, target);
       }

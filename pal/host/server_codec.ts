@@ -7,6 +7,7 @@
 import type { ArgType } from "../abi.ts";
 import { PalCode, PalError } from "../errors.ts";
 import { copyOut, INT_BYTES, LOCATOR_BYTES, type PageGeometry, Where } from "../ring.ts";
+import { encodeStat, STAT_BYTES } from "../stat_codec.ts";
 
 /** Longest `str` argument (a path): 4096 bytes, as Linux PATH_MAX. */
 export const MAX_STR_BYTES = 4096;
@@ -129,6 +130,13 @@ export function encodeResult(
       const text = type === "str" ? String(value) : JSON.stringify(value ?? null);
       return writeText(text ?? "", slot, page);
     }
+    case "stat":
+      if (slot.data.length < STAT_BYTES) throw new PalError(PalCode.TOO_LONG, "slot too small");
+      try {
+        return encodeStat(slot.view, value);
+      } catch {
+        throw new PalError(PalCode.INVAL, "handler returned a bad stat");
+      }
   }
   throw new PalError(PalCode.INVAL, `unknown result type ${type}`);
 }
