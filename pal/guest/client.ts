@@ -358,7 +358,7 @@ export class PalClient {
         const code = -result;
         const info = this.#readJson(slot) as { m?: unknown; d?: unknown } | null;
         const msg = typeof info?.m === "string" ? info.m : undefined;
-        throw new PalError(isPalCode(code) ? code : PalCode.BAD_MESSAGE, msg, info?.d);
+        throw PalError.quick(isPalCode(code) ? code : PalCode.BAD_MESSAGE, msg, info?.d);
       }
       switch (ABI[name].result) {
         case "void":

@@ -147,7 +147,7 @@ export class ChrootFs implements FsBackend {
     for (let i = 1; i <= upto; i++) {
       const st = this.#lstat(parts, i);
       const name = parts.slice(0, i).join("/");
-      if (!st) throw new PalError(PalCode.NOT_FOUND, `"${name}" not found`);
+      if (!st) throw PalError.quick(PalCode.NOT_FOUND, `"${name}" not found`);
       if (st.isSymlink) throw symlinkError(this.#readlink(parts, i, st), parts, i - 1);
       if (!st.isDirectory) throw new PalError(PalCode.NOT_DIR, `"${name}" is not a directory`);
     }
@@ -168,7 +168,7 @@ export class ChrootFs implements FsBackend {
     const parts = checkRelPath(p);
     this.#walk(parts, Math.max(0, parts.length - 1));
     const st = this.#lstat(parts, parts.length);
-    if (!st) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
+    if (!st) throw PalError.quick(PalCode.NOT_FOUND, `"${p}" not found`);
     if (follow && st.isSymlink) {
       throw symlinkError(this.#readlink(parts, parts.length, st), parts, parts.length - 1);
     }
@@ -203,7 +203,7 @@ export class ChrootFs implements FsBackend {
     const fifo = st !== null && isFifoInfo(st) && !(f.create && f.excl);
     if ((f.write || f.create || f.truncate) && !fifo) this.#mutating("open for writing");
     if (!st) {
-      if (!f.create) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
+      if (!f.create) throw PalError.quick(PalCode.NOT_FOUND, `"${p}" not found`);
       if (f.directory) throw new PalError(PalCode.INVAL, "open: create with directory");
       // The sticky bit marks emulated links: a guest never sets it on a file.
       const m = checkMode(mode) & ~LINK_MODE_BIT;

@@ -126,7 +126,7 @@ export class TmpFs implements FsBackend {
     for (let i = 0; i < upto; i++) {
       const n = dir.entries.get(parts[i]!);
       if (!n) {
-        throw new PalError(PalCode.NOT_FOUND, `"${parts.slice(0, i + 1).join("/")}" not found`);
+        throw PalError.quick(PalCode.NOT_FOUND, `"${parts.slice(0, i + 1).join("/")}" not found`);
       }
       if (n.type === "symlink") throw symlinkError(n.target, parts, i);
       if (n.type !== "dir") {
@@ -155,7 +155,7 @@ export class TmpFs implements FsBackend {
     if (parts.length === 0) return { node: this.#root, parts };
     const dir = this.#walkDirs(parts, parts.length - 1);
     const node = dir.entries.get(parts[parts.length - 1]!);
-    if (!node) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
+    if (!node) throw PalError.quick(PalCode.NOT_FOUND, `"${p}" not found`);
     return { node, parts };
   }
 
@@ -213,7 +213,7 @@ export class TmpFs implements FsBackend {
       const name = parts[parts.length - 1]!;
       node = dir.entries.get(name);
       if (!node) {
-        if (!f.create) throw new PalError(PalCode.NOT_FOUND, `"${p}" not found`);
+        if (!f.create) throw PalError.quick(PalCode.NOT_FOUND, `"${p}" not found`);
         if (f.directory) throw new PalError(PalCode.INVAL, "open: create with directory");
         // The FIFO marker bit is only set by mkfifo: a guest create cannot forge a FIFO.
         node = this.#newFile(checkMode(mode) & ~FIFO_MODE_BIT);
