@@ -15,6 +15,7 @@
  * these calls see no difference.
  * @module
  */
+import type { FileStat } from "./host/fs_types.ts";
 
 /** Types a stat names (`FileStat.type`, and "socket" for a socket handle). */
 export const STAT_TYPES = ["file", "dir", "symlink", "fifo", "other", "socket"] as const;
@@ -25,21 +26,8 @@ const NUMS = ["size", "ino", "nlink", "mode", "dev", "atimeMs", "mtimeMs", "ctim
 const NS = ["atimeNs", "mtimeNs", "ctimeNs"] as const;
 const NS_MAX = 2n ** 63n - 1n;
 
-/** The decoded form: a FileStat as JSON carried it. */
-export interface WireStat {
-  type: (typeof STAT_TYPES)[number];
-  size: number;
-  ino: number;
-  nlink: number;
-  mode: number;
-  dev: number;
-  atimeMs: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  atimeNs?: string;
-  mtimeNs?: string;
-  ctimeNs?: string;
-}
+/** The decoded form: a FileStat as JSON carried it (a socket handle's type is "socket"). */
+export type WireStat = Omit<FileStat, "type"> & { type: (typeof STAT_TYPES)[number] };
 
 /** Write `st` (a handler's stat object) at the start of `view`; returns STAT_BYTES. Fields that
  * are not finite numbers are written as 0, ns strings that are not integers in range are left
