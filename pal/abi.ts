@@ -12,7 +12,7 @@
  * value the handler validates. */
 export type ArgType = "int" | "str" | "bytes" | "out" | "json";
 /** Result types; `bytes` pairs with exactly one `out` argument. `stat`: a file's attributes in
- * a fixed binary layout (pal/stat_codec.ts), read back as the JSON form. */
+ * a fixed binary layout (pal/stat_codec.ts); ns times come back as bigints. */
 export type ResultType = "void" | "int" | "str" | "bytes" | "json" | "stat";
 /** Which side serves the call: `host` through the ring, `guest` inside the picoprocess. */
 export type Side = "host" | "guest";

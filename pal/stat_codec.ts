@@ -11,8 +11,8 @@
  *   f64  8..64  size, ino, nlink, mode, dev, atimeMs, mtimeMs, ctimeMs
  *   i64  72..88 atimeNs, mtimeNs, ctimeNs (ns since the epoch)
  *
- * The decoded value has the shape the JSON had (times in ns as decimal strings), so readers of
- * these calls see no difference.
+ * The decoded value is a FileStat whose ns times are bigints (the JSON form carried decimal
+ * strings, which the guest parsed back into bigints at once).
  * @module
  */
 import type { FileStat } from "./host/fs_types.ts";
@@ -26,8 +26,14 @@ const NUMS = ["size", "ino", "nlink", "mode", "dev", "atimeMs", "mtimeMs", "ctim
 const NS = ["atimeNs", "mtimeNs", "ctimeNs"] as const;
 const NS_MAX = 2n ** 63n - 1n;
 
-/** The decoded form: a FileStat as JSON carried it (a socket handle's type is "socket"). */
-export type WireStat = Omit<FileStat, "type"> & { type: (typeof STAT_TYPES)[number] };
+/** The decoded form: a FileStat with its ns times as bigints (a socket handle's type is
+ * "socket"). */
+export type WireStat = Omit<FileStat, "type" | "atimeNs" | "mtimeNs" | "ctimeNs"> & {
+  type: (typeof STAT_TYPES)[number];
+  atimeNs?: bigint;
+  mtimeNs?: bigint;
+  ctimeNs?: bigint;
+};
 
 /** Write `st` (a handler's stat object) at the start of `view`; returns STAT_BYTES. Fields that
  * are not finite numbers are written as 0, ns strings that are not integers in range are left
@@ -69,8 +75,8 @@ export function decodeStat(view: DataView): WireStat {
     mtimeMs: view.getFloat64(56, true),
     ctimeMs: view.getFloat64(64, true),
   };
-  if (bits & 1) st.atimeNs = String(view.getBigInt64(72, true));
-  if (bits & 2) st.mtimeNs = String(view.getBigInt64(80, true));
-  if (bits & 4) st.ctimeNs = String(view.getBigInt64(88, true));
+  if (bits & 1) st.atimeNs = view.getBigInt64(72, true);
+  if (bits & 2) st.mtimeNs = view.getBigInt64(80, true);
+  if (bits & 4) st.ctimeNs = view.getBigInt64(88, true);
   return st;
 }

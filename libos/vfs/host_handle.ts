@@ -28,9 +28,9 @@ export function typeBits(type: unknown): number {
   }
 }
 
-/** A PAL time in ns (a decimal string), if well-formed. */
+/** A PAL time in ns (a stat result decodes it as a bigint: pal/stat_codec.ts), if well-formed. */
 function nsOf(v: unknown): bigint | undefined {
-  return typeof v === "string" && /^[0-9]{1,20}$/.test(v) ? BigInt(v) : undefined;
+  return typeof v === "bigint" && v >= 0n ? v : undefined;
 }
 
 /** The `stream_attr_set` attributes for times in ns (null = unchanged). */
