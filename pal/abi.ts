@@ -52,7 +52,7 @@ function c<const S extends Side, const A extends readonly ArgType[], const R ext
 
 /** The table. Keep numbers grouped by category: 1–29 streams, 30–39 memory, 40–59 threads,
  * 60–69 processes, 70–79 rpc, 80–89 misc, 90–94 sandbox, 95–99 debug, 100–119 ipc,
- * 120–129 more processes. */
+ * 120–129 more processes, 130–139 more streams. */
 export const ABI = {
   // Streams: URIs file:, dir:, dev:, tmp:, pipe:, pipe.srv:, tcp:, tcp.srv:, udp:, udp.srv:, rpc:
   stream_open: c(
@@ -147,6 +147,14 @@ export const ABI = {
     ["int"],
     "json",
     "{key, version, size, epoch} of file h (word, version, size, word value), -1: no cache",
+  ),
+  stream_open_cached: c(
+    130,
+    "streams",
+    "host",
+    ["str", "int", "int"],
+    "json",
+    "open(file uri, flags, mode) → {h} and, when it may be cached, stream_cache_key's fields",
   ),
   stream_prefetch: c(
     27,

@@ -12,6 +12,7 @@ import { O, S, type Stat } from "../sys/types.ts";
 import { HostDirHandle, HostFileHandle, statFromPal, timeAttrs } from "./host_handle.ts";
 import type { MountFs, OpenRequest } from "./mount.ts";
 import { FIFO_MARK, openFifo } from "../sys/fifo.ts";
+import { readAheadOf } from "./readahead.ts";
 
 /** PAL stream flags for open(2) flags. O_APPEND is not passed: the handle appends per write
  * (`stream_write` at -1) while the description has O_APPEND, so fcntl can clear it. */
@@ -89,7 +90,7 @@ export class HostFs implements MountFs {
     const uri = this.#uri("file", rel);
     let h: number;
     try {
-      h = this.pal.call("stream_open", uri, palOpenFlags(req.flags), req.mode & 0o7777);
+      h = this.#openFile(uri, palOpenFlags(req.flags), req.mode & 0o7777);
     } catch (e) {
       // A FIFO (tmpfs, or a chroot mount's emulated one) is refused as a file: rendezvous
       // through the host's `fifo:` stream. A real host FIFO stays refused (its type is not S_IFIFO).
@@ -100,7 +101,24 @@ export class HostFs implements MountFs {
       if ((st.mode & S.IFMT) !== S.IFIFO) throw e;
       return openFifo(this.pal, uri, req.flags, req.path);
     }
-    return new HostFileHandle(this.pal, h, req.path, uri, this.type === "chroot");
+    const chroot = this.type === "chroot";
+    const readOnly = (req.flags & O.ACCMODE) === O.RDONLY;
+    return new HostFileHandle(this.pal, h, req.path, uri, chroot, chroot && readOnly);
+  }
+
+  /** `stream_open` of a file; with the version lookup its first read would make when the
+   * thread's read cache looked that file up before (one host call instead of two). */
+  #openFile(uri: string, flags: number, mode: number): number {
+    const ra = readAheadOf(this.pal);
+    if (!ra?.wants(uri)) return this.pal.call("stream_open", uri, flags, mode);
+    const all = ra.noteAll();
+    const r = this.pal.call("stream_open_cached", uri, flags, mode) as { h?: unknown };
+    const h = r?.h;
+    if (!Number.isSafeInteger(h) || (h as number) < 0) {
+      throw new PalError(PalCode.BAD_MESSAGE, "stream_open_cached: no handle");
+    }
+    ra.seed(h as number, uri, r, all);
+    return h as number;
   }
 
   mkdir(rel: readonly string[], mode: number): void {

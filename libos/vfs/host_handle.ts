@@ -163,6 +163,9 @@ export class HostFileHandle extends HostHandle {
    * @param uri the `file://` URI, kept to reopen a directory as `dir://` for readdir
    * @param writeBehind whether positioned writes may be posted (write_behind.ts): files of
    *   chroot mounts
+   * @param detachClose whether the last close need not wait for the host (PalClient `detach`):
+   *   a chroot mount's file open only for reading, whose close no other process can observe
+   *   and no error can follow
    */
   constructor(
     pal: PalClient,
@@ -170,6 +173,7 @@ export class HostFileHandle extends HostHandle {
     path: string,
     readonly uri: string,
     readonly writeBehind = false,
+    readonly detachClose = false,
   ) {
     super(pal, palHandle, path);
   }
@@ -232,6 +236,7 @@ export class HostFileHandle extends HostHandle {
   protected override close(): void {
     this.#dir?.release();
     readAheadOf(this.pal)?.forget(this.palHandle);
+    if (this.detachClose && this.pal.detach("stream_close", this.palHandle)) return;
     const err = writeBehindIfAny(this.pal)?.closing(this.palHandle);
     super.close();
     if (err) throw err;

@@ -268,6 +268,26 @@ export class ReadAhead {
     return st;
   }
 
+  /** Whether an open of `uri` should ask for the file's version at once (`stream_open_cached`,
+   * then `seed`): the thread looked that file up before, so its first read would ask. */
+  wants(uri: string): boolean {
+    return this.#mem !== null && this.#uris.has(uri);
+  }
+
+  /** Word 0 of the epoch table, as noted before a `stream_open_cached` call (for `seed`). */
+  noteAll(): number {
+    return Atomics.load(this.#epochs, 0);
+  }
+
+  /** Take `stream_open_cached`'s answer `r` for the new handle `h` of file `uri` (`all`: word 0
+   * noted before the call), as the handle's first read would have asked for it. */
+  seed(h: number, uri: string, r: unknown, all: number): void {
+    if (this.#streams.has(h)) this.forget(h);
+    const st = this.#stream(h, uri);
+    st.fid = -1;
+    this.#apply(st, r, all);
+  }
+
   /** Ask the host for the file's epoch word and version (one call per handle). */
   #resolve(h: number, st: Stream): void {
     st.fid = -1;
@@ -278,6 +298,11 @@ export class ReadAhead {
     } catch {
       return;
     }
+    this.#apply(st, r, all);
+  }
+
+  /** Take a `stream_cache_key` answer (checked: it comes from the host's shared reply). */
+  #apply(st: Stream, r: unknown, all: number): void {
     if (r === -1 || typeof r !== "object" || r === null) return;
     const { key, version, size, epoch } = r as Record<string, unknown>;
     if (

@@ -13,6 +13,8 @@
  *   so while the word keeps that value nothing in the sandbox changed the size), or -1 when it
  *   may not be cached (its mount has `readahead = false`). A write-behind writer bumps the word
  *   itself, before it posts (and posts run before any other call).
+ * - `stream_open_cached(uri, flags, mode)` (streams.ts): `stream_open` and `stream_cache_key` in
+ *   one call.
  * - `stream_prefetch(h, pos, len, cache, off)`: read up to `len` bytes of `h` at `pos` into cache
  *   buffer `cache` at `off`; the count read. It goes through the backend's `pread`, so a trusted
  *   file is verified as for any read.
@@ -122,6 +124,25 @@ function readable(p: HostProcess, h: number): FileHandle {
   return hd;
 }
 
+/** `stream_cache_key`'s answer for handle `h`, or null when it may not be cached. */
+export function cacheKey(
+  p: HostProcess,
+  h: number,
+): { key: number; version: string; size: number; epoch: number } | null {
+  const hd = p.handles.get(h);
+  if (hd.kind !== "file" || (!hd.read && !hd.write)) {
+    throw new PalError(PalCode.BAD_HANDLE, "not an open file");
+  }
+  if (!hd.cache) return null;
+  const epochs = p.services.epochs;
+  if (!epochs) return null;
+  const st = hd.file.stat(); // one stat gives the word (the first time) and the version
+  const key = hd.key ??= epochs.keyOf(st);
+  const version = [st.dev, st.ino, st.size, st.mtimeNs ?? st.mtimeMs, st.ctimeNs ?? st.ctimeMs]
+    .join(":");
+  return { key, version, size: st.size, epoch: epochs.value(key) };
+}
+
 /** The read-ahead handlers. */
 export const streamCacheHandlers: HostHandlers<HostProcess> = {
   stream_cache_open(ctx) {
@@ -138,18 +159,7 @@ export const streamCacheHandlers: HostHandlers<HostProcess> = {
   },
 
   stream_cache_key(ctx, h) {
-    const hd = ctx.owner.handles.get(h);
-    if (hd.kind !== "file" || (!hd.read && !hd.write)) {
-      throw new PalError(PalCode.BAD_HANDLE, "not an open file");
-    }
-    if (!hd.cache) return -1;
-    const epochs = ctx.owner.services.epochs;
-    if (!epochs) return -1;
-    const st = hd.file.stat(); // one stat gives the word (the first time) and the version
-    const key = hd.key ??= epochs.keyOf(st);
-    const version = [st.dev, st.ino, st.size, st.mtimeNs ?? st.mtimeMs, st.ctimeNs ?? st.ctimeMs]
-      .join(":");
-    return { key, version, size: st.size, epoch: epochs.value(key) };
+    return cacheKey(ctx.owner, h) ?? -1;
   },
 
   stream_prefetch(ctx, h, pos, len, id, off) {

@@ -22,6 +22,7 @@ function world() {
   const server = new RingServer(doorbell, {
     echo_bytes: (_c, data, out) => {
       served.push(data[0]!);
+      if (data[0] === 0xee) throw new Error("refused");
       out.set(data.subarray(0, out.length));
       return Math.min(data.length, out.length);
     },
@@ -32,7 +33,7 @@ function world() {
     ch.port1.close();
     ch.port2.close();
   };
-  return { page, server, client, served, close };
+  return { page, doorbell, server, client, served, close };
 }
 
 Deno.test("posted calls are served in the order they were made, whatever their slots", () => {
@@ -89,6 +90,60 @@ Deno.test("a guest resubmitting as fast as it is served cannot hold the server",
     server.onCall = flip;
     const count = server.serveAvailable();
     assert.ok(count <= DEFAULT_GEOMETRY.slots, `one sweep served ${count} calls`);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("a detached call waits, unrung, for the thread's next call and runs before it", () => {
+  const { doorbell, server, client, served, close } = world();
+  try {
+    const bell = new Int32Array(doorbell, 0, 1);
+    const rung = Atomics.load(bell, 0);
+    assert.equal(client.detach("echo_bytes", new Uint8Array([9]), 1), true);
+    assert.equal(Atomics.load(bell, 0), rung, "a detached call does not ring the doorbell");
+    // A detached call that fails: its error goes nowhere.
+    assert.equal(client.detach("echo_bytes", new Uint8Array([0xee]), 1), true);
+    // At most two wait unreaped: a third is refused (the caller makes the call itself).
+    assert.equal(client.detach("echo_bytes", new Uint8Array([7]), 1), false);
+    const next = client.post("echo_bytes", new Uint8Array([10]), 1);
+    assert.equal(server.serveAvailable(), 3);
+    assert.deepEqual(served, [9, 0xee, 10], "served in the order they were made");
+    assert.deepEqual([...client.settle(next, "echo_bytes") as Uint8Array], [10]);
+    // Their slots come back: every asynchronous slot can be posted to again.
+    const slots: number[] = [];
+    for (let i = 1; i < DEFAULT_GEOMETRY.slots; i++) {
+      slots.push(client.post("echo_bytes", new Uint8Array([i]), 1));
+    }
+    assert.ok(slots.every((s) => s > 0), `slots ${slots}`);
+    server.serveAvailable();
+    for (const s of slots) client.settle(s, "echo_bytes");
+  } finally {
+    close();
+  }
+});
+
+Deno.test("an asynchronous call finding every slot held by detached calls has them run", async () => {
+  const { server, client, close } = world();
+  try {
+    // Hold every asynchronous slot but the ones two detached calls take.
+    const held: number[] = [];
+    for (let i = 1; i < DEFAULT_GEOMETRY.slots - 2; i++) {
+      held.push(client.post("echo_bytes", new Uint8Array([i]), 1));
+    }
+    assert.equal(client.detach("echo_bytes", new Uint8Array([1]), 1), true);
+    assert.equal(client.detach("echo_bytes", new Uint8Array([2]), 1), true);
+    assert.equal(client.post("echo_bytes", new Uint8Array([3]), 1), -1, "no free slot");
+    // The host thread of a real sandbox serves on its own; here a timer stands in for it.
+    const t = setInterval(() => server.serveAvailable(), 1);
+    try {
+      const got = await client.callAsync("echo_bytes", new Uint8Array([5]), 1);
+      assert.deepEqual([...got as Uint8Array], [5]);
+    } finally {
+      clearInterval(t);
+    }
+    server.serveAvailable();
+    for (const s of held) client.settle(s, "echo_bytes");
   } finally {
     close();
   }

@@ -34,7 +34,7 @@ async function run(
   const sb = await Sandbox.create(`${dir}/app.toml`, {
     isolation,
     trace: (l) => {
-      if (/stream_(prefetch|cache_key|read|attr_query)/.test(l)) calls.push(l);
+      if (/stream_(prefetch|cache_key|read|attr_query|open_cached|close)\(/.test(l)) calls.push(l);
     },
   });
   try {
@@ -148,6 +148,18 @@ for (const iso of LEVELS) {
     assert.equal(readsAfterMark(calls), 0, calls.join("\n"));
     // Not at its end either: the file's size came with its version.
     assert.equal(readsAfterMark(calls, Infinity), 0, calls.join("\n"));
+    // The second open asked for the version with the open: one host call, no second one.
+    const mark = calls.findIndex((l) => l.includes("pass-2"));
+    const after = calls.slice(mark);
+    assert.equal(
+      after.filter((l) => l.includes("stream_open_cached(")).length,
+      1,
+      after.join("\n"),
+    );
+    assert.equal(after.filter((l) => l.includes("stream_cache_key(")).length, 0, after.join("\n"));
+    // The first pass's close (detached: it rang no doorbell) ran before the mark's call.
+    const closes = calls.slice(0, mark).filter((l) => l.includes("stream_close("));
+    assert.ok(closes.length >= 1, calls.join("\n"));
   });
 }
 
