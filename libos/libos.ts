@@ -8,7 +8,7 @@ import type { InitMessage } from "./init.ts";
 import { Kernel } from "./kernel.ts";
 import { Liveness } from "./liveness.ts";
 import { installHostControl } from "./revoke.ts";
-import { installDeno } from "./personality/deno/install.ts";
+import { installDeno, type PreparedDeno } from "./personality/deno/install.ts";
 import { setupExtraFds, setupMounts, setupStdio } from "./setup.ts";
 import { BUILTIN_SCHEME } from "./bin/names.ts";
 import { loadBuiltin } from "./bin/mod.ts";
@@ -30,12 +30,17 @@ export class Libos {
   readonly sys: Sys;
   readonly live: Liveness;
   #exiting = false;
+  readonly #prepared: PreparedDeno | null;
 
   /**
    * @param init the host's init message
    * @param pal the PAL client over the process's call page
+   * @param prepared the Deno personality a pooled Worker installed ahead of the process
+   *   (install.ts `prepareDeno`): the process takes its liveness tracker, and
+   *   `installDenoPersonality` binds it instead of installing
    */
-  constructor(readonly init: InitMessage, readonly pal: PalClient) {
+  constructor(readonly init: InitMessage, readonly pal: PalClient, prepared?: PreparedDeno) {
+    this.#prepared = prepared ?? null;
     this.kernel = new Kernel(init, pal);
     setupMounts(this.kernel);
     setupStdio(this.kernel);
@@ -43,14 +48,20 @@ export class Libos {
     // Every call is a signal safe point (libos/signal/signals.ts).
     this.sys = wrapSys(createSys(this.kernel, (code) => this.exit(code)), this.kernel.signals);
     this.kernel.signals.watch();
-    this.live = new Liveness(() => this.exit(0));
+    this.live = prepared?.live ?? new Liveness(() => this.exit(0));
     installHostControl(this);
     current = this;
   }
 
+  /** Whether the Deno personality was installed ahead of the process (tests). */
+  get personalityPrepared(): boolean {
+    return this.#prepared !== null;
+  }
+
   /** Replace the `Deno` namespace members and `console` with VFS-backed ones. */
   installDenoPersonality(): void {
-    installDeno(this);
+    if (this.#prepared) this.#prepared.bind(this);
+    else installDeno(this);
   }
 
   /**

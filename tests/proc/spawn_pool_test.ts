@@ -1,7 +1,8 @@
 /**
  * Processes started from pooled Workers (sandbox/host/proc_pool.ts) are whole new processes: the
- * pool was used, and each child has its own pid, argv, env and cwd and no trace of an earlier
- * process or of boot's rehearsal (libos/boot.ts).
+ * pool was used, and each child has its own pid, argv, env, cwd and main module and no trace of
+ * an earlier process or of boot's rehearsal (libos/boot.ts); the Deno personality the warm-up
+ * installed ahead is bound to it (a child waiting on a timer is not ended early).
  */
 import assert from "node:assert/strict";
 import { LEVELS, scenario } from "./_sb.ts";
@@ -20,10 +21,18 @@ for (const iso of LEVELS) {
       assert.equal(o.code, 0);
       assert.equal(o.seen, null, "no globals of an earlier process");
       assert.equal(o.ppid, r.me);
+      // Each took a warmed Worker whose Deno personality was installed ahead, now bound to it.
+      assert.equal(o.prepared, true);
       if (i < 3) {
         assert.deepEqual(
-          { how: o.how, args: o.args, mark: o.mark, cwd: o.cwd },
-          { how: "spawn", args: ["child", String(i)], mark: `m${i}`, cwd: "/tmp" },
+          { how: o.how, args: o.args, mark: o.mark, cwd: o.cwd, main: o.mainModule },
+          {
+            how: "spawn",
+            args: ["child", String(i)],
+            mark: `m${i}`,
+            cwd: "/tmp",
+            main: "file:///code/spawn_pool.ts",
+          },
         );
       } else {
         assert.deepEqual({ how: o.how, i: o.i }, { how: "fork", i: i - 3 });

@@ -55,24 +55,22 @@ function statusOf(w: WaitResult): Deno.CommandStatus {
 
 /** Build the Command API classes bound to one process. */
 export function commandApi(ctx: CommandCtx) {
-  const { sys } = ctx;
-
   /** Read fd until EOF into a stream; the fd is closed at the end. */
   function readable(fd: number): ReadableStream<Uint8Array> {
     return new ReadableStream<Uint8Array>({
       pull: async (c) => {
         const buf = new Uint8Array(65536);
         try {
-          const n = await ctx.live.track(sys.readAsync(fd, buf));
+          const n = await ctx.live.track(ctx.sys.readAsync(fd, buf));
           if (n === 0) {
-            sys.close(fd);
+            ctx.sys.close(fd);
             c.close();
           } else c.enqueue(buf.slice(0, n));
         } catch (e) {
           c.error(denoError(e, "read"));
         }
       },
-      cancel: () => sys.close(fd),
+      cancel: () => ctx.sys.close(fd),
     }, { highWaterMark: 0 });
   }
 
@@ -80,10 +78,10 @@ export function commandApi(ctx: CommandCtx) {
     return new WritableStream<Uint8Array>({
       write: async (chunk) => {
         let off = 0;
-        while (off < chunk.length) off += await sys.writeAsync(fd, chunk.subarray(off));
+        while (off < chunk.length) off += await ctx.sys.writeAsync(fd, chunk.subarray(off));
       },
-      close: () => sys.close(fd),
-      abort: () => sys.close(fd),
+      close: () => ctx.sys.close(fd),
+      abort: () => ctx.sys.close(fd),
     });
   }
 
@@ -104,7 +102,7 @@ export function commandApi(ctx: CommandCtx) {
       if (m === "null") {
         actions.push({ op: "open", fd, path: "/dev/null", flags: fd === 0 ? O.RDONLY : O.WRONLY });
       } else if (m === "piped") {
-        const [r, w] = sys.pipe(O.CLOEXEC);
+        const [r, w] = ctx.sys.pipe(O.CLOEXEC);
         const [child, parent] = fd === 0 ? [r, w] : [w, r];
         actions.push({ op: "dup2", fd: child, newfd: fd });
         theirs.push(child);
@@ -121,15 +119,15 @@ export function commandApi(ctx: CommandCtx) {
     };
     let pid: number;
     try {
-      pid = sys.spawn(req);
+      pid = ctx.sys.spawn(req);
     } catch (e) {
-      for (const fd of mine) if (fd !== null) sys.close(fd);
+      for (const fd of mine) if (fd !== null) ctx.sys.close(fd);
       if (e instanceof ErrnoError && (e.errno === Errno.ENOENT || e.errno === Errno.ENOEXEC)) {
         throw new Deno.errors.NotFound(`Failed to spawn '${cmd}': ${e.message}`);
       }
       throw denoError(e, "spawn", cmd);
     } finally {
-      for (const fd of theirs) sys.close(fd);
+      for (const fd of theirs) ctx.sys.close(fd);
     }
     return { pid, stdin: mine[0] ?? null, stdout: mine[1] ?? null, stderr: mine[2] ?? null };
   }
@@ -149,7 +147,7 @@ export function commandApi(ctx: CommandCtx) {
       this.#stdout = s.stdout === null ? null : readable(s.stdout);
       this.#stderr = s.stderr === null ? null : readable(s.stderr);
       this.#release = ctx.live.hold();
-      this.status = sys.waitpidAsync(s.pid, 0).then(statusOf);
+      this.status = ctx.sys.waitpidAsync(s.pid, 0).then(statusOf);
       this.status.then(() => this.#release(), () => this.#release());
     }
     get stdin(): WritableStream<Uint8Array> {
@@ -177,7 +175,7 @@ export function commandApi(ctx: CommandCtx) {
     kill(signo: Deno.Signal = "SIGTERM"): void {
       const n = signalNumber(signo);
       if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
-      sys.kill(this.pid, n);
+      ctx.sys.kill(this.pid, n);
     }
     /** Keep the parent alive until the child exits (the default). */
     ref(): void {
@@ -226,7 +224,7 @@ export function commandApi(ctx: CommandCtx) {
       }
       const s = start(this.#cmd, this.#opts, "piped", "null");
       const [stdout, stderr] = drainSync(s.stdout, s.stderr);
-      return { ...statusOf(sys.waitpid(s.pid, 0)), stdout, stderr } as Deno.CommandOutput;
+      return { ...statusOf(ctx.sys.waitpid(s.pid, 0)), stdout, stderr } as Deno.CommandOutput;
     }
   }
 
@@ -237,13 +235,13 @@ export function commandApi(ctx: CommandCtx) {
     const buf = new Uint8Array(65536);
     while (open.some((f) => f !== null)) {
       const fds = open.flatMap((fd) => (fd === null ? [] : [{ fd, events: 1, revents: 0 }]));
-      sys.poll(fds, -1);
+      ctx.sys.poll(fds, -1);
       for (const p of fds) {
         if (p.revents === 0) continue;
         const i = open.indexOf(p.fd);
-        const n = sys.read(p.fd, buf);
+        const n = ctx.sys.read(p.fd, buf);
         if (n === 0) {
-          sys.close(p.fd);
+          ctx.sys.close(p.fd);
           open[i] = null;
         } else parts[i]!.push(buf.slice(0, n));
       }
@@ -258,7 +256,7 @@ export function commandApi(ctx: CommandCtx) {
       const n = signalNumber(signo);
       if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
       try {
-        sys.kill(pid, n);
+        ctx.sys.kill(pid, n);
       } catch (e) {
         throw denoError(e, "kill");
       }

@@ -65,17 +65,16 @@ function tempName(o: Deno.MakeTempOptions): string {
 
 /** The directory functions, to be assigned onto `Deno`. */
 export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undefined }) {
-  const sys = ctx.sys;
   const tempDir = (o: Deno.MakeTempOptions): string => {
     if (o.dir !== undefined) return pathArg(o.dir as string | URL);
     const fromEnv = env.get("TMPDIR");
     if (fromEnv) return fromEnv;
     try {
-      if ((sys.stat("/tmp").mode & S.IFMT) === S.IFDIR) return "/tmp";
+      if ((ctx.sys.stat("/tmp").mode & S.IFMT) === S.IFDIR) return "/tmp";
     } catch (_e) {
       // No /tmp in this sandbox: fall back to the working directory.
     }
-    return sys.getcwd();
+    return ctx.sys.getcwd();
   };
   const makeTemp = (o: Deno.MakeTempOptions, make: (p: string) => void): string => {
     const dir = tempDir(o).replace(/\/+$/, "") || "/";
@@ -92,7 +91,7 @@ export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undef
   const api = {
     readDirSync: (path: string | URL): IteratorObject<Deno.DirEntry> & Iterable<Deno.DirEntry> => {
       const p = pathArg(path);
-      const all = withDeno("readdir", p, () => [...entries(sys, p)]);
+      const all = withDeno("readdir", p, () => [...entries(ctx.sys, p)]);
       return all[Symbol.iterator]();
     },
     readDir: (path: string | URL): AsyncIterable<Deno.DirEntry> => {
@@ -101,7 +100,7 @@ export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undef
         ctx,
         "readdir",
         p,
-        () => withDeno("readdir", p, () => [...entries(sys, p)]),
+        () => withDeno("readdir", p, () => [...entries(ctx.sys, p)]),
       );
       return {
         async *[Symbol.asyncIterator]() {
@@ -112,23 +111,27 @@ export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undef
     mkdirSync: (path: string | URL, o: Deno.MkdirOptions = {}) => {
       const p = pathArg(path);
       const mode = o.mode ?? 0o777;
-      withDeno("mkdir", p, () => (o.recursive ? mkdirAll(sys, p, mode) : sys.mkdir(p, mode)));
+      withDeno(
+        "mkdir",
+        p,
+        () => (o.recursive ? mkdirAll(ctx.sys, p, mode) : ctx.sys.mkdir(p, mode)),
+      );
     },
     mkdir: (path: string | URL, o?: Deno.MkdirOptions) =>
       asyncOp(ctx, "mkdir", String(path), () => api.mkdirSync(path, o)),
     removeSync: (path: string | URL, o: Deno.RemoveOptions = {}) => {
       const p = pathArg(path);
       withDeno("remove", p, () => {
-        if (o.recursive) return removeAll(sys, p);
-        const st = sys.lstat(p);
-        if ((st.mode & S.IFMT) === S.IFDIR) sys.rmdir(p);
-        else sys.unlink(p);
+        if (o.recursive) return removeAll(ctx.sys, p);
+        const st = ctx.sys.lstat(p);
+        if ((st.mode & S.IFMT) === S.IFDIR) ctx.sys.rmdir(p);
+        else ctx.sys.unlink(p);
       });
     },
     remove: (path: string | URL, o?: Deno.RemoveOptions) =>
       asyncOp(ctx, "remove", String(path), () => api.removeSync(path, o)),
     makeTempDirSync: (o: Deno.MakeTempOptions = {}) =>
-      withDeno("mkdtemp", undefined, () => makeTemp(o, (p) => sys.mkdir(p, 0o700))),
+      withDeno("mkdtemp", undefined, () => makeTemp(o, (p) => ctx.sys.mkdir(p, 0o700))),
     makeTempDir: (o?: Deno.MakeTempOptions) =>
       asyncOp(ctx, "mkdtemp", undefined, () => api.makeTempDirSync(o)),
     makeTempFileSync: (o: Deno.MakeTempOptions = {}) =>
@@ -138,15 +141,15 @@ export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undef
         () =>
           makeTemp(
             o,
-            (p) => sys.close(sys.open(p, O.WRONLY | O.CREAT | O.EXCL | O.CLOEXEC, 0o600)),
+            (p) => ctx.sys.close(ctx.sys.open(p, O.WRONLY | O.CREAT | O.EXCL | O.CLOEXEC, 0o600)),
           ),
       ),
     makeTempFile: (o?: Deno.MakeTempOptions) =>
       asyncOp(ctx, "mkstemp", undefined, () => api.makeTempFileSync(o)),
-    cwd: () => withDeno("getcwd", undefined, () => sys.getcwd()),
+    cwd: () => withDeno("getcwd", undefined, () => ctx.sys.getcwd()),
     chdir: (path: string | URL) => {
       const p = pathArg(path);
-      withDeno("chdir", p, () => sys.chdir(p));
+      withDeno("chdir", p, () => ctx.sys.chdir(p));
     },
   };
   return api;

@@ -82,37 +82,36 @@ function timeMs(t: number | Date): number {
 
 /** The file functions, to be assigned onto `Deno`. */
 export function fsFunctions(ctx: DenoCtx) {
-  const sys = ctx.sys;
   const sync = <T>(op: string, p: string, fn: () => T) => withDeno(op, p, fn);
   const openSync = (path: string | URL, o?: Deno.OpenOptions) => {
     const p = pathArg(path);
-    const fd = sync("open", p, () => sys.open(p, openFlags(o), o?.mode ?? 0o666));
+    const fd = sync("open", p, () => ctx.sys.open(p, openFlags(o), o?.mode ?? 0o666));
     return new SandboxFsFile(ctx, fd);
   };
   const readFileSync = (path: string | URL) => {
     const p = pathArg(path);
-    return sync("readfile", p, () => withFd(sys, p, O.RDONLY, 0, (fd) => readAll(sys, fd)));
+    return sync("readfile", p, () => withFd(ctx.sys, p, O.RDONLY, 0, (fd) => readAll(ctx.sys, fd)));
   };
   const writeFileSync = (path: string | URL, data: Uint8Array, o: Deno.WriteFileOptions = {}) => {
     const p = pathArg(path);
     sync(
       "writefile",
       p,
-      () => withFd(sys, p, writeFlags(o), o.mode ?? 0o666, (fd) => writeAll(sys, fd, data)),
+      () => withFd(ctx.sys, p, writeFlags(o), o.mode ?? 0o666, (fd) => writeAll(ctx.sys, fd, data)),
     );
   };
   const copyFileSync = (from: string | URL, to: string | URL) => {
     const a = pathArg(from);
     const b = pathArg(to);
     sync("copy", a, () =>
-      withFd(sys, a, O.RDONLY, 0, (src) => {
-        const mode = sys.fstat(src).mode & 0o777;
-        withFd(sys, b, O.WRONLY | O.CREAT | O.TRUNC, mode, (dst) => {
+      withFd(ctx.sys, a, O.RDONLY, 0, (src) => {
+        const mode = ctx.sys.fstat(src).mode & 0o777;
+        withFd(ctx.sys, b, O.WRONLY | O.CREAT | O.TRUNC, mode, (dst) => {
           const buf = new Uint8Array(COPY_CHUNK);
           for (;;) {
-            const n = sys.read(src, buf);
+            const n = ctx.sys.read(src, buf);
             if (n === 0) break;
-            writeAll(sys, dst, buf.subarray(0, n));
+            writeAll(ctx.sys, dst, buf.subarray(0, n));
           }
         });
       }));
@@ -159,17 +158,17 @@ export function fsFunctions(ctx: DenoCtx) {
       }),
     statSync: (path: string | URL) => {
       const p = pathArg(path);
-      return fileInfo(sync("stat", p, () => sys.stat(p)));
+      return fileInfo(sync("stat", p, () => ctx.sys.stat(p)));
     },
     stat: (path: string | URL) => asyncOp(ctx, "stat", String(path), () => api.statSync(path)),
     lstatSync: (path: string | URL) => {
       const p = pathArg(path);
-      return fileInfo(sync("lstat", p, () => sys.lstat(p)));
+      return fileInfo(sync("lstat", p, () => ctx.sys.lstat(p)));
     },
     lstat: (path: string | URL) => asyncOp(ctx, "lstat", String(path), () => api.lstatSync(path)),
     truncateSync: (path: string | URL, len = 0) => {
       const p = pathArg(path);
-      sync("truncate", p, () => sys.truncate(p, Math.max(0, len)));
+      sync("truncate", p, () => ctx.sys.truncate(p, Math.max(0, len)));
     },
     truncate: (path: string | URL, len?: number) =>
       asyncOp(ctx, "truncate", String(path), () => api.truncateSync(path, len)),
@@ -178,37 +177,37 @@ export function fsFunctions(ctx: DenoCtx) {
       asyncOp(ctx, "copy", String(from), () => copyFileSync(from, to)),
     realPathSync: (path: string | URL) => {
       const p = pathArg(path);
-      return sync("realpath", p, () => sys.realpath(p));
+      return sync("realpath", p, () => ctx.sys.realpath(p));
     },
     realPath: (path: string | URL) =>
       asyncOp(ctx, "realpath", String(path), () => api.realPathSync(path)),
     readLinkSync: (path: string | URL) => {
       const p = pathArg(path);
-      return sync("readlink", p, () => sys.readlink(p));
+      return sync("readlink", p, () => ctx.sys.readlink(p));
     },
     readLink: (path: string | URL) =>
       asyncOp(ctx, "readlink", String(path), () => api.readLinkSync(path)),
     symlinkSync: (target: string | URL, path: string | URL) => {
       const t = pathArg(target);
       const p = pathArg(path);
-      sync("symlink", p, () => sys.symlink(t, p));
+      sync("symlink", p, () => ctx.sys.symlink(t, p));
     },
     symlink: (target: string | URL, path: string | URL) =>
       asyncOp(ctx, "symlink", String(path), () => api.symlinkSync(target, path)),
     renameSync: (from: string | URL, to: string | URL) => {
       const a = pathArg(from);
       const b = pathArg(to);
-      sync("rename", a, () => sys.rename(a, b));
+      sync("rename", a, () => ctx.sys.rename(a, b));
     },
     rename: (from: string | URL, to: string | URL) =>
       asyncOp(ctx, "rename", String(from), () => api.renameSync(from, to)),
     linkSync: (existing: string, newPath: string) =>
-      sync("link", existing, () => sys.link(existing, newPath)),
+      sync("link", existing, () => ctx.sys.link(existing, newPath)),
     link: (existing: string, newPath: string) =>
-      asyncOp(ctx, "link", existing, () => sys.link(existing, newPath)),
+      asyncOp(ctx, "link", existing, () => ctx.sys.link(existing, newPath)),
     utimeSync: (path: string | URL, atime: number | Date, mtime: number | Date) => {
       const p = pathArg(path);
-      sync("utime", p, () => sys.utimensat(-100, p, timeMs(atime), timeMs(mtime), 0));
+      sync("utime", p, () => ctx.sys.utimensat(-100, p, timeMs(atime), timeMs(mtime), 0));
     },
     utime: (path: string | URL, atime: number | Date, mtime: number | Date) =>
       asyncOp(ctx, "utime", String(path), () => api.utimeSync(path, atime, mtime)),

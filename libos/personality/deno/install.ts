@@ -4,6 +4,8 @@
  * environment. APIs the libOS does not virtualize throw NotCapable instead of reaching the host.
  */
 import type { Libos } from "../../libos.ts";
+import { Liveness } from "../../liveness.ts";
+import type { Sys } from "../../sys/types.ts";
 import type { DenoCtx } from "./ctx.ts";
 import { makeConsole } from "./console.ts";
 import { dirFunctions } from "./dir.ts";
@@ -24,27 +26,41 @@ function define(target: object, name: string, value: unknown): void {
   });
 }
 
-/** Replace `Deno.*` and `console` for the app of `os`. */
-export function installDeno(os: Libos): void {
-  const ctx: DenoCtx = { sys: os.sys, live: os.live };
-  const D = Deno as unknown as Record<string, unknown>;
-  os.live.installTimers(Deno);
-  os.live.installAsyncBuiltins();
-  const env = makeEnv(os.kernel.env);
+/** What the personality's members call through: filled in when they are bound to a process. */
+interface Bound {
+  sys: Sys;
+  live: Liveness;
+  os: Libos | null;
+  env: Deno.Env | null;
+}
+
+/**
+ * The Deno personality installed ahead of its process: a pooled Worker's warm-up (boot.ts)
+ * installs every member but those that name the process, over a context `bind` fills in when
+ * the process arrives. No code but Sandpiper's runs in the Worker before that.
+ */
+export interface PreparedDeno {
+  /** The liveness tracker the members count work on: the process's Libos takes it. */
+  readonly live: Liveness;
+  /** Bind the members to `os` and define the members that name its process. */
+  bind(os: Libos): void;
+}
+
+/** The members that do not name the process, over `b`, installed on `Deno` and `console`. */
+function installShared(b: Bound): void {
+  const ctx: DenoCtx = b;
+  b.live.installTimers(Deno);
+  b.live.installAsyncBuiltins();
+  const env = { get: (k: string) => b.env?.get(k) };
   const members: Record<string, unknown> = {
     ...fsFunctions(ctx),
     ...dirFunctions(ctx, env),
     FsFile: SandboxFsFile,
-    env,
-    args: os.init.argv.slice(1),
-    pid: os.init.pid,
-    ppid: os.init.ppid,
-    mainModule: `file://${os.init.exePath.startsWith("/") ? "" : "/"}${os.init.exePath}`,
     noColor: true,
-    exit: (code = 0) => os.exit(code),
+    exit: (code = 0) => b.os?.exit(code),
     umask: (mask?: number) => {
-      const old = os.sys.umask(mask ?? 0);
-      if (mask === undefined) os.sys.umask(old);
+      const old = b.sys.umask(mask ?? 0);
+      if (mask === undefined) b.sys.umask(old);
       return old;
     },
     stdin: new SandboxFsFile(ctx, 0),
@@ -53,22 +69,63 @@ export function installDeno(os: Libos): void {
   };
   for (const name of DENIED) members[name] = denied(name);
   Object.assign(members, netApi(ctx));
-  Object.assign(
-    members,
-    commandApi({
-      ...ctx,
-      signals: os.kernel.signals,
-      env: () => env.toObject(),
-      cwd: () => os.sys.getcwd(),
-    }),
-  );
+  const cmd = {
+    get sys() {
+      return b.sys;
+    },
+    get signals() {
+      return b.os!.kernel.signals;
+    },
+    live: b.live,
+    env: () => b.env?.toObject() ?? {},
+    cwd: () => b.sys.getcwd(),
+  };
+  Object.assign(members, commandApi(cmd));
+  const D = Deno as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(members)) define(D, k, v);
   const con = makeConsole((fd, text) => {
     try {
-      os.sys.write(fd, enc.encode(text));
+      b.sys.write(fd, enc.encode(text));
     } catch (_e) {
       // Output is gone (closed fd, or the host's output limit): console never throws.
     }
   });
   define(globalThis, "console", con);
+}
+
+/** Point `b` at `os` and define the members that name its process. */
+function bindTo(b: Bound, os: Libos): void {
+  b.os = os;
+  b.sys = os.sys;
+  b.env = makeEnv(os.kernel.env);
+  const D = Deno as unknown as Record<string, unknown>;
+  define(D, "env", b.env);
+  define(D, "args", os.init.argv.slice(1));
+  define(D, "pid", os.init.pid);
+  define(D, "ppid", os.init.ppid);
+  define(
+    D,
+    "mainModule",
+    `file://${os.init.exePath.startsWith("/") ? "" : "/"}${os.init.exePath}`,
+  );
+}
+
+/** Replace `Deno.*` and `console` for the app of `os`. */
+export function installDeno(os: Libos): void {
+  const b: Bound = { sys: os.sys, live: os.live, os, env: null };
+  installShared(b);
+  bindTo(b, os);
+}
+
+/** Install the personality ahead of its process (see {@link PreparedDeno}). */
+export function prepareDeno(): PreparedDeno {
+  const b: Bound = {
+    // Nothing calls a member before `bind`: only Sandpiper's code runs until then.
+    sys: null as unknown as Sys,
+    live: new Liveness(() => b.os?.exit(0)),
+    os: null,
+    env: null,
+  };
+  installShared(b);
+  return { live: b.live, bind: (os) => bindTo(b, os) };
 }

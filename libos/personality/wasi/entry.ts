@@ -22,10 +22,16 @@ export interface WasiHostOs {
  *
  * @param os the booted libOS of this picoprocess.
  * @param init the init message (entry URL, argv, env, mounts).
+ * @param readHostFile Deno's own file read (the Worker's permissions apply), as captured before
+ *   any personality was installed (boot.ts).
  * @returns never: the picoprocess exits.
  */
-export function runWasiEntry(os: WasiHostOs, init: InitMessage): Promise<never> {
-  const bytes = Deno.readFileSync(new URL(init.entry));
+export function runWasiEntry(
+  os: WasiHostOs,
+  init: InitMessage,
+  readHostFile: (url: URL) => Uint8Array = Deno.readFileSync,
+): Promise<never> {
+  const bytes = readHostFile(new URL(init.entry));
   const code = runWasi(os.sys, bytes, {
     argv: init.argv,
     env: init.env,
