@@ -20,8 +20,8 @@
  * rehearsal. The init message carries everything the boot needs (a spawned child's stdio handles
  * and signal table slot too): a warm boot makes no host call before the program runs.
  */
-import { PalClient } from "../pal/guest/client.ts";
-import { BOOTED, type InitMessage, WARM_UP } from "./init.ts";
+import { type GuestChannel, PalClient } from "../pal/guest/client.ts";
+import { BOOTED, type InitMessage, WARM_UP, type WarmUpMessage } from "./init.ts";
 import { Libos } from "./libos.ts";
 import { workerScope } from "../pal/worker_scope.ts";
 import { rehearse } from "./warm_up.ts";
@@ -35,12 +35,27 @@ let started = false;
 let prepared: PreparedDeno | undefined;
 /** Deno's own file read, before any personality replaces it (a .wasm entry is read with it). */
 const readHostFile = Deno.readFileSync.bind(Deno);
+/** The channel of this Worker's future process, when the pool sent it with `WARM_UP`. */
+let channel: GuestChannel | undefined;
+/** Its PAL client, built while warming. */
+let warmPal: PalClient | undefined;
+
+/** The channel in a `WARM_UP` message (from the host: checked all the same), else undefined. */
+function warmChannel(m: Partial<WarmUpMessage>): GuestChannel | undefined {
+  if (
+    !(m.page instanceof SharedArrayBuffer) || !(m.doorbell instanceof SharedArrayBuffer) ||
+    !(m.port instanceof MessagePort)
+  ) return undefined;
+  return { page: m.page, doorbell: m.doorbell, syncPort: m.port };
+}
 
 workerScope.onmessage = async (e: MessageEvent) => {
-  if (e.data === WARM_UP) {
+  if (e.data === WARM_UP || e.data?.type === WARM_UP) {
+    if (typeof e.data === "object") channel = warmChannel(e.data);
     // After the messages already queued: an init among them makes the rehearsal moot.
     setTimeout(async () => {
       if (started) return;
+      if (channel) warmPal = new PalClient(channel);
       // Three times: code run only once stays in the interpreter's slowest form (measured: the
       // kernel, mounts and stdio setup of a spawn ~0.37 → ~0.27 ms after three rehearsals).
       for (let i = 0; i < 3; i++) rehearse();
@@ -54,11 +69,15 @@ workerScope.onmessage = async (e: MessageEvent) => {
     }, 0);
     return;
   }
-  const init = e.data as InitMessage;
-  if (init?.type !== "init") return;
+  const msg = e.data as InitMessage;
+  if (msg?.type !== "init") return;
   started = true;
   workerScope.onmessage = null;
-  const pal = new PalClient(init.channel);
+  const ch = msg.channel ?? channel;
+  if (!ch) throw new Error("sandpiper boot: no call page");
+  // The libOS sees the channel in its init either way.
+  const init: InitMessage = msg.channel ? msg : { ...msg, channel: ch };
+  const pal = msg.channel || !warmPal ? new PalClient(ch) : warmPal;
   const os = new Libos(init, pal, prepared);
   if (init.entry.endsWith(".wasm")) {
     // A prepared personality is bound all the same: its members must not stay unbound.

@@ -10,6 +10,17 @@ import type { GuestChannel } from "../pal/guest/client.ts";
  */
 export const WARM_UP = "sandpiper-warm-up";
 
+/**
+ * `WARM_UP` with the channel of the Worker's future process: its call page, the sandbox's
+ * doorbell and the guest end of its sync port. The init message then carries no `channel`.
+ */
+export interface WarmUpMessage {
+  readonly type: typeof WARM_UP;
+  readonly page: SharedArrayBuffer;
+  readonly doorbell: SharedArrayBuffer;
+  readonly port: MessagePort;
+}
+
 /** What a pooled Worker posts to its parent once warmed up: it counts as ready from then on. */
 export const BOOTED = "sandpiper-booted";
 
@@ -67,7 +78,8 @@ export interface InitMessage {
   readonly pid: number;
   readonly ppid: number;
   readonly sandboxId: string;
-  readonly channel: GuestChannel;
+  /** Absent when the Worker got its channel with `WARM_UP` (a pooled Worker). */
+  readonly channel?: GuestChannel;
   /** The app module (file: URL) or .wasm module to run. */
   readonly entry: string;
   /** The guest path the program was started as (for /proc/self/exe). */

@@ -50,7 +50,6 @@ export function rehearse(): void {
     pid: 0,
     ppid: 0,
     sandboxId: "",
-    channel: null as unknown as InitMessage["channel"],
     entry: "",
     exePath: "/",
     argv: [""],

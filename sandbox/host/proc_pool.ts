@@ -2,7 +2,10 @@
  * Warm spawn: picoprocess Workers started ahead of need. A pooled Worker has loaded and
  * evaluated libos/boot.ts and, asked by `WARM_UP`, done the boot work that does not depend on the
  * process; it waits for its init message, so a spawn from the pool skips the Worker start, the
- * module load and that work; the host posts the init message as to a new Worker. A Worker counts
+ * module load and that work; the host posts the init message as to a new Worker. With
+ * `channelFor`, `WARM_UP` also carries the call page and sync port of the Worker's future process
+ * (made and sent ahead: the init message then transfers nothing, and the Worker builds its PAL
+ * client while it warms). A Worker counts
  * as ready only once it has said so (`BOOTED`, posted by boot); a spawn takes a ready one first,
  * else one still booting (it is ahead of a new one), else none (the caller starts a cold Worker).
  * A Worker that ran a process is never pooled again: its globals and module cache belong to that
@@ -22,8 +25,22 @@
  * spawns pays nothing). Idle Workers cost memory (in `process` isolation, the host process's
  * RSS counts against `sys.max_memory`).
  */
-import { BOOTED, WARM_UP } from "../../libos/init.ts";
+import { BOOTED, WARM_UP, type WarmUpMessage } from "../../libos/init.ts";
 import type { WorkerLike } from "./worker_factory.ts";
+
+/** The call page and sync port a pooled Worker gets with `WARM_UP`, ahead of its process. */
+export interface PoolChannel {
+  readonly page: SharedArrayBuffer;
+  /** The host's end of the sync port (the Worker has the other). */
+  readonly port: MessagePort;
+  readonly warmUp: WarmUpMessage;
+}
+
+/** A Worker taken from the pool, with the channel it was given ahead (null: none). */
+export interface Taken {
+  readonly worker: WorkerLike;
+  readonly channel: PoolChannel | null;
+}
 
 /** Quiet time after a take before the pool refills beyond `EAGER` (ms). */
 export const QUIET_MS = 30;
@@ -32,6 +49,7 @@ export const EAGER = 2;
 
 interface Pooled {
   readonly worker: WorkerLike;
+  readonly channel: PoolChannel | null;
   ready: boolean;
 }
 
@@ -49,12 +67,15 @@ export class WorkerPool {
    * @param create starts a Worker running the boot module
    * @param room how many more processes the sandbox may start now
    * @param quietMs quiet time after a take before refilling
+   * @param channelFor makes the call page and sync port a new Worker gets with `WARM_UP`
+   *   (its process's boot then neither waits for a page nor takes a port)
    */
   constructor(
     readonly size: number,
     readonly create: () => WorkerLike,
     readonly room: () => number,
     readonly quietMs: number = QUIET_MS,
+    readonly channelFor: (() => PoolChannel) | null = null,
   ) {}
 
   /** Idle Workers, booting or ready (tests, bench). */
@@ -82,7 +103,7 @@ export class WorkerPool {
   }
 
   /** A booted (else booting) Worker from the pool, else null (the caller starts a cold one). */
-  take(): WorkerLike | null {
+  take(): Taken | null {
     let i = this.#idle.findIndex((p) => p.ready);
     if (i < 0 && this.#idle.length > 0) i = 0;
     const p = i >= 0 ? this.#idle.splice(i, 1)[0]! : null;
@@ -93,7 +114,7 @@ export class WorkerPool {
     if (this.#started) {
       this.#schedule(this.#idle.length < Math.min(EAGER, this.size) ? 0 : this.quietMs);
     }
-    return p?.worker ?? null;
+    return p ? { worker: p.worker, channel: p.channel } : null;
   }
 
   /** Resolves once the pool holds `target` ready Workers (bench, tests). */
@@ -107,7 +128,10 @@ export class WorkerPool {
     this.#closed = true;
     clearTimeout(this.#refill);
     this.#refill = undefined;
-    for (const p of this.#idle.splice(0)) p.worker.terminate();
+    for (const p of this.#idle.splice(0)) {
+      p.worker.terminate();
+      p.channel?.port.close();
+    }
     for (const r of this.#readyWaiters.splice(0)) r();
   }
 
@@ -142,13 +166,15 @@ export class WorkerPool {
       return;
     }
     const worker = this.create();
-    const p: Pooled = { worker, ready: false };
+    const channel = this.channelFor?.() ?? null;
+    const p: Pooled = { worker, channel, ready: false };
     worker.onerror = (e) => {
       // A Worker that failed to boot is dropped; the next spawn starts a cold one.
       e.preventDefault();
       const i = this.#idle.indexOf(p);
       if (i >= 0) this.#idle.splice(i, 1);
       worker.terminate();
+      channel?.port.close();
       this.#settle();
     };
     worker.onmessageerror = (e) => e.preventDefault();
@@ -157,7 +183,8 @@ export class WorkerPool {
       p.ready = true;
       this.#settle();
     };
-    worker.postMessage(WARM_UP);
+    if (channel) worker.postMessage(channel.warmUp, [channel.warmUp.port]);
+    else worker.postMessage(WARM_UP);
     this.#idle.push(p);
     if (this.#idle.length < this.target) this.#schedule(0);
   }

@@ -73,10 +73,10 @@ Deno.test("a Worker is ready only once boot says so; take prefers ready, then bo
   made[1]!.boot();
   made[1]!.onmessage?.({ data: "something else" });
   assert.equal(pool.ready, 1);
-  const first = pool.take() as Fake;
+  const first = pool.take()!.worker as unknown as Fake;
   assert.equal(first.id, 2, "the booted one first");
   assert.equal(first.onmessage, null, "the pool lets go of a taken Worker");
-  assert.equal((pool.take() as Fake).id, 1, "then the oldest booting one");
+  assert.equal((pool.take()!.worker as unknown as Fake).id, 1, "then the oldest booting one");
   pool.close();
 });
 

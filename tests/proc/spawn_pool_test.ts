@@ -21,8 +21,10 @@ for (const iso of LEVELS) {
       assert.equal(o.code, 0);
       assert.equal(o.seen, null, "no globals of an earlier process");
       assert.equal(o.ppid, r.me);
-      // Each took a warmed Worker whose Deno personality was installed ahead, now bound to it.
-      assert.equal(o.prepared, true);
+      // The first spawn and the first fork each took a warmed Worker from a full pool: its Deno
+      // personality was installed ahead and is now bound to it. (The others may take a Worker
+      // still warming, which installs it at boot: both must work.)
+      if (i === 0 || i === 3) assert.equal(o.prepared, true, `process ${i}`);
       if (i < 3) {
         assert.deepEqual(
           { how: o.how, args: o.args, mark: o.mark, cwd: o.cwd, main: o.mainModule },
