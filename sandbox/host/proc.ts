@@ -85,7 +85,12 @@ export class HostProc implements HostProcess {
   ) {
     this.#services = services;
     this.handles = new HandleTable(maxHandles);
+    this.embedderStarted = ppid === 0;
   }
+
+  /** Started by the embedding app (a run or a plugin), not by a process of the sandbox: only
+   * such a process's end is an event the embedding app waits for. */
+  readonly embedderStarted: boolean;
 
   /** The services answering this process; replaced by a sandbox split (split.ts). */
   get services(): HostServices {

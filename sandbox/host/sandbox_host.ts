@@ -322,7 +322,10 @@ export class SandboxHost implements HostServices {
     this.#plugins.end(p.pid);
     this.pipes.dropProcess(p.pid);
     for (const f of this.onProcessEnd) f(p);
-    this.emit({ type: "exit", pid: p.pid, code, signal });
+    // A child of a process is the sandbox's business: its parent learns of its end (wait,
+    // SIGCHLD); the embedding app, which never waits for it, gets no event (a frame to encode
+    // and, in process isolation, a pipe write and a wake of the app's process per child).
+    if (p.embedderStarted) this.emit({ type: "exit", pid: p.pid, code, signal });
     const parent = exited(this, p);
     if (parent && !this.#closed) deliver(this, parent, SIG.SIGCHLD);
   }
