@@ -133,23 +133,41 @@ export class PalClient {
     }
   }
 
-  /** Submit several calls at once and wait for all (FlexSC batching). Inline payloads only. */
+  /**
+   * Submit several calls at once and wait for all (FlexSC batching). Inline payloads only. The
+   * batch uses the synchronous slot and the asynchronous slots that are free (never one a
+   * posted, detached or asynchronous call holds), in rounds of that many calls.
+   */
   batch(calls: readonly BatchCall[]): (unknown | PalError)[] {
+    if (this.#detached.length > 0) this.#reap();
+    const own = [0, ...this.#freeAsync.splice(0)];
     const results: (unknown | PalError)[] = [];
-    for (let start = 0; start < calls.length; start += this.#slots.length) {
-      const chunk = calls.slice(start, start + this.#slots.length);
-      chunk.forEach(([name, ...args], i) => this.#submit(this.#slots[i]!, name, args, 0, 0));
-      this.#ring();
-      chunk.forEach((c, i) => {
-        const slot = this.#slots[i]!;
-        this.#waitSync(slot);
+    try {
+      for (let start = 0; start < calls.length; start += own.length) {
+        const chunk = calls.slice(start, start + own.length);
+        let submitted = 0;
         try {
-          results.push(this.#finish(slot, c[0], undefined));
-        } catch (e) {
-          if (!(e instanceof PalError)) throw e;
-          results.push(e);
+          for (const [name, ...args] of chunk) {
+            this.#submit(this.#slots[own[submitted]!]!, name, args, 0, 0);
+            submitted++;
+          }
+        } finally {
+          // Those submitted run (and are waited for) even when a later one was refused.
+          this.#ring();
+          for (let i = 0; i < submitted; i++) {
+            const slot = this.#slots[own[i]!]!;
+            this.#waitSync(slot);
+            try {
+              results.push(this.#finish(slot, chunk[i]![0], undefined));
+            } catch (e) {
+              if (!(e instanceof PalError)) throw e;
+              results.push(e);
+            }
+          }
         }
-      });
+      }
+    } finally {
+      for (const i of own.slice(1)) this.#releaseAsyncSlot(i);
     }
     return results;
   }

@@ -148,3 +148,40 @@ Deno.test("an asynchronous call finding every slot held by detached calls has th
     close();
   }
 });
+
+Deno.test("a batch never takes a slot a posted or detached call holds", async () => {
+  const { doorbell, server, served, close } = world();
+  const worker = new Worker(new URL("./fixtures/batch_guest.ts", import.meta.url), {
+    type: "module",
+  });
+  // The world's client is not used: the guest is the Worker, over a page of its own.
+  const page2 = createPage(DEFAULT_GEOMETRY);
+  const ch = new MessageChannel();
+  server.attach(page2, DEFAULT_GEOMETRY, {}, ch.port1);
+  const t = setInterval(() => server.serveAvailable(), 1);
+  try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      // A batch that took a held slot waits for a result nobody completes: fail, not hang.
+      timer = setTimeout(() => reject(new Error("the batch never finished")), 10_000);
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(e.message));
+      };
+      worker.postMessage({ page: page2, doorbell, port: ch.port2 }, [ch.port2]);
+    }).finally(() => clearTimeout(timer));
+    assert.equal(report.detached, true);
+    assert.deepEqual(report.batch, Array.from({ length: 12 }, (_, i) => 10 + i));
+    assert.equal(report.settled, 1, "the posted call kept its slot and its result");
+    // Every call ran exactly once; the detached one before the batch's (made after it).
+    const sorted = [...served].sort((a, b) => a - b);
+    assert.deepEqual(sorted, [1, 2, ...Array.from({ length: 12 }, (_, i) => 10 + i)]);
+    assert.ok(served.indexOf(2) < served.indexOf(10), `served ${served}`);
+  } finally {
+    clearInterval(t);
+    worker.terminate();
+    ch.port1.close();
+    close();
+  }
+});
