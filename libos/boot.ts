@@ -15,10 +15,13 @@
  * no longer the Worker's first, slow one), so the code every process runs first is ready before
  * a process needs it. Last it installs the Deno personality ahead of the process (install.ts
  * `prepareDeno`: every member but those that name the process, which the init binds; ~0.6–1 ms
- * of a warm spawn measured on a 2-core VM) and answers `BOOTED`. An init message that arrives while the Worker warms stops the warming (the
- * process needs the thread). A cold Worker gets the init message at once and skips the
- * rehearsal. The init message carries everything the boot needs (a spawned child's stdio handles
- * and signal table slot too): a warm boot makes no host call before the program runs.
+ * of a warm spawn measured on a 2-core VM) and answers `BOOTED`. `WARM_UP` may also carry the
+ * call page and sync port of the Worker's future process (`WarmUpMessage`): the Worker builds
+ * its PAL client while warming and its init message then carries no channel. An init message
+ * that arrives while the Worker warms stops the warming (the process needs the thread). A cold
+ * Worker gets the init message at once and skips the rehearsal. The init message carries
+ * everything the boot needs (a spawned child's stdio handles and signal table slot too): a warm
+ * boot makes no host call before the program runs.
  */
 import { type GuestChannel, PalClient } from "../pal/guest/client.ts";
 import { BOOTED, type InitMessage, WARM_UP, type WarmUpMessage } from "./init.ts";
