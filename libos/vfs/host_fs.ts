@@ -90,7 +90,8 @@ export class HostFs implements MountFs {
     const uri = this.#uri("file", rel);
     let h: number;
     try {
-      h = this.#openFile(uri, palOpenFlags(req.flags), req.mode & 0o7777);
+      const reads = (req.flags & O.ACCMODE) !== O.WRONLY;
+      h = this.#openFile(uri, palOpenFlags(req.flags), req.mode & 0o7777, reads);
     } catch (e) {
       // A FIFO (tmpfs, or a chroot mount's emulated one) is refused as a file: rendezvous
       // through the host's `fifo:` stream. A real host FIFO stays refused (its type is not S_IFIFO).
@@ -106,10 +107,11 @@ export class HostFs implements MountFs {
     return new HostFileHandle(this.pal, h, req.path, uri, chroot, chroot && readOnly);
   }
 
-  /** `stream_open` of a file; with the version lookup its first read would make when the
-   * thread's read cache looked that file up before (one host call instead of two). */
-  #openFile(uri: string, flags: number, mode: number): number {
-    const ra = readAheadOf(this.pal);
+  /** `stream_open` of a file; with the version lookup its first read would make when it is
+   * opened for reading and the thread's read cache looked that file up before (one host call
+   * instead of two). */
+  #openFile(uri: string, flags: number, mode: number, reads: boolean): number {
+    const ra = reads ? readAheadOf(this.pal) : null;
     if (!ra?.wants(uri)) return this.pal.call("stream_open", uri, flags, mode);
     const all = ra.noteAll();
     const r = this.pal.call("stream_open_cached", uri, flags, mode) as { h?: unknown };
