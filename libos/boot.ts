@@ -45,11 +45,10 @@ let warmPal: PalClient | undefined;
 
 /** The channel in a `WARM_UP` message (from the host: checked all the same), else undefined. */
 function warmChannel(m: Partial<WarmUpMessage>): GuestChannel | undefined {
-  if (
-    !(m.page instanceof SharedArrayBuffer) || !(m.doorbell instanceof SharedArrayBuffer) ||
-    !(m.port instanceof MessagePort)
-  ) return undefined;
-  return { page: m.page, doorbell: m.doorbell, syncPort: m.port };
+  const c = m.channel;
+  const ok = c?.page instanceof SharedArrayBuffer && c.doorbell instanceof SharedArrayBuffer &&
+    c.syncPort instanceof MessagePort;
+  return ok ? c : undefined;
 }
 
 workerScope.onmessage = async (e: MessageEvent) => {

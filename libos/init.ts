@@ -11,14 +11,12 @@ import type { GuestChannel } from "../pal/guest/client.ts";
 export const WARM_UP = "sandpiper-warm-up";
 
 /**
- * `WARM_UP` with the channel of the Worker's future process: its call page, the sandbox's
- * doorbell and the guest end of its sync port. The init message then carries no `channel`.
+ * `WARM_UP` with the channel of the Worker's future process (its call page, the sandbox's
+ * doorbell and the guest end of its sync port). The init message then carries no `channel`.
  */
 export interface WarmUpMessage {
   readonly type: typeof WARM_UP;
-  readonly page: SharedArrayBuffer;
-  readonly doorbell: SharedArrayBuffer;
-  readonly port: MessagePort;
+  readonly channel: GuestChannel;
 }
 
 /** What a pooled Worker posts to its parent once warmed up: it counts as ready from then on. */

@@ -88,10 +88,10 @@ export class HostFs implements MountFs {
       return new HostDirHandle(this.pal, h, req.path);
     }
     const uri = this.#uri("file", rel);
+    const access = req.flags & O.ACCMODE;
     let h: number;
     try {
-      const reads = (req.flags & O.ACCMODE) !== O.WRONLY;
-      h = this.#openFile(uri, palOpenFlags(req.flags), req.mode & 0o7777, reads);
+      h = this.#openFile(uri, palOpenFlags(req.flags), req.mode & 0o7777, access !== O.WRONLY);
     } catch (e) {
       // A FIFO (tmpfs, or a chroot mount's emulated one) is refused as a file: rendezvous
       // through the host's `fifo:` stream. A real host FIFO stays refused (its type is not S_IFIFO).
@@ -103,8 +103,7 @@ export class HostFs implements MountFs {
       return openFifo(this.pal, uri, req.flags, req.path);
     }
     const chroot = this.type === "chroot";
-    const readOnly = (req.flags & O.ACCMODE) === O.RDONLY;
-    return new HostFileHandle(this.pal, h, req.path, uri, chroot, chroot && readOnly);
+    return new HostFileHandle(this.pal, h, req.path, uri, chroot, chroot && access === O.RDONLY);
   }
 
   /** `stream_open` of a file; with the version lookup its first read would make when it is

@@ -180,16 +180,23 @@ export class PalClient {
     if (this.#needsBulk(name, args as unknown[])) {
       throw new PalError(PalCode.INVAL, `${name}: a posted call takes inline arguments only`);
     }
+    const i = this.#submitAsync(name, args as unknown[]);
+    if (i >= 0) this.#ring();
+    return i;
+  }
+
+  /** Submit a call with inline arguments on a free asynchronous slot: the slot, or -1 when
+   * none is free. The caller rings (or not: `detach`). */
+  #submitAsync(name: HostCallName, args: unknown[]): number {
     if (this.#detached.length > 0) this.#reap();
     const i = this.#freeAsync.pop();
     if (i === undefined) return -1;
     try {
-      this.#submit(this.#slots[i]!, name, args as unknown[], 0, 0);
+      this.#submit(this.#slots[i]!, name, args, 0, 0);
     } catch (e) {
       this.#releaseAsyncSlot(i);
       throw e;
     }
-    this.#ring();
     return i;
   }
 
@@ -208,14 +215,8 @@ export class PalClient {
     if (this.#detached.length >= MAX_DETACHED || this.#needsBulk(name, args as unknown[])) {
       return false;
     }
-    const i = this.#freeAsync.pop();
-    if (i === undefined) return false;
-    try {
-      this.#submit(this.#slots[i]!, name, args as unknown[], 0, 0);
-    } catch (e) {
-      this.#releaseAsyncSlot(i);
-      throw e;
-    }
+    const i = this.#submitAsync(name, args as unknown[]);
+    if (i < 0) return false;
     this.#detached.push({ slot: i, name });
     return true;
   }

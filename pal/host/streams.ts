@@ -8,7 +8,7 @@
 import { OpenFlag, PollBits } from "../abi.ts";
 import { PalCode, palCodeName, PalError } from "../errors.ts";
 import { copyOut } from "../ring.ts";
-import type { CallContext, HostHandlers } from "./dispatch.ts";
+import type { HostHandlers } from "./dispatch.ts";
 import { checkInt } from "./fs_path.ts";
 import { checkTimeNs, nsOfMs } from "./fs_time.ts";
 import type { FileStat } from "./fs_types.ts";
@@ -111,14 +111,13 @@ function openFs(p: HostProcess, uri: string, flags: number, mode: number): HostH
   return hd;
 }
 
-/** `stream_open`: a handle of `p` for `uri`. */
+/** `stream_open`: a handle of `p` for `uri` (at once for `dev:`, `file:` and `dir:`). */
 function openStream(
-  ctx: CallContext<HostProcess>,
+  p: HostProcess,
   uri: string,
   flags: number,
   mode: number,
 ): number | Promise<number> {
-  const p = ctx.owner;
   checkInt(flags, "flags", 0, 0xffff);
   checkInt(mode, "mode", 0, 0o7777);
   const u = parseUri(uri);
@@ -138,7 +137,7 @@ function openStream(
 /** The Streams handlers. */
 export const streamHandlers: HostHandlers<HostProcess> = {
   stream_open(ctx, uri, flags, mode) {
-    return openStream(ctx, uri, flags, mode);
+    return openStream(ctx.owner, uri, flags, mode);
   },
 
   /** `stream_open` of a `file:` URI and `stream_cache_key` of the new handle in one call: a
@@ -146,7 +145,7 @@ export const streamHandlers: HostHandlers<HostProcess> = {
    * once (measured on a 2-core VM after a 32 MiB read: each wake and cold call ~120–500 µs). */
   stream_open_cached(ctx, uri, flags, mode) {
     if (!uri.startsWith("file:")) throw new PalError(PalCode.INVAL, "not a file: URI");
-    const h = openStream(ctx, uri, flags, mode) as number;
+    const h = openStream(ctx.owner, uri, flags, mode) as number; // a file: opens at once
     try {
       return { h, ...cacheKey(ctx.owner, h) };
     } catch {

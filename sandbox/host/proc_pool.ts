@@ -26,14 +26,13 @@
  * RSS counts against `sys.max_memory`).
  */
 import { BOOTED, WARM_UP, type WarmUpMessage } from "../../libos/init.ts";
+import type { GuestChannel } from "../../pal/guest/client.ts";
 import type { WorkerLike } from "./worker_factory.ts";
 
-/** The call page and sync port a pooled Worker gets with `WARM_UP`, ahead of its process. */
+/** A process's channel: what the Worker gets, and the host's end of its sync port. */
 export interface PoolChannel {
-  readonly page: SharedArrayBuffer;
-  /** The host's end of the sync port (the Worker has the other). */
-  readonly port: MessagePort;
-  readonly warmUp: WarmUpMessage;
+  readonly guest: GuestChannel;
+  readonly host: MessagePort;
 }
 
 /** A Worker taken from the pool, with the channel it was given ahead (null: none). */
@@ -130,7 +129,7 @@ export class WorkerPool {
     this.#refill = undefined;
     for (const p of this.#idle.splice(0)) {
       p.worker.terminate();
-      p.channel?.port.close();
+      p.channel?.host.close();
     }
     for (const r of this.#readyWaiters.splice(0)) r();
   }
@@ -174,7 +173,7 @@ export class WorkerPool {
       const i = this.#idle.indexOf(p);
       if (i >= 0) this.#idle.splice(i, 1);
       worker.terminate();
-      channel?.port.close();
+      channel?.host.close();
       this.#settle();
     };
     worker.onmessageerror = (e) => e.preventDefault();
@@ -183,8 +182,12 @@ export class WorkerPool {
       p.ready = true;
       this.#settle();
     };
-    if (channel) worker.postMessage(channel.warmUp, [channel.warmUp.port]);
-    else worker.postMessage(WARM_UP);
+    if (channel) {
+      const warm: WarmUpMessage = { type: WARM_UP, channel: channel.guest };
+      worker.postMessage(warm, [channel.guest.syncPort]);
+    } else {
+      worker.postMessage(WARM_UP);
+    }
     this.#idle.push(p);
     if (this.#idle.length < this.target) this.#schedule(0);
   }

@@ -16,7 +16,7 @@ import { RingServer } from "../../pal/host/server.ts";
 import { TmpFs } from "../../pal/host/tmpfs.ts";
 import { TrustedFile } from "../../pal/host/trusted_files.ts";
 import { createDoorbell, createPage, DEFAULT_GEOMETRY } from "../../pal/ring.ts";
-import { type InitMessage, type PluginInit, type StdioSpec, WARM_UP } from "../../libos/init.ts";
+import type { InitMessage, PluginInit, StdioSpec } from "../../libos/init.ts";
 import { PluginBridges } from "../plugin_bridge.ts";
 import type { HostConfig } from "./config.ts";
 import { hostHandlers } from "./handlers.ts";
@@ -36,7 +36,7 @@ import { Revocations } from "./revoke.ts";
 import { SysV } from "./ipc_sysv.ts";
 import { guardSplit, type SandboxPolicy } from "./split.ts";
 import { localWorkers, type WorkerFactory } from "./worker_factory.ts";
-import { QUIET_MS, WorkerPool } from "./proc_pool.ts";
+import { type PoolChannel, QUIET_MS, WorkerPool } from "./proc_pool.ts";
 import { retireNow, Retirer } from "./proc_retire.ts";
 
 /** Sends an event to the embedding app. */
@@ -88,12 +88,7 @@ export class SandboxHost implements HostServices {
       () => this.newWorker(cfg.bootUrl, `sandpiper ${this.sandboxId} pooled`),
       () => cfg.manifest.sys.maxProcesses - this.#liveCount(),
       QUIET_MS,
-      () => {
-        const page = createPage(DEFAULT_GEOMETRY);
-        const ch = new MessageChannel();
-        const warmUp = { type: WARM_UP, page, doorbell: this.#doorbell, port: ch.port2 } as const;
-        return { page, port: ch.port1, warmUp };
-      },
+      () => this.#channel(),
     );
     // As many parked as the pool may hold idle (they cost about the same), at least a few.
     this.#retirer = new Retirer(Math.max(4, cfg.manifest.sys.spawnPool));
@@ -227,6 +222,13 @@ export class SandboxHost implements HostServices {
     this.#boot(p, spec, child);
   }
 
+  /** A fresh call page and sync port for a process (the host keeps `host`). */
+  #channel(): PoolChannel {
+    const ch = new MessageChannel();
+    const page = createPage(DEFAULT_GEOMETRY);
+    return { guest: { page, doorbell: this.#doorbell, syncPort: ch.port2 }, host: ch.port1 };
+  }
+
   /** Start the Worker of `proc` and post its init message. */
   #boot(
     proc: HostProc,
@@ -236,12 +238,11 @@ export class SandboxHost implements HostServices {
   ): void {
     const m = this.cfg.manifest;
     const { pid, ppid } = proc;
-    // A pooled Worker got its call page and sync port with WARM_UP (proc_pool.ts).
+    // A pooled Worker got its channel with WARM_UP (proc_pool.ts); a new one gets it here.
     const taken = this.pool.take();
-    const pre = taken?.channel ?? null;
-    const page = pre?.page ?? createPage(DEFAULT_GEOMETRY);
-    const ch = pre ? null : new MessageChannel();
-    proc.pageToken = this.server.attach(page, DEFAULT_GEOMETRY, proc, pre?.port ?? ch!.port1);
+    const ahead = taken?.channel ?? null;
+    const ch = ahead ?? this.#channel();
+    proc.pageToken = this.server.attach(ch.guest.page, DEFAULT_GEOMETRY, proc, ch.host);
     const worker = taken?.worker ??
       this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
     proc.worker = worker;
@@ -263,7 +264,7 @@ export class SandboxHost implements HostServices {
       pid,
       ppid,
       sandboxId: this.sandboxId,
-      ...(ch ? { channel: { page, doorbell: this.#doorbell, syncPort: ch.port2 } } : {}),
+      ...(ahead ? {} : { channel: ch.guest }),
       entry: proc.tree.entry,
       exePath: proc.tree.exePath,
       argv: spec.argv,
@@ -290,7 +291,8 @@ export class SandboxHost implements HostServices {
       ...(plugin ? { plugin } : {}),
       ...bootGifts(proc, child ? [...stdio, ...child.fds.map((f) => f.spec)] : stdio),
     };
-    worker.postMessage(init, [...(ch ? [ch.port2] : []), ...(plugin ? [plugin.port] : [])]);
+    const transfer = [...(ahead ? [] : [ch.guest.syncPort]), ...(plugin ? [plugin.port] : [])];
+    worker.postMessage(init, transfer);
     if (this.#watchdog) {
       this.#watchdog.watch(proc);
       worker.postMessage({ type: "sandpiper-control", heartbeatMs: this.#watchdog.heartbeatMs });
