@@ -142,6 +142,8 @@ export class PalClient {
     if (this.#detached.length > 0) this.#reap();
     const own = [0, ...this.#freeAsync.splice(0)];
     const results: (unknown | PalError)[] = [];
+    /** A failure that is no PalError (a bug): thrown once every submitted call was waited for. */
+    let unexpected: { readonly e: unknown } | null = null;
     try {
       for (let start = 0; start < calls.length; start += own.length) {
         const chunk = calls.slice(start, start + own.length);
@@ -160,11 +162,12 @@ export class PalClient {
             try {
               results.push(this.#finish(slot, chunk[i]![0], undefined));
             } catch (e) {
-              if (!(e instanceof PalError)) throw e;
-              results.push(e);
+              if (e instanceof PalError) results.push(e);
+              else unexpected ??= { e };
             }
           }
         }
+        if (unexpected) throw unexpected.e;
       }
     } finally {
       for (const i of own.slice(1)) this.#releaseAsyncSlot(i);
