@@ -51,7 +51,8 @@ function warmChannel(m: Partial<WarmUpMessage>): GuestChannel | undefined {
   return ok ? c : undefined;
 }
 
-workerScope.onmessage = async (e: MessageEvent) => {
+/** The Worker's message handler until a process takes it (again, once the host recycled it). */
+async function onMessage(e: MessageEvent): Promise<void> {
   if (e.data === WARM_UP || e.data?.type === WARM_UP) {
     if (typeof e.data === "object") channel = warmChannel(e.data);
     // After the messages already queued: an init among them makes the rehearsal moot.
@@ -80,7 +81,19 @@ workerScope.onmessage = async (e: MessageEvent) => {
   // The libOS sees the channel in its init either way.
   const init: InitMessage = msg.channel ? msg : { ...msg, channel: ch };
   const pal = msg.channel || !warmPal ? new PalClient(ch) : warmPal;
-  const os = new Libos(init, pal, prepared);
+  // The channel sent ahead is this process's (a recycled Worker's next process gets it again).
+  channel = warmPal = undefined;
+  // The host kept this Worker for another process (Libos.idle), and its channel: wait for the
+  // init message, which then carries none.
+  const recycled = (kept: PalClient) => {
+    channel = ch;
+    warmPal = kept;
+    workerScope.onmessage = onMessage;
+  };
+  // A Worker that did not finish warming up (or never got WARM_UP) installs the personality the
+  // same way now: its members bind to each process, so its Worker can be recycled too.
+  if (!prepared && !init.entry.endsWith(".wasm")) prepared = prepareDeno();
+  const os = new Libos(init, pal, prepared, recycled);
   if (init.entry.endsWith(".wasm")) {
     // A prepared personality is bound all the same: its members must not stay unbound.
     if (prepared) os.installDenoPersonality();
@@ -95,4 +108,6 @@ workerScope.onmessage = async (e: MessageEvent) => {
     return;
   }
   await os.runModule(init.entry);
-};
+}
+
+workerScope.onmessage = onMessage;

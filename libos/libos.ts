@@ -7,13 +7,17 @@ import type { PalClient } from "../pal/guest/client.ts";
 import type { InitMessage } from "./init.ts";
 import { Kernel } from "./kernel.ts";
 import { Liveness } from "./liveness.ts";
-import { installHostControl } from "./revoke.ts";
+import { holdsHostHandles, installHostControl } from "./revoke.ts";
 import { installDeno, type PreparedDeno } from "./personality/deno/install.ts";
 import { setupExtraFds, setupMounts, setupStdio } from "./setup.ts";
 import { BUILTIN_SCHEME } from "./bin/names.ts";
 import { loadBuiltin } from "./bin/mod.ts";
 import { runForked } from "./proc/fork.ts";
 import { wrapSys } from "./signal/signals.ts";
+import { ipcInUse } from "./ipc/sysv.ts";
+import { spaceInUse } from "../pal/guest/local_state.ts";
+import { forgetReadAhead } from "./vfs/readahead.ts";
+import { forgetWriteBehind } from "./vfs/write_behind.ts";
 // Loaded with boot's graph, so an app may import the native API without read access to it.
 import "./native.ts";
 import "./ipc/sysv.ts";
@@ -31,6 +35,13 @@ export class Libos {
   readonly live: Liveness;
   #exiting = false;
   readonly #prepared: PreparedDeno | null;
+  readonly #recycled: ((pal: PalClient) => void) | null;
+  /** Undoes installHostControl. */
+  readonly #uncontrol: () => void;
+  /** The global listeners `runModule` added. */
+  #listeners: [string, (e: Event) => void][] = [];
+  /** The status a built-in's `main` returned: the exit status once nothing is left. */
+  #status = 0;
 
   /**
    * @param init the host's init message
@@ -38,9 +49,17 @@ export class Libos {
    * @param prepared the Deno personality a pooled Worker installed ahead of the process
    *   (install.ts `prepareDeno`): the process takes its liveness tracker, and
    *   `installDenoPersonality` binds it instead of installing
+   * @param recycled called when this process ended and the host kept its Worker for another
+   *   (see `idle`) with `pal`, reset for that process: boot then waits for its init message
    */
-  constructor(readonly init: InitMessage, readonly pal: PalClient, prepared?: PreparedDeno) {
+  constructor(
+    readonly init: InitMessage,
+    readonly pal: PalClient,
+    prepared?: PreparedDeno,
+    recycled?: (pal: PalClient) => void,
+  ) {
     this.#prepared = prepared ?? null;
+    this.#recycled = recycled ?? null;
     this.kernel = new Kernel(init, pal);
     setupMounts(this.kernel);
     setupStdio(this.kernel);
@@ -48,8 +67,8 @@ export class Libos {
     // Every call is a signal safe point (libos/signal/signals.ts).
     this.sys = wrapSys(createSys(this.kernel, (code) => this.exit(code)), this.kernel.signals);
     this.kernel.signals.watch();
-    this.live = prepared?.live ?? new Liveness(() => this.exit(0));
-    installHostControl(this);
+    this.live = prepared?.live ?? new Liveness(() => this.idle());
+    this.#uncontrol = installHostControl(this);
     current = this;
   }
 
@@ -67,18 +86,21 @@ export class Libos {
   /**
    * Import the app module (a computed specifier: Deno checks it against the Worker's
    * permissions; a built-in loads through libos/bin/mod.ts and its `main` runs, unless this is
-   * a fork child), then exit 0 once it has no work left; an uncaught error exits 1.
+   * a fork child), then end once it has no work left (`idle`: with the status a built-in's
+   * `main` returned, else 0; a built-in that settled ends at once); an uncaught error exits 1.
    */
   async runModule(url: string): Promise<void> {
-    globalThis.addEventListener("error", (e) => {
+    this.#listen("error", (e) => {
       e.preventDefault();
-      this.fatal(e.error ?? e.message);
+      const ev = e as ErrorEvent;
+      this.fatal(ev.error ?? ev.message);
     });
-    globalThis.addEventListener("unhandledrejection", (e) => {
+    this.#listen("unhandledrejection", (e) => {
       e.preventDefault();
-      this.fatal(e.reason);
+      this.fatal((e as PromiseRejectionEvent).reason);
     });
     const release = this.live.hold();
+    let settled = false;
     try {
       const specifier = String(url);
       const builtin = specifier.startsWith(BUILTIN_SCHEME)
@@ -87,12 +109,59 @@ export class Libos {
       // A built-in's module only defines functions: its program is `main`.
       const mod = builtin ?? await import(specifier);
       if (this.init.fork) await runForked(mod, this.init.fork);
-      else if (builtin) await builtin.main();
+      else if (builtin) {
+        this.#status = (await builtin.main()) ?? 0;
+        settled = true;
+      }
     } catch (e) {
       this.fatal(e);
     }
     release();
-    this.live.arm();
+    this.live.arm(settled);
+  }
+
+  #listen(type: string, fn: (e: Event) => void): void {
+    globalThis.addEventListener(type, fn);
+    this.#listeners.push([type, fn]);
+  }
+
+  /**
+   * Nothing is left that could wake the app (liveness.ts): the process ends with the status its
+   * built-in returned (else 0). A pooled Worker that ran only a built-in program (Sandpiper's
+   * code: no app module, no fork state, no plugin, no WASI) and left nothing that outlives the
+   * process here (threads, System V mappings, personality sockets, an address space) asks the
+   * host to keep it for another process (`process_recycle`): a spawn then finds a Worker whose
+   * code is compiled and whose caches are warm, and no Worker ends. The host decides from what
+   * it knows of the process (it started the built-in, no exec since, no threads); if it says no,
+   * the process ended as with `process_exit`.
+   */
+  idle(): void {
+    const code = this.#status;
+    if (this.#exiting || !this.#recyclable()) return this.exit(code);
+    this.#exiting = true;
+    try {
+      globalThis.dispatchEvent(new Event("unload"));
+    } catch (_e) {
+      // An unload listener threw: the process is ending anyway.
+    }
+    if (this.pal.call("process_recycle", code & 0xff) !== 1) halt(code, this.kernel.signals.retire);
+    // The process is over: undo what this Libos put into the Worker's globals.
+    for (const [type, fn] of this.#listeners) globalThis.removeEventListener(type, fn);
+    this.#listeners = [];
+    this.#uncontrol();
+    this.kernel.signals.unwatch();
+    this.live.reset();
+    if (current === this) current = null;
+    forgetReadAhead(this.pal);
+    forgetWriteBehind(this.pal);
+    this.pal.reset();
+    this.#recycled!(this.pal);
+  }
+
+  #recyclable(): boolean {
+    return this.#recycled !== null && this.#prepared !== null &&
+      this.init.entry.startsWith(BUILTIN_SCHEME) && !this.init.fork && !this.init.plugin &&
+      !holdsHostHandles() && !ipcInUse() && !spaceInUse() && this.pal.quiescent;
   }
 
   /** Report an uncaught error on fd 2 and exit 1. */

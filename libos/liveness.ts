@@ -20,6 +20,8 @@ export class Liveness {
   /** Active ref'd timers; an interval stays here until cleared. */
   readonly #timers = new Map<Timer, () => void>();
   readonly #unrefd = new Set<Timer>();
+  /** Deno's own clearTimeout (it clears intervals too), once the timers are installed. */
+  #clear: ((id: Timer) => void) | null = null;
 
   /** @param onIdle called once when nothing is left */
   constructor(readonly onIdle: () => void) {}
@@ -43,10 +45,29 @@ export class Liveness {
     return p;
   }
 
-  /** The entry module finished evaluating: from now on, zero means done. */
-  arm(): void {
+  /**
+   * The entry module finished evaluating: from now on, zero means done.
+   * @param settled the program is known to leave no work that is not counted (a built-in whose
+   *   `main` settled: Sandpiper's code): with nothing pending, `onIdle` runs now, without the
+   *   two turns that let an app's uncounted work show itself
+   */
+  arm(settled = false): void {
     this.#armed = true;
-    this.#maybeIdle();
+    if (settled && this.#pending === 0 && !this.#checking) this.onIdle();
+    else this.#maybeIdle();
+  }
+
+  /**
+   * Start over for another process in this Worker (libos.ts recycling; nothing was pending):
+   * unref'd timers the last one left are cleared, the count waits for `arm` again.
+   */
+  reset(): void {
+    for (const id of this.#unrefd) this.#clear?.(id);
+    this.#unrefd.clear();
+    this.#timers.clear();
+    this.#pending = 0;
+    this.#armed = false;
+    this.#checking = false;
   }
 
   /** Pending work (tests and /proc). */
@@ -74,6 +95,7 @@ export class Liveness {
     const si = globalThis.setInterval.bind(globalThis);
     const ct = globalThis.clearTimeout.bind(globalThis);
     const ci = globalThis.clearInterval.bind(globalThis);
+    this.#clear = ct;
     const ref = deno.refTimer?.bind(deno);
     const unref = deno.unrefTimer?.bind(deno);
     const end = (id: Timer | undefined) => {

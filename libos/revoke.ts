@@ -43,6 +43,12 @@ export interface GuestRepossession {
   readonly ended?: boolean;
 }
 
+/** Deno's own timers, taken when this module loads (before the Deno personality wraps them, in a
+ * pooled Worker's warm-up too): the heartbeat is the libOS's, not work of the app that keeps the
+ * process alive (libos/liveness.ts). */
+const setIntervalOrig = globalThis.setInterval.bind(globalThis);
+const clearIntervalOrig = globalThis.clearInterval.bind(globalThis);
+
 /** Host handles held outside the fd table (sockets of the Deno personality), with a closer. */
 const holders = new Map<number, () => void>();
 
@@ -62,8 +68,7 @@ export interface Controlled {
 }
 
 /** Listen for control messages (call once, at boot, before the app runs). */
-export function installHostControl(os: Controlled): void {
-  const setIntervalOrig = globalThis.setInterval.bind(globalThis);
+export function installHostControl(os: Controlled): () => void {
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   // A process blocked in a synchronous wait (pipe read, SysV wait, poll, stopped) cannot run its
   // timer: the wait loops beat instead, at most every `beatMs` (the watchdog's period once the
@@ -77,7 +82,7 @@ export function installHostControl(os: Controlled): void {
     beat(os.pal);
   });
   // The Worker's own scope: messages from the host Worker arrive here (boot took the first).
-  globalThis.addEventListener("message", (e: Event) => {
+  const listener = (e: Event) => {
     const m = (e as MessageEvent).data as HostControl | null;
     if (m?.type === "sandpiper-control" && heartbeat === undefined) {
       const ms = Math.max(10, Number(m.heartbeatMs) || 1000);
@@ -86,7 +91,20 @@ export function installHostControl(os: Controlled): void {
     } else if (m?.type === "sandpiper-revoke") {
       giveBack(os, m);
     }
-  });
+  };
+  globalThis.addEventListener("message", listener);
+  // Undo all of it (the Worker is recycled for another process: libos.ts).
+  return () => {
+    globalThis.removeEventListener("message", listener);
+    clearIntervalOrig(heartbeat);
+    heartbeat = undefined;
+    setBlockedBeat(null);
+  };
+}
+
+/** Whether a host handle is held outside the fd table (a socket of the Deno personality). */
+export function holdsHostHandles(): boolean {
+  return holders.size > 0;
 }
 
 /** Shortest period of the blocked-wait heartbeat. */

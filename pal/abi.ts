@@ -338,6 +338,14 @@ export const ABI = {
     "int",
     "the sandbox's signal table (SAB arrives) → own slot | -1",
   ),
+  process_recycle: c(
+    122,
+    "processes",
+    "host",
+    ["int"],
+    "int",
+    "end the calling process with a status → 1: its Worker is kept for another, 0: as exit",
+  ),
   process_exec: c(
     120,
     "processes",

@@ -95,6 +95,8 @@ export interface Manifest {
     readonly pipeBufferBytes: number;
     /** Booted Workers kept for the next spawn (sandbox/host/proc_pool.ts). */
     readonly spawnPool: number;
+    /** Recycle built-in programs' Workers into the pool (sandbox/host/proc_pool.ts `back`). */
+    readonly recycle: boolean;
     readonly vmaQuotaBytes: number;
     /** Absolute host path of the JSONL audit log; null = no audit log. */
     readonly auditPath: string | null;
@@ -300,6 +302,7 @@ function resolveFields(f: ManifestFields, opts: ManifestOptions, file: string): 
       watchdogMs: f.sys.watchdog === undefined ? null : ms(f.sys.watchdog),
       pipeBufferBytes: bytes(f.sys.pipe_buffer),
       spawnPool: f.sys.spawn_pool,
+      recycle: f.sys.recycle,
       vmaQuotaBytes: bytes(f.sys.vma_quota),
       auditPath: f.sys.audit === undefined ? null : auditPath(resolve(baseDir, f.sys.audit), fail),
       debug: f.sys.debug,

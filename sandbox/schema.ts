@@ -216,6 +216,9 @@ const sys = z.strictObject({
   spawn_pool: z.int().min(0).max(16).default(2).describe(
     "Picoprocess Workers kept booted for the next spawn (started at the first spawn).",
   ),
+  recycle: z.boolean().default(true).describe(
+    "Give the Worker of a process that ran only a built-in program back to the spawn pool.",
+  ),
   vma_quota: size(4096).default("64M").describe(
     "Shared memory the picoprocesses may map, in total.",
   ),

@@ -40,12 +40,12 @@ export function lines(text: string): string[] {
   return l;
 }
 
-/** Run each input (files, or stdin when none) through `fn`; exit 1 if one failed. */
+/** Run each input (files, or stdin when none) through `fn`; 1 if one failed, else 0. */
 export async function eachInput(
   prog: string,
   files: string[],
   fn: (text: string, name: string) => Promise<void> | void,
-): Promise<void> {
+): Promise<number> {
   let failed = false;
   for (const f of files.length ? files : ["-"]) {
     let text: string;
@@ -58,5 +58,5 @@ export async function eachInput(
     }
     await fn(text, f);
   }
-  if (failed) Deno.exit(1);
+  return failed ? 1 : 0;
 }

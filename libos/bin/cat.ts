@@ -2,7 +2,7 @@
 import { err } from "./_io.ts";
 
 /** Run cat on `Deno.args`. */
-export async function main(): Promise<void> {
+export async function main(): Promise<number> {
   let failed = false;
   const files = Deno.args.length ? Deno.args : ["-"];
   for (const f of files) {
@@ -17,5 +17,5 @@ export async function main(): Promise<void> {
       failed = true;
     }
   }
-  if (failed) Deno.exit(1);
+  return failed ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 /** false: exit 1. */
 
 /** Exit 1. */
-export function main(): void {
-  Deno.exit(1);
+export function main(): number {
+  return 1;
 }

@@ -2,7 +2,7 @@
 import { eachInput, lines, out } from "./_io.ts";
 
 /** Run head on `Deno.args`. */
-export async function main(): Promise<void> {
+export async function main(): Promise<number> {
   let n = 10;
   const files: string[] = [];
   for (let i = 0; i < Deno.args.length; i++) {
@@ -11,8 +11,9 @@ export async function main(): Promise<void> {
     else if (/^-\d+$/.test(a)) n = Number(a.slice(1));
     else files.push(a);
   }
-  await eachInput("head", files, async (text) => {
+  const failed = await eachInput("head", files, async (text) => {
     const l = lines(text).slice(0, n);
     if (l.length) await out(l.join("\n") + "\n");
   });
+  return failed;
 }

@@ -2,7 +2,7 @@
 import { err } from "./_io.ts";
 
 /** Run kill on `Deno.args`. */
-export async function main(): Promise<void> {
+export async function main(): Promise<number> {
   let sig = "SIGTERM";
   const args = [...Deno.args];
   if (args[0] === "-s") {
@@ -34,5 +34,5 @@ export async function main(): Promise<void> {
       failed = true;
     }
   }
-  if (failed) Deno.exit(1);
+  return failed ? 1 : 0;
 }

@@ -2,7 +2,7 @@
 import { err, out } from "./_io.ts";
 
 /** Run ls on `Deno.args`. */
-export async function main(): Promise<void> {
+export async function main(): Promise<number> {
   const all = Deno.args.some((a) => /^-\w*a/.test(a));
   const long = Deno.args.some((a) => /^-\w*l/.test(a));
   const paths = Deno.args.filter((a) => !a.startsWith("-"));
@@ -31,5 +31,5 @@ export async function main(): Promise<void> {
       failed = true;
     }
   }
-  if (failed) Deno.exit(2);
+  return failed ? 2 : 0;
 }

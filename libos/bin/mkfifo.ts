@@ -3,7 +3,7 @@ import { mkfifo } from "../native.ts";
 import { err } from "./_io.ts";
 
 /** Run mkfifo on `Deno.args`. */
-export async function main(): Promise<void> {
+export async function main(): Promise<number> {
   const args = [...Deno.args];
   let mode = 0o666;
   if (args[0] === "-m") {
@@ -11,13 +11,13 @@ export async function main(): Promise<void> {
     const m = args.shift() ?? "";
     if (!/^[0-7]{1,4}$/.test(m)) {
       await err("mkfifo", `invalid mode '${m}'`);
-      Deno.exit(1);
+      return 1;
     }
     mode = parseInt(m, 8) & 0o777;
   }
   if (args.length === 0) {
     await err("mkfifo", "missing operand");
-    Deno.exit(1);
+    return 1;
   }
   let failed = false;
   for (const p of args) {
@@ -28,5 +28,5 @@ export async function main(): Promise<void> {
       failed = true;
     }
   }
-  if (failed) Deno.exit(1);
+  return failed ? 1 : 0;
 }

@@ -11,9 +11,13 @@
  */
 import { BUILTIN_NAMES, type BuiltinName } from "./names.ts";
 
-/** A built-in program's module: `main` runs the program (reads `Deno.args`, may `Deno.exit`). */
+/**
+ * A built-in program's module: `main` runs the program (reads `Deno.args`) and returns its exit
+ * status (none: 0), which the process exits with once nothing is left (an explicit `Deno.exit`
+ * ends it at once, and its Worker is not recycled: libos.ts `Libos.idle`).
+ */
 export interface BuiltinModule {
-  main(): Promise<void> | void;
+  main(): Promise<number | void> | number | void;
 }
 
 const LOADERS: Record<BuiltinName, () => Promise<BuiltinModule>> = {

@@ -277,8 +277,12 @@ async function run(p: Pipeline): Promise<number> {
   return pids.length ? code : 127;
 }
 
-/** Run the shell on `Deno.args` (`-c cmds`, a script, or stdin); exits with the last status. */
-export async function main(): Promise<void> {
+/** Run the shell on `Deno.args` (`-c cmds`, a script, or stdin); returns the last status. */
+export async function main(): Promise<number> {
+  // A recycled Worker may have run the shell before: start from a clean state.
+  status = 0;
+  lastBg = 0;
+  jobs.clear();
   env = Deno.env.toObject();
   env.PATH ??= "/bin";
   const a = Deno.args;
@@ -288,12 +292,12 @@ export async function main(): Promise<void> {
     list = parse(lex(src));
   } catch (e) {
     await err("sh", (e as Error).message);
-    Deno.exit(2);
+    return 2;
   }
   let skip = false;
   for (const p of list) {
     if (!skip) status = await run(p);
     skip = (p.then === "&&" && status !== 0) || (p.then === "||" && status === 0);
   }
-  Deno.exit(status);
+  return status;
 }

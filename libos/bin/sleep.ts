@@ -2,11 +2,12 @@
 import { err } from "./_io.ts";
 
 /** Run sleep on `Deno.args`. */
-export async function main(): Promise<void> {
+export async function main(): Promise<number> {
   const s = Number(Deno.args[0]);
   if (!Number.isFinite(s) || s < 0) {
     await err("sleep", `invalid time interval '${Deno.args[0] ?? ""}'`);
-    Deno.exit(1);
+    return 1;
   }
   await new Promise((r) => setTimeout(r, s * 1000));
+  return 0;
 }

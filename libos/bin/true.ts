@@ -1,6 +1,6 @@
 /** true: exit 0. */
 
 /** Exit 0. */
-export function main(): void {
-  Deno.exit(0);
+export function main(): number {
+  return 0;
 }

@@ -2,7 +2,7 @@
 import { eachInput, out } from "./_io.ts";
 
 /** Run wc on `Deno.args`. */
-export async function main(): Promise<void> {
+export async function main(): Promise<number> {
   const flags = Deno.args.filter((a) => /^-[lwc]+$/.test(a)).join("");
   const files = Deno.args.filter((a) => !/^-[lwc]+$/.test(a));
   const want = flags === "" ? "lwc" : flags;
@@ -17,7 +17,7 @@ export async function main(): Promise<void> {
     return name === "-" ? nums : `${nums} ${name}`;
   };
   const tot = [0, 0, 0];
-  await eachInput("wc", files, async (text, name) => {
+  const failed = await eachInput("wc", files, async (text, name) => {
     const l = (text.match(/\n/g) ?? []).length;
     const w = text.split(/\s+/).filter((x) => x !== "").length;
     const c = new TextEncoder().encode(text).length;
@@ -26,5 +26,7 @@ export async function main(): Promise<void> {
     tot[2]! += c;
     await out(fmt(l, w, c, name) + "\n");
   });
+  if (failed) return failed;
   if (files.length > 1) await out(fmt(tot[0]!, tot[1]!, tot[2]!, "total") + "\n");
+  return 0;
 }

@@ -59,6 +59,11 @@ function pal() {
 const mapped = [new Map<number, MsgQueue | SemSet>(), new Map<number, MsgQueue | SemSet>()];
 let life: Int32Array | null = null;
 
+/** Whether this process mapped a System V object (they stay mapped in this Worker). */
+export function ipcInUse(): boolean {
+  return life !== null || mapped[0]!.size > 0 || mapped[1]!.size > 0;
+}
+
 function map(kind: 0 | 1, id: number): MsgQueue | SemSet {
   const have = mapped[kind]!.get(id);
   if (have) {

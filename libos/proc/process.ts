@@ -212,6 +212,8 @@ export interface SpawnPoolInfo {
   readonly ready: number;
   readonly idle: number;
   readonly target: number;
+  /** Workers the pool got back from ended processes so far (recycled: proc_pool.ts `give`). */
+  readonly recycled: number;
 }
 
 /** process_info: this process's ids, the sandbox's process table and its spawn pool. */

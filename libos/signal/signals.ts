@@ -61,6 +61,9 @@ export class Signals {
   readonly #disp = new Map<number, Disposition>();
   readonly #listeners = new Map<number, Set<() => void>>();
   #delivering = false;
+  #watching = false;
+  /** The word `watch` waits on, while it waits. */
+  #watched: [Int32Array, number] | null = null;
   /** The sandbox's signal table, and the first word of this process's slot in it. */
   #table: Int32Array | null = null;
   #base = 0;
@@ -297,18 +300,32 @@ export class Signals {
 
   /** Deliver on event-loop turns too (a pending waitAsync does not keep the loop alive). */
   watch(): void {
+    this.#watching = true;
     const loop = () => {
+      if (!this.#watching) return;
       // While the table is on, the host and senders both bump the slot's SEQ.
       const on = this.#tableOn();
       const w = on ? this.#table! : this.#page;
       const i = on ? this.#base + SlotWord.SEQ : SigWord.SEQ;
       const seen = Atomics.load(w, i);
       this.check();
+      this.#watched = [w, i];
       const r = Atomics.waitAsync(w, i, seen);
       if (r.async) r.value.then(loop);
       else queueMicrotask(loop);
     };
     loop();
+  }
+
+  /**
+   * Stop watching (the Worker is recycled for another process, libos.ts): the pending wait is
+   * woken, so it holds nothing of this process. Spurious wakes are harmless to other waiters.
+   */
+  unwatch(): void {
+    this.#watching = false;
+    const got = this.#watched;
+    this.#watched = null;
+    if (got) Atomics.notify(got[0], got[1]);
   }
 
   #run(sig: number): void {

@@ -72,6 +72,12 @@ export function readAheadOf(pal: PalClient): ReadAhead | null {
   return ra;
 }
 
+/** Drop the read cache of `pal` (its kept blocks and staging buffer: they belong to the
+ * process that ends; a recycled Worker's next process starts without). */
+export function forgetReadAhead(pal: PalClient): void {
+  byClient.delete(pal);
+}
+
 /** Read cache and read-ahead state of one thread. */
 export class ReadAhead {
   readonly #pal: PalClient;

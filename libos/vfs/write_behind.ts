@@ -81,6 +81,12 @@ export function writeBehindIfAny(pal: PalClient): WriteBehind | null {
   return byClient.get(pal) ?? null;
 }
 
+/** Drop the write-behind of `pal` (its buffer is the ending process's: the host's record of it
+ * goes with the process's page). */
+export function forgetWriteBehind(pal: PalClient): void {
+  byClient.delete(pal);
+}
+
 /** Posted writes of one thread. */
 export class WriteBehind {
   readonly #pal: PalClient;

@@ -224,6 +224,30 @@ export class PalClient {
     return true;
   }
 
+  /**
+   * Whether nothing is in flight: every asynchronous slot free (detached calls whose result is
+   * in are reaped first) and nobody waiting for one. Only then may the client serve another
+   * process (`reset`).
+   */
+  get quiescent(): boolean {
+    if (this.#detached.length > 0) this.#reap();
+    return this.#detached.length === 0 && this.#slotWaiters.length === 0 &&
+      this.#freeAsync.length === this.#slots.length - 1;
+  }
+
+  /**
+   * Start over for the next process of a recycled Worker (libos/libos.ts `Libos.idle`), over
+   * the same call page: forget the users that asked to be told when slots are wanted and any
+   * message left on the sync port. Call only when `quiescent`.
+   */
+  reset(): void {
+    this.onSlotsWanted.length = 0;
+    this.#messages = [];
+    while (receiveMessageOnPort(this.#port as never) !== undefined) {
+      // Drop it: it was the ended process's.
+    }
+  }
+
   /** Free the slots of detached calls whose result is in. */
   #reap(): void {
     const list = this.#detached;

@@ -158,6 +158,11 @@ let mainState: LocalState | null = null;
 /** A fork parent's address space, restored by the main thread's first use of its space. */
 let inherited: SpaceSnapshot | null = null;
 
+/** Whether this Worker made an address space (VMAs) or was given one. */
+export function spaceInUse(): boolean {
+  return mainState !== null || inherited !== null;
+}
+
 /**
  * A copy of this process's private memory for a fork child, or null when no address space was
  * made (fork-with-state: libos/proc/process.ts).

@@ -2,7 +2,7 @@
  * The host dispatch table of a sandbox: the PAL's stream handlers plus the process, misc,
  * sandbox and debug calls, which need the sandbox host itself; process and pipe calls come from
  * proc_handlers.ts.
- * Calls here: process_exit, process_info, mem_reserve, mem_release, memory_quota, host_time,
+ * Calls here: process_exit, process_recycle, process_info, mem_reserve, mem_release, memory_quota, host_time,
  * sandbox_policy, sandbox_set_policy, sandbox_release, sandbox_repossessions, debug_log, null_call,
  * echo_bytes (and every stream_* from pal/host/streams.ts).
  */
@@ -32,6 +32,13 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
       // page, the Worker now waits in its halt to be retired (proc_retire.ts).
       const parked = ctx.page === p.pageToken;
       queueMicrotask(() => host.endProcess(p, code & 0xff, null, parked));
+    },
+    process_recycle(ctx, code) {
+      const p = ctx.owner;
+      const parked = ctx.page === p.pageToken;
+      const keep = parked && host.mayRecycle(p);
+      queueMicrotask(() => host.endProcess(p, code & 0xff, null, parked, keep));
+      return keep ? 1 : 0;
     },
     process_info(ctx) {
       const p = ctx.owner;

@@ -10,6 +10,7 @@ import { HandleTable } from "../../pal/host/handles.ts";
 import type { HostProcess, HostServices } from "../../pal/host/owner.ts";
 import { ProcNode } from "./proc_table.ts";
 import type { WorkerLike } from "./worker_factory.ts";
+import type { PoolChannel } from "./proc_pool.ts";
 
 /** Lifecycle states. */
 export type ProcState = "starting" | "running" | "exited";
@@ -72,6 +73,15 @@ export class HostProc implements HostProcess {
   readonly threads = new Map<number, HostThread>();
   /** Process-tree and signal state (sandbox/host/proc_table.ts). */
   readonly tree = new ProcNode();
+  /**
+   * The revocation count when its Worker started a built-in program (no app module, fork state
+   * or plugin), else -1: only such a process's Worker may be recycled (sandbox_host.ts).
+   */
+  recycleMark = -1;
+  /** Its Worker came from the pool with `take(true)`: its end is reported with `pool.back`. */
+  poolOut = false;
+  /** The call page and sync port of its main thread (kept with a recycled Worker). */
+  channel: PoolChannel | null = null;
   /** Shared memory segments (MAP_SHARED) this process maps, by id (proc_handlers.ts). */
   readonly segments = new Set<number>();
   #services: HostServices;

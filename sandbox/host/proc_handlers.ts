@@ -298,7 +298,12 @@ export function procHandlers(host: SandboxHost): HostHandlers<HostProc> {
         sid: p.tree.sid,
         processes: table(host),
         // The warm-spawn pool (proc_pool.ts): a bench waits for `ready` to reach `target`.
-        spawnPool: { ready: host.pool.ready, idle: host.pool.idle, target: host.pool.target },
+        spawnPool: {
+          ready: host.pool.ready,
+          idle: host.pool.idle,
+          target: host.pool.target,
+          recycled: host.pool.recycled,
+        },
       };
     },
     pipe_create(ctx, capacity) {

@@ -8,8 +8,14 @@
  * client while it warms). A Worker counts
  * as ready only once it has said so (`BOOTED`, posted by boot); a spawn takes a ready one first,
  * else one still booting (it is ahead of a new one), else none (the caller starts a cold Worker).
- * A Worker that ran a process is never pooled again: its globals and module cache belong to that
- * process.
+ * A Worker that ran a process is pooled again only when the host recycles it (`back`): a process
+ * that ran nothing but a built-in program (Sandpiper's own code: no app module, fork state,
+ * plugin or WASI module) and ended idle, having undone what it put into the Worker's globals
+ * (libos/libos.ts `Libos.idle`). Any other Worker's globals and module cache belong to its
+ * process, and it ends with it. A recycled Worker goes first to the next spawn: its code is
+ * compiled and its caches are warm, where a Worker that only warmed up still runs the boot's
+ * code for the first time. A take that expects its Worker back (`returning`) leaves the refill
+ * to the quiet time, so a loop of built-ins reuses one Worker instead of starting new ones.
  *
  * Refilling costs the host thread: measured in Deno 2.9.6, `new Worker` blocks its creator for
  * ~11–18 ms (even for an empty module), and the new Worker's boot competes for the CPU with the
@@ -60,6 +66,9 @@ export class WorkerPool {
   #refill: ReturnType<typeof setTimeout> | undefined;
   #refillAt = 0;
   #readyWaiters: (() => void)[] = [];
+  #recycled = 0;
+  /** Workers taken by processes expected to give them back (`take(true)`, not yet `back`). */
+  #out = 0;
 
   /**
    * @param size most idle Workers to keep
@@ -82,6 +91,11 @@ export class WorkerPool {
     return this.#idle.length;
   }
 
+  /** Workers given back so far (`back`: tests, bench). */
+  get recycled(): number {
+    return this.#recycled;
+  }
+
   /** Idle Workers that finished booting. */
   get ready(): number {
     let n = 0;
@@ -101,19 +115,55 @@ export class WorkerPool {
     this.#schedule(0);
   }
 
-  /** A booted (else booting) Worker from the pool, else null (the caller starts a cold one). */
-  take(): Taken | null {
+  /**
+   * A booted (else booting) Worker from the pool, else null (the caller starts a cold one):
+   * the Worker recycled last, else the oldest ready one.
+   * @param returning the process will probably give its Worker back: until it has ended
+   *   (`back`), that Worker counts as one the pool holds, so no refill replaces it
+   */
+  take(returning = false): Taken | null {
     let i = this.#idle.findIndex((p) => p.ready);
     if (i < 0 && this.#idle.length > 0) i = 0;
     const p = i >= 0 ? this.#idle.splice(i, 1)[0]! : null;
     if (p) {
       p.worker.onmessage = null;
       p.worker.onerror = null;
+      if (returning) this.#out++;
+    }
+    if (this.#started) {
+      const have = this.#idle.length + this.#out;
+      this.#schedule(have < Math.min(EAGER, this.size) ? 0 : this.quietMs);
+    }
+    return p ? { worker: p.worker, channel: p.channel } : null;
+  }
+
+  /** Whether `back` would keep a Worker now. */
+  get hasRoom(): boolean {
+    return !this.#closed && this.#started && this.#idle.length < this.target;
+  }
+
+  /**
+   * The process that took a Worker with `take(true)` ended. With `worker` (the host recycles
+   * it: see above), keep it for the next spawn if there is room: it is ready at once, and waits
+   * for an init message. `channel` is the ended process's, which the Worker keeps (the next
+   * process's init then carries none); without one the init brings a new one. Without `worker`
+   * (the process did not end idle, or the host refused), the pool refills in its place.
+   * @returns whether the pool kept `worker` (if not, the caller ends it)
+   */
+  back(worker: WorkerLike | null, channel: PoolChannel | null = null): boolean {
+    this.#out = Math.max(0, this.#out - 1);
+    if (worker && this.hasRoom) {
+      const p: Pooled = { worker, channel, ready: true };
+      this.#watch(p);
+      this.#idle.unshift(p);
+      this.#recycled++;
+      this.#settle();
+      return true;
     }
     if (this.#started) {
       this.#schedule(this.#idle.length < Math.min(EAGER, this.size) ? 0 : this.quietMs);
     }
-    return p ? { worker: p.worker, channel: p.channel } : null;
+    return false;
   }
 
   /** Resolves once the pool holds `target` ready Workers (bench, tests). */
@@ -158,15 +208,9 @@ export class WorkerPool {
     }, delay);
   }
 
-  /** Start one Worker; the next starts in a later macrotask. */
-  #fillOne(): void {
-    if (this.#closed || this.#idle.length >= this.target) {
-      this.#settle();
-      return;
-    }
-    const worker = this.create();
-    const channel = this.channelFor?.() ?? null;
-    const p: Pooled = { worker, channel, ready: false };
+  /** Handle `p`'s messages while it is idle: `BOOTED`, or an error that drops it. */
+  #watch(p: Pooled): void {
+    const { worker, channel } = p;
     worker.onerror = (e) => {
       // A Worker that failed to boot is dropped; the next spawn starts a cold one.
       e.preventDefault();
@@ -182,6 +226,18 @@ export class WorkerPool {
       p.ready = true;
       this.#settle();
     };
+  }
+
+  /** Start one Worker; the next starts in a later macrotask. */
+  #fillOne(): void {
+    if (this.#closed || this.#idle.length + this.#out >= this.target) {
+      this.#settle();
+      return;
+    }
+    const worker = this.create();
+    const channel = this.channelFor?.() ?? null;
+    const p: Pooled = { worker, channel, ready: false };
+    this.#watch(p);
     if (channel) {
       const warm: WarmUpMessage = { type: WARM_UP, channel: channel.guest };
       worker.postMessage(warm, [channel.guest.syncPort]);
@@ -189,6 +245,6 @@ export class WorkerPool {
       worker.postMessage(WARM_UP);
     }
     this.#idle.push(p);
-    if (this.#idle.length < this.target) this.#schedule(0);
+    if (this.#idle.length + this.#out < this.target) this.#schedule(0);
   }
 }

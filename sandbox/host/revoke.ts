@@ -145,6 +145,12 @@ export class Revocations<P extends RevokeProc> {
     this.#maybeDone(p);
   }
 
+  /** How many revocations have started (a process's Worker is recycled only if none did during
+   * its life: sandbox_host.ts). */
+  get started(): number {
+    return this.#nextId - 1;
+  }
+
   /** `sandbox_release(id)`: `proc` says it gave the capability back. */
   release(proc: P, id: number): void {
     const p = this.#pending.get(id);

@@ -35,7 +35,8 @@ import { Watchdog } from "./watchdog.ts";
 import { Revocations } from "./revoke.ts";
 import { SysV } from "./ipc_sysv.ts";
 import { guardSplit, type SandboxPolicy } from "./split.ts";
-import { localWorkers, type WorkerFactory } from "./worker_factory.ts";
+import { localWorkers, type WorkerFactory, type WorkerLike } from "./worker_factory.ts";
+import { BUILTIN_SCHEME } from "../../libos/bin/names.ts";
 import { type PoolChannel, QUIET_MS, WorkerPool } from "./proc_pool.ts";
 import { retireNow, Retirer } from "./proc_retire.ts";
 
@@ -215,6 +216,7 @@ export class SandboxHost implements HostServices {
       this.server.detach(t.pageToken);
     }
     p.threads.clear();
+    this.#backToPool(p, null);
     p.tree.entry = child.entry;
     p.tree.exePath = child.exePath;
     p.tree.argv = spec.argv;
@@ -238,10 +240,16 @@ export class SandboxHost implements HostServices {
   ): void {
     const m = this.cfg.manifest;
     const { pid, ppid } = proc;
+    // Only a built-in program may leave its Worker for another process (Libos.idle).
+    const builtin = m.sys.recycle && proc.tree.entry.startsWith(BUILTIN_SCHEME) && !child?.fork &&
+      !plugin;
+    proc.recycleMark = builtin ? this.revocations.started : -1;
     // A pooled Worker got its channel with WARM_UP (proc_pool.ts); a new one gets it here.
-    const taken = this.pool.take();
+    const taken = this.pool.take(builtin);
+    proc.poolOut = builtin && taken !== null;
     const ahead = taken?.channel ?? null;
     const ch = ahead ?? this.#channel();
+    proc.channel = ch;
     proc.pageToken = this.server.attach(ch.guest.page, DEFAULT_GEOMETRY, proc, ch.host);
     const worker = taken?.worker ??
       this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
@@ -305,12 +313,22 @@ export class SandboxHost implements HostServices {
    * process reported this exit from its main call page and its Worker waits to be retired, which
    * may wait for a quiet host (proc_retire.ts); otherwise the Worker ends at once.
    */
-  endProcess(p: HostProc, code: number, signal: string | null, parked = false): void {
+  endProcess(
+    p: HostProc,
+    code: number,
+    signal: string | null,
+    parked = false,
+    recycle = false,
+  ): void {
     if (p.state === "exited") return;
     p.state = "exited";
     p.exitCode = code;
     p.exitSignal = signal;
-    if (p.worker) {
+    // A recycled Worker is kept by the pool: it waits for its next init message.
+    const kept = this.#backToPool(p, recycle && !this.#closed ? p.worker : null);
+    if (!kept) p.channel?.host.close();
+    p.channel = null;
+    if (p.worker && !kept) {
       if (parked && !this.#closed) this.#retirer.park(p.worker, p.tree.signals);
       else retireNow(p.worker, p.tree.signals);
     }
@@ -330,6 +348,30 @@ export class SandboxHost implements HostServices {
     if (p.embedderStarted) this.emit({ type: "exit", pid: p.pid, code, signal });
     const parent = exited(this, p);
     if (parent && !this.#closed) deliver(this, parent, SIG.SIGCHLD);
+  }
+
+  /**
+   * Whether `p`'s Worker may run another process once `p` ends (process_recycle): it started a
+   * built-in program (not an app module, fork state or plugin), has not exec'd into anything
+   * else since, runs no thread, still belongs to this sandbox (no split), saw no revocation
+   * start (a revocation message for it could reach the next process), and the pool has room.
+   */
+  mayRecycle(p: HostProc): boolean {
+    return p.recycleMark >= 0 && p.recycleMark === this.revocations.started &&
+      p.threads.size === 0 && p.services === (this as HostServices) &&
+      p.state === "running" && this.pool.hasRoom;
+  }
+
+  /** Report the end of `p`'s Worker to the pool if it came with `take(true)`, handing it
+   * `worker` to keep; whether the pool kept it. */
+  #backToPool(p: HostProc, worker: WorkerLike | null): boolean {
+    if (!p.poolOut) return false;
+    p.poolOut = false;
+    if (worker) {
+      worker.onerror = null;
+      worker.onmessage = null;
+    }
+    return this.pool.back(worker, p.channel);
   }
 
   /** process_create: start a child of `parent`. @throws {PalError} TRY_AGAIN at the limit */

@@ -46,6 +46,7 @@ Deno.test("a minimal manifest gets every documented default", async () => {
         watchdogMs: null,
         pipeBufferBytes: 64 * 2 ** 10,
         spawnPool: 2,
+        recycle: true,
         vmaQuotaBytes: 64 * 2 ** 20,
         auditPath: null,
         debug: false,

@@ -63,9 +63,6 @@ function installShared(b: Bound): void {
       if (mask === undefined) b.sys.umask(old);
       return old;
     },
-    stdin: new SandboxFsFile(ctx, 0),
-    stdout: new SandboxFsFile(ctx, 1),
-    stderr: new SandboxFsFile(ctx, 2),
   };
   for (const name of DENIED) members[name] = denied(name);
   Object.assign(members, netApi(ctx));
@@ -83,6 +80,21 @@ function installShared(b: Bound): void {
   Object.assign(members, commandApi(cmd));
   const D = Deno as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(members)) define(D, k, v);
+}
+
+/**
+ * Point `b` at `os` and define the members that name its process or keep state of it: its
+ * environment and arguments, the stdio files (their streams), `console` (counters, timers,
+ * groups). A recycled Worker binds again for each process (libos.ts `Libos.idle`).
+ */
+function bindTo(b: Bound, os: Libos): void {
+  b.os = os;
+  b.sys = os.sys;
+  b.env = makeEnv(os.kernel.env);
+  const D = Deno as unknown as Record<string, unknown>;
+  define(D, "stdin", new SandboxFsFile(b, 0));
+  define(D, "stdout", new SandboxFsFile(b, 1));
+  define(D, "stderr", new SandboxFsFile(b, 2));
   const con = makeConsole((fd, text) => {
     try {
       b.sys.write(fd, enc.encode(text));
@@ -91,14 +103,6 @@ function installShared(b: Bound): void {
     }
   });
   define(globalThis, "console", con);
-}
-
-/** Point `b` at `os` and define the members that name its process. */
-function bindTo(b: Bound, os: Libos): void {
-  b.os = os;
-  b.sys = os.sys;
-  b.env = makeEnv(os.kernel.env);
-  const D = Deno as unknown as Record<string, unknown>;
   define(D, "env", b.env);
   define(D, "args", os.init.argv.slice(1));
   define(D, "pid", os.init.pid);
@@ -122,7 +126,7 @@ export function prepareDeno(): PreparedDeno {
   const b: Bound = {
     // Nothing calls a member before `bind`: only Sandpiper's code runs until then.
     sys: null as unknown as Sys,
-    live: new Liveness(() => b.os?.exit(0)),
+    live: new Liveness(() => b.os?.idle()),
     os: null,
     env: null,
   };
