@@ -6,16 +6,15 @@
  * its page: no two threads share one.
  */
 import { receiveMessageOnPort } from "node:worker_threads";
-import { ABI, type ArgsOf, type ArgType, type HostCallName, type ResultOf } from "../abi.ts";
+import { ABI, type ArgsOf, type HostCallName, type ResultOf } from "../abi.ts";
 import { isPalCode, PalCode, PalError } from "../errors.ts";
 import { decodeStat } from "../stat_codec.ts";
 import { SpinWait } from "./spin_wait.ts";
+import { encodeRequest, needsBulk, type RequestSlot } from "./request.ts";
 import {
   bulkOffset,
   copyOut,
   fileEpochs,
-  INT_BYTES,
-  LOCATOR_BYTES,
   type PageGeometry,
   readGeometry,
   RespFlag,
@@ -33,18 +32,13 @@ export interface GuestChannel {
   readonly syncPort: MessagePort;
 }
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 /** Most calls submitted by `detach` and not yet freed (each holds an asynchronous slot). */
 const MAX_DETACHED = 2;
 
-interface Slot {
+interface Slot extends RequestSlot {
   readonly index: number;
   readonly words: Int32Array;
-  readonly data: Uint8Array;
-  readonly view: DataView;
-  /** Where the pending call's `out` bytes go (guest-private copy of the locator). */
-  out: { bulk: boolean; off: number; len: number };
 }
 
 /** A call to make inside a batch. */
@@ -287,15 +281,7 @@ export class PalClient {
   }
 
   #needsBulk(name: HostCallName, args: unknown[]): boolean {
-    const types = ABI[name].args as readonly ArgType[];
-    let inline = 0;
-    types.forEach((t, i) => {
-      const a = args[i];
-      if (t === "int") inline += INT_BYTES;
-      else if (t === "out") inline += (a as number) + LOCATOR_BYTES;
-      else inline += LOCATOR_BYTES + byteLen(t, a);
-    });
-    return inline > this.geometry.inlineBytes;
+    return needsBulk(name, args, this.geometry.inlineBytes);
   }
 
   #submit(
@@ -305,74 +291,10 @@ export class PalClient {
     bulkStart: number,
     bulkLen: number,
   ): void {
-    const spec = ABI[name];
-    const types = spec.args as readonly ArgType[];
-    if (args.length !== types.length) {
-      throw new PalError(PalCode.INVAL, `${name}: expected ${types.length} arguments`);
-    }
-    const { data, view, words } = slot;
-    const cap = data.length;
-    // Headers first, blobs after: inline blobs are packed after the last header.
-    let head = 0;
-    for (const t of types) head += t === "int" ? INT_BYTES : LOCATOR_BYTES;
-    let tail = head;
-    let bulkPos = bulkStart;
-    const bulkEnd = bulkStart + bulkLen;
-    let pos = 0;
-    for (let i = 0; i < types.length; i++) {
-      const t = types[i]!;
-      const a = args[i];
-      if (t === "int") {
-        if (typeof a !== "number") throw new PalError(PalCode.INVAL, `${name}: arg ${i} not int`);
-        view.setFloat64(pos, a, true);
-        pos += INT_BYTES;
-        continue;
-      }
-      let where: number = Where.INLINE;
-      let off: number;
-      let len: number;
-      if (t === "str" && typeof a === "string" && tail + a.length * 3 <= cap) {
-        // A string that surely fits inline is encoded in place (no temporary copy).
-        off = tail;
-        len = enc.encodeInto(a, data.subarray(tail)).written;
-        tail += len;
-      } else {
-        let bytes: Uint8Array | null = null;
-        if (t === "out") {
-          if (typeof a !== "number" || !Number.isInteger(a) || a < 0) {
-            throw new PalError(PalCode.INVAL, `${name}: bad out length`);
-          }
-          len = a;
-        } else {
-          bytes = toBytes(t, a, name);
-          len = bytes.length;
-        }
-        if (tail + len <= cap) {
-          off = tail;
-          tail += len;
-          if (bytes) data.set(bytes, off);
-        } else if (bulkPos + len <= bulkEnd) {
-          where = Where.BULK;
-          off = bulkPos;
-          bulkPos += len;
-          if (bytes) this.#bulk.set(bytes, off);
-        } else {
-          throw new PalError(PalCode.TOO_LONG, `${name}: ${len} bytes do not fit the call page`);
-        }
-        if (t === "out") {
-          const out = slot.out;
-          out.bulk = where === Where.BULK;
-          out.off = off;
-          out.len = len;
-        }
-      }
-      view.setUint8(pos, where);
-      view.setUint32(pos + 1, off, true);
-      view.setUint32(pos + 5, len, true);
-      pos += LOCATOR_BYTES;
-    }
-    words[SlotWord.CALL] = spec.num;
-    words[SlotWord.REQ_LEN] = tail;
+    const reqLen = encodeRequest(slot, this.#bulk, name, args, bulkStart, bulkLen);
+    const words = slot.words;
+    words[SlotWord.CALL] = ABI[name].num;
+    words[SlotWord.REQ_LEN] = reqLen;
     words[SlotWord.SEQ] = ++this.#seq;
     Atomics.store(words, SlotWord.STATE, SlotState.SUBMITTED);
   }
@@ -492,22 +414,4 @@ export class PalClient {
     this.#freeAsync.push(i);
     this.#slotWaiters.shift()?.();
   }
-}
-
-function byteLen(t: ArgType, a: unknown): number {
-  if (t === "bytes") return a instanceof Uint8Array ? a.length : 0;
-  if (t === "str") return typeof a === "string" ? a.length * 3 : 0;
-  return JSON.stringify(a ?? null).length * 3;
-}
-
-function toBytes(t: ArgType, a: unknown, name: string): Uint8Array {
-  if (t === "bytes") {
-    if (!(a instanceof Uint8Array)) throw new PalError(PalCode.INVAL, `${name}: expected bytes`);
-    return a;
-  }
-  if (t === "str") {
-    if (typeof a !== "string") throw new PalError(PalCode.INVAL, `${name}: expected string`);
-    return enc.encode(a);
-  }
-  return enc.encode(JSON.stringify(a ?? null));
 }

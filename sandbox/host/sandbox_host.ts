@@ -7,16 +7,12 @@
  * (`process` isolation); `emit` carries events to the embedding app either way.
  */
 import { pathToFileURL } from "node:url";
-import { ChrootFs } from "../../pal/host/chrootfs.ts";
 import { FileEpochs } from "../../pal/host/file_epochs.ts";
-import type { FsBackend } from "../../pal/host/fs_types.ts";
 import { closeHandle } from "../../pal/host/handles.ts";
 import type { AuditEvent, BoundMount, HostServices } from "../../pal/host/owner.ts";
 import { RingServer } from "../../pal/host/server.ts";
-import { TmpFs } from "../../pal/host/tmpfs.ts";
-import { TrustedFile } from "../../pal/host/trusted_files.ts";
 import { createDoorbell, createPage, DEFAULT_GEOMETRY } from "../../pal/ring.ts";
-import type { InitMessage, PluginInit, StdioSpec } from "../../libos/init.ts";
+import type { PluginInit } from "../../libos/init.ts";
 import { PluginBridges } from "../plugin_bridge.ts";
 import type { HostConfig } from "./config.ts";
 import { hostHandlers } from "./handlers.ts";
@@ -27,7 +23,9 @@ import { HostPipes } from "./proc_pipes.ts";
 import { releaseFileLocks } from "./proc_files.ts";
 import type { ChildOptions } from "./proc_handlers.ts";
 import { deliver } from "./proc_signals.ts";
-import { adoptNew, bootGifts, exited } from "./proc_table.ts";
+import { adoptNew, exited } from "./proc_table.ts";
+import { initMessage } from "./proc_init.ts";
+import { bindMount } from "./bind_mount.ts";
 import { SIG } from "../../libos/signal/shared.ts";
 import { PalCode, PalError } from "../../pal/errors.ts";
 import { LimitExceeded } from "./limits.ts";
@@ -239,7 +237,7 @@ export class SandboxHost implements HostServices {
     plugin?: PluginInit,
   ): void {
     const m = this.cfg.manifest;
-    const { pid, ppid } = proc;
+    const pid = proc.pid;
     // Only a built-in program may leave its Worker for another process (Libos.idle).
     const builtin = m.sys.recycle && proc.tree.entry.startsWith(BUILTIN_SCHEME) && !child?.fork &&
       !plugin;
@@ -262,43 +260,7 @@ export class SandboxHost implements HostServices {
     };
     worker.onmessageerror = (e) => e.preventDefault();
     worker.onmessage = () => {}; // guests speak through the ring; stray messages are ignored
-    const stdio: StdioSpec[] = child ? [...child.stdio] : [
-      { kind: "host", uri: "dev:stdin" },
-      { kind: "host", uri: "dev:stdout" },
-      { kind: "host", uri: "dev:stderr" },
-    ];
-    const init: InitMessage = {
-      type: "init",
-      pid,
-      ppid,
-      sandboxId: this.sandboxId,
-      ...(ahead ? {} : { channel: ch.guest }),
-      entry: proc.tree.entry,
-      exePath: proc.tree.exePath,
-      argv: spec.argv,
-      env: spec.env,
-      cwd: spec.cwd,
-      umask: child?.umask ?? 0o022,
-      mounts: this.cfg.mounts.map((mt) => ({
-        id: mt.id,
-        path: mt.path,
-        type: mt.type,
-        readonly: mt.readonly,
-      })),
-      stdio: stdio as [StdioSpec, StdioSpec, StdioSpec],
-      limits: { maxFds: m.sys.maxFds, pipeBufferBytes: m.sys.pipeBufferBytes },
-      discover: m.fs.discover,
-      trace: this.cfg.trace,
-      startTimeMs: Date.now(),
-      pgid: proc.tree.pgid,
-      sid: proc.tree.sid,
-      signals: proc.tree.signals.buffer as SharedArrayBuffer,
-      interrupt: proc.tree.interrupt.sab,
-      ...(child && child.fds.length > 0 ? { fds: child.fds } : {}),
-      ...(child?.fork ? { fork: child.fork } : {}),
-      ...(plugin ? { plugin } : {}),
-      ...bootGifts(proc, child ? [...stdio, ...child.fds.map((f) => f.spec)] : stdio),
-    };
+    const init = initMessage(this.cfg, proc, spec, ahead ? null : ch.guest, child, plugin);
     const transfer = [...(ahead ? [] : [ch.guest.syncPort]), ...(plugin ? [plugin.port] : [])];
     worker.postMessage(init, transfer);
     if (this.#watchdog) {
@@ -497,29 +459,6 @@ export class SandboxHost implements HostServices {
   trace(pid: number, line: string): void {
     this.emit({ type: "trace", line: `[${this.sandboxId} pid ${pid}] ${line}` });
   }
-}
-
-function bindMount(
-  m: HostConfig["mounts"][number],
-  trustedFiles: readonly { hostPath: string; sha256: string }[],
-): BoundMount {
-  let backend: FsBackend;
-  if (m.type === "chroot") {
-    // Trusted files are keyed by their path relative to the mount that holds them.
-    const trusted = new Map<string, TrustedFile>();
-    const root = m.hostPath!.endsWith("/") ? m.hostPath! : `${m.hostPath}/`;
-    for (const t of trustedFiles) {
-      if (t.hostPath.startsWith(root)) {
-        // Named by its guest path in messages: a guest never learns a host path.
-        const rel = t.hostPath.slice(root.length);
-        trusted.set(rel, new TrustedFile(`${m.path.replace(/\/$/, "")}/${rel}`, t.sha256));
-      }
-    }
-    backend = new ChrootFs({ hostRoot: m.hostPath!, readonly: m.readonly, trustedFiles: trusted });
-  } else {
-    backend = new TmpFs({ sizeBytes: m.sizeBytes!, readonly: m.readonly });
-  }
-  return { backend, readonly: m.readonly, kind: m.type, readahead: m.readahead };
 }
 
 /** Linux signal numbers of the signals the control protocol accepts. */
