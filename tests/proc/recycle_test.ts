@@ -7,6 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { LEVELS, scenario } from "./_sb.ts";
+import { Sandbox } from "../../sandbox/sandbox.ts";
+
+const FIXTURE = new URL("./fixtures/recycle.ts", import.meta.url).pathname;
 
 type Row = { code: number; out?: string; recycled?: number };
 
@@ -40,3 +43,23 @@ for (const iso of LEVELS) {
     assert.deepEqual(r.after, { code: 0, out: "after\n", recycled: 1 });
   });
 }
+
+Deno.test("sys.recycle = false: no Worker is given back, built-ins run as before", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sp_recycle_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/app.toml`,
+      `[loader]\nentrypoint = "${FIXTURE}"\n[fs]\nroot = "/"\n[sys]\nisolation = "worker"\nrecycle = false\nwall_time = "60s"\n`,
+    );
+    await using sb = await Sandbox.create(`${dir}/app.toml`, { isolation: "worker" });
+    const out = await sb.run({ argv: ["recycle", "off"] });
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const r = JSON.parse(text.trim().split("\n").at(-1)!) as Record<string, Row>;
+    assert.deepEqual(r.echo, { code: 0, out: "hi\n", recycled: 0 });
+    assert.deepEqual(r.cat1, { code: 0, out: "one\n", recycled: 0 });
+    assert.deepEqual(r.cat2, { code: 0, out: "two\n", recycled: 0 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
