@@ -8,15 +8,20 @@ import { VirtualFs, type VNode } from "../vfs/virtual_fs.ts";
 
 const BIN_DEV = 6;
 
+const enc = new TextEncoder();
+
 /** The /bin file system. */
 export function binFs(): VirtualFs {
-  const enc = new TextEncoder();
-  const children = new Map<string, VNode>(
-    BUILTIN_NAMES.map((name, i): [string, VNode] => [
-      name,
-      { type: "file", ino: 2 + i, content: () => enc.encode(`#!/sandpiper/builtin ${name}\n`) },
-    ]),
-  );
-  const root: VNode = { type: "dir", ino: 1, children: () => children };
-  return new VirtualFs("binfs", BIN_DEV, () => root, Errno.EROFS);
+  // Built at the first lookup (see libos/vfs/proc_fs.ts).
+  let root: VNode | null = null;
+  const build = (): VNode => {
+    const children = new Map<string, VNode>(
+      BUILTIN_NAMES.map((name, i): [string, VNode] => [
+        name,
+        { type: "file", ino: 2 + i, content: () => enc.encode(`#!/sandpiper/builtin ${name}\n`) },
+      ]),
+    );
+    return { type: "dir", ino: 1, children: () => children };
+  };
+  return new VirtualFs("binfs", BIN_DEV, () => (root ??= build()), Errno.EROFS);
 }

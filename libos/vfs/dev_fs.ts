@@ -54,34 +54,38 @@ function devStat(rdev: number, ino = rdev): Stat {
 
 /** The /dev file system of a process. */
 export function devFs(k: Kernel): VirtualFs {
-  let ino = 10;
-  const dev = (kind: DevKind, rdev: number): VNode => ({
-    type: "dev",
-    ino: ino++,
-    open: (req: OpenRequest) => new GuestDevHandle(req.path, kind, rdev),
-    stat: () => devStat(rdev),
-  });
-  const link = (target: string): VNode => ({ type: "link", ino: ino++, target: () => target });
-  const tty: VNode = {
-    type: "dev",
-    ino: ino++,
-    open: (req) => {
-      const h = pcall(req.path, () => k.pal.call("stream_open", "dev:tty", 3, 0));
-      return new HostDevHandle(k.pal, h, req.path, "tty");
-    },
-    stat: () => devStat(0x500),
+  // Built at the first lookup (see procFs).
+  let root: VNode | null = null;
+  const build = (): VNode => {
+    let ino = 10;
+    const dev = (kind: DevKind, rdev: number): VNode => ({
+      type: "dev",
+      ino: ino++,
+      open: (req: OpenRequest) => new GuestDevHandle(req.path, kind, rdev),
+      stat: () => devStat(rdev),
+    });
+    const link = (target: string): VNode => ({ type: "link", ino: ino++, target: () => target });
+    const tty: VNode = {
+      type: "dev",
+      ino: ino++,
+      open: (req) => {
+        const h = pcall(req.path, () => k.pal.call("stream_open", "dev:tty", 3, 0));
+        return new HostDevHandle(k.pal, h, req.path, "tty");
+      },
+      stat: () => devStat(0x500),
+    };
+    const children = new Map<string, VNode>([
+      ["fd", link("/proc/self/fd")],
+      ["null", dev("null", 0x103)],
+      ["random", dev("random", 0x108)],
+      ["stderr", link("/proc/self/fd/2")],
+      ["stdin", link("/proc/self/fd/0")],
+      ["stdout", link("/proc/self/fd/1")],
+      ["tty", tty],
+      ["urandom", dev("random", 0x109)],
+      ["zero", dev("zero", 0x105)],
+    ]);
+    return { type: "dir", ino: 2, children: () => children };
   };
-  const children = new Map<string, VNode>([
-    ["fd", link("/proc/self/fd")],
-    ["null", dev("null", 0x103)],
-    ["random", dev("random", 0x108)],
-    ["stderr", link("/proc/self/fd/2")],
-    ["stdin", link("/proc/self/fd/0")],
-    ["stdout", link("/proc/self/fd/1")],
-    ["tty", tty],
-    ["urandom", dev("random", 0x109)],
-    ["zero", dev("zero", 0x105)],
-  ]);
-  const root: VNode = { type: "dir", ino: 2, children: () => children };
-  return new VirtualFs("devtmpfs", DEV_NO, () => root, Errno.EACCES);
+  return new VirtualFs("devtmpfs", DEV_NO, () => (root ??= build()), Errno.EACCES);
 }
