@@ -371,7 +371,7 @@ let lazyProto: object | null = null;
  * boot ~33 KB and tens of µs (measured in a recycled Worker).
  */
 export function wrapSys(sys: Sys, sig: Signals): Sys {
-  lazyProto ??= makeLazyProto(Object.keys(sys));
+  lazyProto ??= makeLazyProto(methodNames(sys));
   const out = Object.create(lazyProto) as Wrapped;
   out[RAW] = sys;
   out[SIGS] = sig;
@@ -386,6 +386,13 @@ export function wrapSys(sys: Sys, sig: Signals): Sys {
     }
   }
   return out as unknown as Sys;
+}
+
+/** The enumerable method names of `sys`, its prototype's too (createSys makes them lazily). */
+function methodNames(sys: Sys): string[] {
+  const names: string[] = [];
+  for (const name in sys) names.push(name);
+  return names;
 }
 
 function makeLazyProto(names: readonly string[]): object {

@@ -17,87 +17,136 @@ import { Errno, ErrnoError, palToErrno } from "../errno.ts";
 import { PalCode, PalError } from "../../pal/errors.ts";
 import { processInfo } from "../proc/process.ts";
 
-/** Build the Sys of `k`; `exit` ends the picoprocess (the Libos owns that). */
+/** How each Sys method is made for a kernel (`exit` ends the picoprocess: the Libos owns that). */
+type Factories = {
+  [N in keyof Sys]-?: (k: Kernel, exit: (code: number) => never) => Sys[N];
+};
+
+const METHODS: Factories = {
+  open: (k) => (p, flags, mode) => file.openat(k, AT_FDCWD, p, flags, mode),
+  openat: (k) => (d, p, flags, mode, res) => file.openat(k, d, p, flags, mode, res),
+  close: (k) => (f) => file.close(k, f),
+  read: (k) => (f, b) => file.read(k, f, b),
+  write: (k) => (f, b) => file.write(k, f, b),
+  readAsync: (k) => (f, b) => file.readAsync(k, f, b),
+  writeAsync: (k) => (f, b) => file.writeAsync(k, f, b),
+  pread: (k) => (f, b, pos) => file.pread(k, f, b, pos),
+  pwrite: (k) => (f, b, pos) => file.pwrite(k, f, b, pos),
+  readv: (k) => (f, bs) => file.readv(k, f, bs),
+  writev: (k) => (f, bs) => file.writev(k, f, bs),
+  lseek: (k) => (f, off, whence) => file.lseek(k, f, off, whence),
+  ftruncate: (k) => (f, len) => file.ftruncate(k, f, len),
+  fsync: (k) => (f) => file.fsync(k, f),
+  fdatasync: (k) => (f) => file.fsync(k, f),
+  fstat: (k) => (f) => file.fstat(k, f),
+  dup: (k) => (f) => fd.dup(k, f),
+  dup2: (k) => (a, b) => fd.dup2(k, a, b),
+  dup3: (k) => (a, b, flags) => fd.dup3(k, a, b, flags),
+  fcntl: (k) => (f, cmd, arg) => fd.fcntl(k, f, cmd, arg),
+  pipe: (k) => (flags) => sharedPipe(k, flags ?? 0),
+  poll: (k) => (fds, t) => fd.poll(k, fds, t),
+  isatty: (k) => (f) => fd.isatty(k, f),
+  stat: (k) => (p) => path.fstatat(k, AT_FDCWD, p, 0),
+  lstat: (k) => (p) => path.fstatat(k, AT_FDCWD, p, AT.SYMLINK_NOFOLLOW),
+  fstatat: (k) => (d, p, flags, res) => path.fstatat(k, d, p, flags, res),
+  mkdir: (k) => (p, mode) => dir.mkdirat(k, AT_FDCWD, p, mode),
+  mkdirat: (k) => (d, p, mode, res) => dir.mkdirat(k, d, p, mode, res),
+  mkfifo: (k) => (p, mode) => fifo.mkfifo(k, p, mode),
+  rmdir: (k) => (p) => dir.rmdirat(k, AT_FDCWD, p),
+  unlink: (k) => (p) => path.unlinkat(k, AT_FDCWD, p, 0),
+  unlinkat: (k) => (d, p, flags, res) => path.unlinkat(k, d, p, flags, res),
+  rename: (k) => (a, b) => path.renameat(k, AT_FDCWD, a, AT_FDCWD, b),
+  renameat: (k) => (da, a, db, b, res) => path.renameat(k, da, a, db, b, res),
+  link: (k) => (a, b) => path.linkat(k, AT_FDCWD, a, AT_FDCWD, b, 0),
+  linkat: (k) => (da, a, db, b, flags, res) => path.linkat(k, da, a, db, b, flags, res),
+  symlink: (k) => (t, p) => path.symlinkat(k, t, AT_FDCWD, p),
+  symlinkat: (k) => (t, d, p, res) => path.symlinkat(k, t, d, p, res),
+  readlink: (k) => (p) => path.readlinkat(k, AT_FDCWD, p),
+  readlinkat: (k) => (d, p, res) => path.readlinkat(k, d, p, res),
+  readdir: (k) => (f, cookie) => dir.readdir(k, f, cookie),
+  truncate: (k) => (p, len) => path.truncate(k, p, len),
+  utimensat: (k) => (d, p, a, m, flags, res) => path.utimensat(k, d, p, a, m, flags, res),
+  futimens: (k) => (f, a, m) => file.futimens(k, f, a, m),
+  access: (k) => (p, mode) => path.access(k, p, mode),
+  realpath: (k) => (p) => path.realpath(k, p),
+  chdir: (k) => (p) => dir.chdir(k, p),
+  fchdir: (k) => (f) => dir.fchdir(k, f),
+  getcwd: (k) => () => dir.getcwd(k),
+  umask: (k) => (mask) => proc.umask(k, mask),
+  getpid: (k) => () => proc.getpid(k),
+  getppid: (k) => () => proc.getppid(k),
+  spawn: (k) => (req) => spawn.spawn(k, req),
+  fork: (k) => (entry, state, req) => spawn.fork(k, entry, state, req),
+  execve: (k) => (path, argv, env) => spawn.execve(k, path, argv, env),
+  waitpid: (k) => (pid, options) => spawn.waitpid(k, pid, options),
+  waitpidAsync: (k) => (pid, options) => spawn.waitpidAsync(k, pid, options),
+  kill: (k) => (pid, sig) => spawn.kill(k, pid, sig),
+  setpgid: (k) => (pid, pgid) => spawn.setpgid(k, pid, pgid),
+  getpgid: (k) => () => spawn.getpgid(k),
+  setsid: (k) => () => setsid(k),
+  getsid: (k) => (pid = 0) => getsid(k, pid),
+  processes: (k) => () => spawn.processes(k),
+  sigaction: (k) => (sig, disp) => spawn.sigaction(k, sig, disp),
+  sigprocmask: (k) => (how, set) => spawn.sigprocmask(k, how, set),
+  sigpending: (k) => () => spawn.sigpending(k),
+  connect: (k) => (host, port, flags) => socket.connect(k, host, port, flags),
+  connectAsync: (k) => (host, port) => socket.connectAsync(k, host, port),
+  listen: (k) => (host, port, flags) => socket.listen(k, host, port, flags),
+  accept4: (k) => (f, flags) => socket.accept4(k, f, flags),
+  acceptAsync: (k) => (f, flags) => socket.acceptAsync(k, f, flags),
+  shutdown: (k) => (f, how) => socket.shutdown(k, f, how),
+  shutdownAsync: (k) => (f, how) => socket.shutdownAsync(k, f, how),
+  sockaddrs: (k) => (f) => socket.sockaddrs(k, f),
+  exit: (_k, exit) => exit,
+  clockGettime: (k) => (c) => proc.clockGettime(c),
+  getrandom: (k) => (b) => proc.getrandom(b),
+};
+
+/** Where a Sys keeps its kernel and exit (see `createSys`). */
+const KERNEL = Symbol("kernel");
+const EXIT = Symbol("exit");
+type Made = Record<string, unknown> & {
+  [KERNEL]: Kernel;
+  [EXIT]: (code: number) => never;
+};
+
+/** The prototype of every Sys: an accessor per method that makes it for the object's kernel. */
+const proto: object = (() => {
+  const p = {};
+  for (const name of Object.keys(METHODS) as (keyof Sys)[]) {
+    const own = (o: object, value: unknown) =>
+      Object.defineProperty(o, name, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    Object.defineProperty(p, name, {
+      configurable: true,
+      enumerable: true,
+      get(this: Made) {
+        const f = METHODS[name](this[KERNEL], this[EXIT]);
+        own(this, f);
+        return f;
+      },
+      set(this: Made, v: unknown) {
+        own(this, v);
+      },
+    });
+  }
+  return p;
+})();
+
+/**
+ * Build the Sys of `k`; `exit` ends the picoprocess (the Libos owns that). A method is made
+ * when first read (a process uses few of the ~100; making them all cost every boot ~5 KB and
+ * some µs), then it is an ordinary property of the object.
+ */
 export function createSys(k: Kernel, exit: (code: number) => never): Sys {
-  return {
-    open: (p, flags, mode) => file.openat(k, AT_FDCWD, p, flags, mode),
-    openat: (d, p, flags, mode, res) => file.openat(k, d, p, flags, mode, res),
-    close: (f) => file.close(k, f),
-    read: (f, b) => file.read(k, f, b),
-    write: (f, b) => file.write(k, f, b),
-    readAsync: (f, b) => file.readAsync(k, f, b),
-    writeAsync: (f, b) => file.writeAsync(k, f, b),
-    pread: (f, b, pos) => file.pread(k, f, b, pos),
-    pwrite: (f, b, pos) => file.pwrite(k, f, b, pos),
-    readv: (f, bs) => file.readv(k, f, bs),
-    writev: (f, bs) => file.writev(k, f, bs),
-    lseek: (f, off, whence) => file.lseek(k, f, off, whence),
-    ftruncate: (f, len) => file.ftruncate(k, f, len),
-    fsync: (f) => file.fsync(k, f),
-    fdatasync: (f) => file.fsync(k, f),
-    fstat: (f) => file.fstat(k, f),
-    dup: (f) => fd.dup(k, f),
-    dup2: (a, b) => fd.dup2(k, a, b),
-    dup3: (a, b, flags) => fd.dup3(k, a, b, flags),
-    fcntl: (f, cmd, arg) => fd.fcntl(k, f, cmd, arg),
-    pipe: (flags) => sharedPipe(k, flags ?? 0),
-    poll: (fds, t) => fd.poll(k, fds, t),
-    isatty: (f) => fd.isatty(k, f),
-    stat: (p) => path.fstatat(k, AT_FDCWD, p, 0),
-    lstat: (p) => path.fstatat(k, AT_FDCWD, p, AT.SYMLINK_NOFOLLOW),
-    fstatat: (d, p, flags, res) => path.fstatat(k, d, p, flags, res),
-    mkdir: (p, mode) => dir.mkdirat(k, AT_FDCWD, p, mode),
-    mkdirat: (d, p, mode, res) => dir.mkdirat(k, d, p, mode, res),
-    mkfifo: (p, mode) => fifo.mkfifo(k, p, mode),
-    rmdir: (p) => dir.rmdirat(k, AT_FDCWD, p),
-    unlink: (p) => path.unlinkat(k, AT_FDCWD, p, 0),
-    unlinkat: (d, p, flags, res) => path.unlinkat(k, d, p, flags, res),
-    rename: (a, b) => path.renameat(k, AT_FDCWD, a, AT_FDCWD, b),
-    renameat: (da, a, db, b, res) => path.renameat(k, da, a, db, b, res),
-    link: (a, b) => path.linkat(k, AT_FDCWD, a, AT_FDCWD, b, 0),
-    linkat: (da, a, db, b, flags, res) => path.linkat(k, da, a, db, b, flags, res),
-    symlink: (t, p) => path.symlinkat(k, t, AT_FDCWD, p),
-    symlinkat: (t, d, p, res) => path.symlinkat(k, t, d, p, res),
-    readlink: (p) => path.readlinkat(k, AT_FDCWD, p),
-    readlinkat: (d, p, res) => path.readlinkat(k, d, p, res),
-    readdir: (f, cookie) => dir.readdir(k, f, cookie),
-    truncate: (p, len) => path.truncate(k, p, len),
-    utimensat: (d, p, a, m, flags, res) => path.utimensat(k, d, p, a, m, flags, res),
-    futimens: (f, a, m) => file.futimens(k, f, a, m),
-    access: (p, mode) => path.access(k, p, mode),
-    realpath: (p) => path.realpath(k, p),
-    chdir: (p) => dir.chdir(k, p),
-    fchdir: (f) => dir.fchdir(k, f),
-    getcwd: () => dir.getcwd(k),
-    umask: (mask) => proc.umask(k, mask),
-    getpid: () => proc.getpid(k),
-    getppid: () => proc.getppid(k),
-    spawn: (req) => spawn.spawn(k, req),
-    fork: (entry, state, req) => spawn.fork(k, entry, state, req),
-    execve: (path, argv, env) => spawn.execve(k, path, argv, env),
-    waitpid: (pid, options) => spawn.waitpid(k, pid, options),
-    waitpidAsync: (pid, options) => spawn.waitpidAsync(k, pid, options),
-    kill: (pid, sig) => spawn.kill(k, pid, sig),
-    setpgid: (pid, pgid) => spawn.setpgid(k, pid, pgid),
-    getpgid: () => spawn.getpgid(k),
-    setsid: () => setsid(k),
-    getsid: (pid = 0) => getsid(k, pid),
-    processes: () => spawn.processes(k),
-    sigaction: (sig, disp) => spawn.sigaction(k, sig, disp),
-    sigprocmask: (how, set) => spawn.sigprocmask(k, how, set),
-    sigpending: () => spawn.sigpending(k),
-    connect: (host, port, flags) => socket.connect(k, host, port, flags),
-    connectAsync: (host, port) => socket.connectAsync(k, host, port),
-    listen: (host, port, flags) => socket.listen(k, host, port, flags),
-    accept4: (f, flags) => socket.accept4(k, f, flags),
-    acceptAsync: (f, flags) => socket.acceptAsync(k, f, flags),
-    shutdown: (f, how) => socket.shutdown(k, f, how),
-    shutdownAsync: (f, how) => socket.shutdownAsync(k, f, how),
-    sockaddrs: (f) => socket.sockaddrs(k, f),
-    exit,
-    clockGettime: (c) => proc.clockGettime(c),
-    getrandom: (b) => proc.getrandom(b),
-  };
+  const sys = Object.create(proto) as Made;
+  sys[KERNEL] = k;
+  sys[EXIT] = exit;
+  return sys as unknown as Sys;
 }
 
 /** setsid(2) through process_setsid; a group leader gets EPERM. */
