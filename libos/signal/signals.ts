@@ -9,6 +9,7 @@
  * kill() of a catchable signal that the target handles or blocks is delivered here, without the
  * host, through the sandbox's signal table: OR the bit into the target's slot and notify.
  */
+import { lazyProto } from "../lazy_proto.ts";
 import type { PalClient } from "../../pal/guest/client.ts";
 import {
   BEAT_SLICE_MS,
@@ -359,7 +360,7 @@ const SIGS = Symbol("signals");
 type Wrapped = Record<string, unknown> & { [RAW]: Sys; [SIGS]: Signals };
 
 /** The prototype of wrapped Sys objects: an accessor per method (made once per Worker). */
-let lazyProto: object | null = null;
+let wrappedProto: object | null = null;
 
 /**
  * Make every Sys call a safe point: pending signals are delivered after it; EPIPE raises
@@ -367,23 +368,18 @@ let lazyProto: object | null = null;
  *
  * A method is wrapped when it is first read: the prototype's accessor makes the wrapper and
  * defines it on the object as an ordinary property (so it may be taken off the object and
- * called alone). A process uses a few of the ~100 methods, and wrapping them all cost each
+ * called alone). A process uses a few of the ~77 methods, and wrapping them all cost each
  * boot ~33 KB and tens of µs (measured in a recycled Worker).
  */
 export function wrapSys(sys: Sys, sig: Signals): Sys {
-  lazyProto ??= makeLazyProto(methodNames(sys));
-  const out = Object.create(lazyProto) as Wrapped;
+  wrappedProto ??= makeLazyProto(methodNames(sys));
+  const out = Object.create(wrappedProto) as Wrapped;
   out[RAW] = sys;
   out[SIGS] = sig;
   // A Sys with a method the prototype lacks (none today: every Sys comes from createSys) gets
   // that one wrapped now.
   for (const name in sys) {
-    if (!(name in lazyProto)) {
-      const fn = (sys as unknown as Record<string, unknown>)[name];
-      out[name] = typeof fn === "function" && name !== "exit"
-        ? wrapOne(name, fn as (...a: unknown[]) => unknown, sig)
-        : fn;
-    }
+    if (!(name in wrappedProto)) out[name] = wrapMember(sys, name, sig);
   }
   return out as unknown as Sys;
 }
@@ -396,32 +392,15 @@ function methodNames(sys: Sys): string[] {
 }
 
 function makeLazyProto(names: readonly string[]): object {
-  const proto = {};
-  for (const name of names) {
-    const own = (o: object, value: unknown) =>
-      Object.defineProperty(o, name, {
-        value,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    Object.defineProperty(proto, name, {
-      configurable: true,
-      enumerable: true,
-      get(this: Wrapped) {
-        const fn = (this[RAW] as unknown as Record<string, unknown>)[name];
-        const w = typeof fn !== "function" || name === "exit"
-          ? fn
-          : wrapOne(name, fn as (...a: unknown[]) => unknown, this[SIGS]);
-        own(this, w);
-        return w;
-      },
-      set(this: Wrapped, v: unknown) {
-        own(this, v);
-      },
-    });
-  }
-  return proto;
+  return lazyProto<Wrapped>(names, (o, name) => wrapMember(o[RAW], name, o[SIGS]));
+}
+
+/** `sys[name]` as a safe point (`exit` and anything that is no function as they are). */
+function wrapMember(sys: Sys, name: string, sig: Signals): unknown {
+  const fn = (sys as unknown as Record<string, unknown>)[name];
+  return typeof fn !== "function" || name === "exit"
+    ? fn
+    : wrapOne(name, fn as (...a: unknown[]) => unknown, sig);
 }
 
 /** The safe-point wrapper of one Sys method. */

@@ -2,6 +2,7 @@
  * The `Sys` implementation: one object whose methods are the sys/ families bound to a Kernel.
  * Each call validates its arguments in its family file and dispatches on the handle's kind.
  */
+import { lazyProto } from "../lazy_proto.ts";
 import type { Kernel } from "../kernel.ts";
 import * as dir from "./dir.ts";
 import * as fd from "./fd.ts";
@@ -111,31 +112,10 @@ type Made = Record<string, unknown> & {
 };
 
 /** The prototype of every Sys: an accessor per method that makes it for the object's kernel. */
-const proto: object = (() => {
-  const p = {};
-  for (const name of Object.keys(METHODS) as (keyof Sys)[]) {
-    const own = (o: object, value: unknown) =>
-      Object.defineProperty(o, name, {
-        value,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    Object.defineProperty(p, name, {
-      configurable: true,
-      enumerable: true,
-      get(this: Made) {
-        const f = METHODS[name](this[KERNEL], this[EXIT]);
-        own(this, f);
-        return f;
-      },
-      set(this: Made, v: unknown) {
-        own(this, v);
-      },
-    });
-  }
-  return p;
-})();
+const proto = lazyProto<Made>(
+  Object.keys(METHODS),
+  (o, name) => METHODS[name as keyof Sys](o[KERNEL], o[EXIT]),
+);
 
 /**
  * Build the Sys of `k`; `exit` ends the picoprocess (the Libos owns that). A method is made
