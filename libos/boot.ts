@@ -22,6 +22,11 @@
  * Worker gets the init message at once and skips the rehearsal. The init message carries
  * everything the boot needs (a spawned child's stdio handles and signal table slot too): a warm
  * boot makes no host call before the program runs.
+ *
+ * A Worker whose process ran only a built-in may be recycled (libos/libos.ts `Libos.idle`):
+ * it keeps its call page, PAL client and prepared personality, and waits here for the next init
+ * message, which carries no channel. A cold Worker, or one taken while warming, prepares the
+ * personality at its init in the same re-bindable way, so it can be recycled too.
  */
 import { type GuestChannel, PalClient } from "../pal/guest/client.ts";
 import { BOOTED, type InitMessage, WARM_UP, type WarmUpMessage } from "./init.ts";
