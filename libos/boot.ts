@@ -95,13 +95,14 @@ async function onMessage(e: MessageEvent): Promise<void> {
     warmPal = kept;
     workerScope.onmessage = onMessage;
   };
-  // A Worker that did not finish warming up (or never got WARM_UP) installs the personality the
-  // same way now: its members bind to each process, so its Worker can be recycled too.
+  // A Worker that did not finish warming up (or never got WARM_UP) installs the personality now,
+  // the same way: its members bind to each process, so its Worker can be recycled too.
+  const ahead = prepared !== undefined;
   if (!prepared && !init.entry.endsWith(".wasm")) prepared = prepareDeno();
-  const os = new Libos(init, pal, prepared, recycled);
+  const os = new Libos(init, pal, { prepared, ahead, recycled });
   if (init.entry.endsWith(".wasm")) {
     // A prepared personality is bound all the same: its members must not stay unbound.
-    if (prepared) os.installDenoPersonality();
+    os.installDenoPersonality();
     const { runWasiEntry } = await import("./personality/wasi/entry.ts");
     await runWasiEntry(os, init, readHostFile);
     return;

@@ -8,7 +8,7 @@ import type { InitMessage } from "./init.ts";
 import { Kernel } from "./kernel.ts";
 import { Liveness } from "./liveness.ts";
 import { holdsHostHandles, installHostControl } from "./revoke.ts";
-import { installDeno, type PreparedDeno } from "./personality/deno/install.ts";
+import type { PreparedDeno } from "./personality/deno/install.ts";
 import { setupExtraFds, setupMounts, setupStdio } from "./setup.ts";
 import { BUILTIN_SCHEME } from "./bin/names.ts";
 import { loadBuiltin } from "./bin/mod.ts";
@@ -35,6 +35,7 @@ export class Libos {
   readonly live: Liveness;
   #exiting = false;
   readonly #prepared: PreparedDeno | null;
+  readonly #ahead: boolean;
   readonly #recycled: ((pal: PalClient) => void) | null;
   /** Undoes installHostControl. */
   readonly #uncontrol: () => void;
@@ -46,20 +47,26 @@ export class Libos {
   /**
    * @param init the host's init message
    * @param pal the PAL client over the process's call page
-   * @param prepared the Deno personality a pooled Worker installed ahead of the process
-   *   (install.ts `prepareDeno`): the process takes its liveness tracker, and
-   *   `installDenoPersonality` binds it instead of installing
-   * @param recycled called when this process ended and the host kept its Worker for another
-   *   (see `idle`) with `pal`, reset for that process: boot then waits for its init message
+   * @param opts.prepared the Worker's Deno personality (install.ts `prepareDeno`; none for a
+   *   WASI program): the process takes its liveness tracker, `installDenoPersonality` binds it
+   * @param opts.ahead whether it was installed before this process's init message (a pooled
+   *   Worker's warm-up, or an earlier process of a recycled Worker)
+   * @param opts.recycled called when this process ended and the host kept its Worker for
+   *   another (see `idle`) with `pal`, reset for that process: boot then waits for its init
    */
   constructor(
     readonly init: InitMessage,
     readonly pal: PalClient,
-    prepared?: PreparedDeno,
-    recycled?: (pal: PalClient) => void,
+    opts: {
+      prepared?: PreparedDeno | undefined;
+      ahead?: boolean;
+      recycled?: (pal: PalClient) => void;
+    } = {},
   ) {
+    const prepared = opts.prepared;
     this.#prepared = prepared ?? null;
-    this.#recycled = recycled ?? null;
+    this.#ahead = (opts.ahead ?? false) && prepared !== undefined;
+    this.#recycled = opts.recycled ?? null;
     this.kernel = new Kernel(init, pal);
     setupMounts(this.kernel);
     setupStdio(this.kernel);
@@ -72,15 +79,14 @@ export class Libos {
     current = this;
   }
 
-  /** Whether the Deno personality was installed ahead of the process (tests). */
+  /** Whether the Deno personality was installed before this process's init message (tests). */
   get personalityPrepared(): boolean {
-    return this.#prepared !== null;
+    return this.#ahead;
   }
 
-  /** Replace the `Deno` namespace members and `console` with VFS-backed ones. */
+  /** Bind the Worker's Deno personality (`Deno` members and `console`) to this process. */
   installDenoPersonality(): void {
-    if (this.#prepared) this.#prepared.bind(this);
-    else installDeno(this);
+    this.#prepared?.bind(this);
   }
 
   /**

@@ -133,7 +133,7 @@ export class PalClient {
    * posted, detached or asynchronous call holds), in rounds of that many calls.
    */
   batch(calls: readonly BatchCall[]): (unknown | PalError)[] {
-    if (this.#detached.length > 0) this.#reap();
+    this.#reap();
     const own = [0, ...this.#freeAsync.splice(0)];
     const results: (unknown | PalError)[] = [];
     /** A failure that is no PalError (a bug): thrown once every submitted call was waited for. */
@@ -185,7 +185,7 @@ export class PalClient {
   /** Submit a call with inline arguments on a free asynchronous slot: the slot, or -1 when
    * none is free. The caller rings (or not: `detach`). */
   #submitAsync(name: HostCallName, args: unknown[]): number {
-    if (this.#detached.length > 0) this.#reap();
+    this.#reap();
     const i = this.#freeAsync.pop();
     if (i === undefined) return -1;
     try {
@@ -208,7 +208,7 @@ export class PalClient {
    * dropped. Inline arguments only.
    */
   detach<K extends HostCallName>(name: K, ...args: ArgsOf<K>): boolean {
-    if (this.#detached.length > 0) this.#reap();
+    this.#reap();
     if (this.#detached.length >= MAX_DETACHED || this.#needsBulk(name, args as unknown[])) {
       return false;
     }
@@ -224,7 +224,7 @@ export class PalClient {
    * process (`reset`).
    */
   get quiescent(): boolean {
-    if (this.#detached.length > 0) this.#reap();
+    this.#reap();
     return this.#detached.length === 0 && this.#slotWaiters.length === 0 &&
       this.#freeAsync.length === this.#slots.length - 1;
   }
@@ -245,6 +245,7 @@ export class PalClient {
   /** Free the slots of detached calls whose result is in. */
   #reap(): void {
     const list = this.#detached;
+    if (list.length === 0) return;
     for (let i = list.length - 1; i >= 0; i--) {
       const d = list[i]!;
       if (!this.isDone(d.slot)) continue;
@@ -393,7 +394,7 @@ export class PalClient {
 
   async #takeAsyncSlot(): Promise<Slot> {
     for (;;) {
-      if (this.#detached.length > 0) this.#reap();
+      this.#reap();
       let i = this.#freeAsync.pop();
       if (i === undefined) {
         for (const f of this.onSlotsWanted) f();

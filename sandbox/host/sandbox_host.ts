@@ -215,6 +215,7 @@ export class SandboxHost implements HostServices {
     }
     p.threads.clear();
     this.#backToPool(p, null);
+    p.channel?.host.close();
     p.tree.entry = child.entry;
     p.tree.exePath = child.exePath;
     p.tree.argv = spec.argv;

@@ -35,9 +35,10 @@ interface Bound {
 }
 
 /**
- * The Deno personality installed ahead of its process: a pooled Worker's warm-up (boot.ts)
- * installs every member but those that name the process, over a context `bind` fills in when
- * the process arrives. No code but Sandpiper's runs in the Worker before that.
+ * The Deno personality of a Worker: a pooled Worker's warm-up (boot.ts) installs every member but
+ * those that name the process, over a context `bind` fills in when the process arrives (a Worker
+ * that did not warm up installs it at its first init). No code but Sandpiper's runs in the
+ * Worker before that; a recycled Worker binds it again for each process.
  */
 export interface PreparedDeno {
   /** The liveness tracker the members count work on: the process's Libos takes it. */
@@ -114,14 +115,7 @@ function bindTo(b: Bound, os: Libos): void {
   );
 }
 
-/** Replace `Deno.*` and `console` for the app of `os`. */
-export function installDeno(os: Libos): void {
-  const b: Bound = { sys: os.sys, live: os.live, os, env: null };
-  installShared(b);
-  bindTo(b, os);
-}
-
-/** Install the personality ahead of its process (see {@link PreparedDeno}). */
+/** Install the personality, to be bound to each process of the Worker (see {@link PreparedDeno}). */
 export function prepareDeno(): PreparedDeno {
   const b: Bound = {
     // Nothing calls a member before `bind`: only Sandpiper's code runs until then.
