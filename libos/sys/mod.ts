@@ -99,8 +99,8 @@ const METHODS: Factories = {
   shutdownAsync: (k) => (f, how) => socket.shutdownAsync(k, f, how),
   sockaddrs: (k) => (f) => socket.sockaddrs(k, f),
   exit: (_k, exit) => exit,
-  clockGettime: (k) => (c) => proc.clockGettime(c),
-  getrandom: (k) => (b) => proc.getrandom(b),
+  clockGettime: (_k) => (c) => proc.clockGettime(c),
+  getrandom: (_k) => (b) => proc.getrandom(b),
 };
 
 /** Where a Sys keeps its kernel and exit (see `createSys`). */
