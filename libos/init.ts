@@ -89,6 +89,8 @@ export interface InitMessage {
   readonly mounts: readonly GuestMount[];
   readonly stdio: readonly [StdioSpec, StdioSpec, StdioSpec];
   readonly limits: { readonly maxFds: number; readonly pipeBufferBytes: number };
+  /** The sandbox has a watchdog (`sys.watchdog`): make a PAL call at least this often (ms). */
+  readonly heartbeatMs?: number;
   /** Log every file the app opens to the host trace (manifest `fs.discover`). */
   readonly discover: boolean;
   /** strace-like tracing of libOS calls to the host trace. */

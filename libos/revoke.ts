@@ -1,9 +1,11 @@
 /**
- * The libOS's side of the host's control messages, which arrive on the Worker's message port
- * (control) while calls go through the call page (data):
+ * The libOS's side of the host's control: the watchdog heartbeat, and the control messages, which
+ * arrive on the Worker's message port (control) while calls go through the call page (data).
  *
- * - `sandpiper-control {heartbeatMs}`: the sandbox has a watchdog (`sys.watchdog`); make a PAL
- *   call every `heartbeatMs` so the host sees this picoprocess's event loop turning.
+ * - The heartbeat: when the sandbox has a watchdog (`sys.watchdog`), the init message carries
+ *   `heartbeatMs`, and the libOS makes a PAL call that often from a timer, so the host sees this
+ *   picoprocess's event loop turning. (It is in the init message, not a message of its own, so
+ *   it cannot arrive before the process listens: libos/boot.ts.)
  * - `sandpiper-revoke {id, capability, handles, graceMs}`: visible revocation. The libOS
  *   dispatches a `sandpiper:revoke` event (an app may clean up), closes every fd and socket bound
  *   to one of the listed host handles, then calls `sandbox_release(id)`. Past the grace period
@@ -19,17 +21,15 @@ import type { PalClient } from "../pal/guest/client.ts";
 import type { FdTable } from "./fd_table.ts";
 
 /** A host → guest control message. */
-export type HostControl =
-  | { readonly type: "sandpiper-control"; readonly heartbeatMs: number }
-  | {
-    readonly type: "sandpiper-revoke";
-    readonly id: number;
-    readonly capability: string;
-    readonly handles: readonly number[];
-    readonly graceMs: number;
-    /** For a shared memory segment (`shm:<id>`): how many times this process attached it. */
-    readonly attached?: number;
-  };
+export interface HostControl {
+  readonly type: "sandpiper-revoke";
+  readonly id: number;
+  readonly capability: string;
+  readonly handles: readonly number[];
+  readonly graceMs: number;
+  /** For a shared memory segment (`shm:<id>`): how many times this process attached it. */
+  readonly attached?: number;
+}
 
 /** One record of the repossession log (see `sandbox_repossessions`). */
 export interface GuestRepossession {
@@ -64,33 +64,31 @@ export function holdHostHandle(palHandle: number, close: () => void): () => void
 /** What the control listener needs of the libOS. */
 export interface Controlled {
   readonly pal: PalClient;
+  readonly init: { readonly heartbeatMs?: number };
   readonly kernel: { readonly fds: FdTable };
 }
 
 /** Listen for control messages (call once, at boot, before the app runs). */
 export function installHostControl(os: Controlled): () => void {
   let heartbeat: ReturnType<typeof setInterval> | undefined;
-  // A process blocked in a synchronous wait (pipe read, SysV wait, poll, stopped) cannot run its
-  // timer: the wait loops beat instead, at most every `beatMs` (the watchdog's period once the
-  // host says it; until then often enough for any watchdog).
-  let beatMs = MIN_BEAT_MS;
-  let lastBeat = performance.now();
-  setBlockedBeat(() => {
-    const now = performance.now();
-    if (now - lastBeat < beatMs) return;
-    lastBeat = now;
-    beat(os.pal);
-  });
+  const period = os.init.heartbeatMs;
+  if (period !== undefined) {
+    const ms = Math.max(MIN_BEAT_MS, Number(period) || 1000);
+    heartbeat = setIntervalOrig(() => beat(os.pal), ms);
+    // A process blocked in a synchronous wait (pipe read, SysV wait, poll, stopped) cannot run
+    // its timer: the wait loops beat instead, at most every `ms`.
+    let lastBeat = performance.now();
+    setBlockedBeat(() => {
+      const now = performance.now();
+      if (now - lastBeat < ms) return;
+      lastBeat = now;
+      beat(os.pal);
+    });
+  }
   // The Worker's own scope: messages from the host Worker arrive here (boot took the first).
   const listener = (e: Event) => {
     const m = (e as MessageEvent).data as HostControl | null;
-    if (m?.type === "sandpiper-control" && heartbeat === undefined) {
-      const ms = Math.max(10, Number(m.heartbeatMs) || 1000);
-      beatMs = Math.max(MIN_BEAT_MS, ms);
-      heartbeat = setIntervalOrig(() => beat(os.pal), ms);
-    } else if (m?.type === "sandpiper-revoke") {
-      giveBack(os, m);
-    }
+    if (m?.type === "sandpiper-revoke") giveBack(os, m);
   };
   globalThis.addEventListener("message", listener);
   // Undo all of it (the Worker is recycled for another process: libos.ts).

@@ -1,7 +1,7 @@
 /**
  * The init message the host posts to a picoprocess's Worker (the layout is libos/init.ts's): the
  * process's ids, program, arguments, environment and cwd, the sandbox's mounts (ids and guest
- * paths, never a host path) and limits, its stdio and extra fds, its signal page and EINTR
+ * paths, never a host path) and limits, its heartbeat period under a watchdog, its stdio and extra fds, its signal page and EINTR
  * token, and what the host opened for it ahead (`bootGifts`: its stdio devices, its signal table
  * slot), so a boot makes no host call before the program runs.
  */
@@ -11,6 +11,7 @@ import type { HostConfig } from "./config.ts";
 import type { HostProc } from "./proc.ts";
 import type { ChildOptions } from "./proc_handlers.ts";
 import { bootGifts } from "./proc_table.ts";
+import { heartbeatPeriod } from "./watchdog.ts";
 
 /**
  * The init message of `proc`.
@@ -53,6 +54,7 @@ export function initMessage(
     })),
     stdio: stdio as [StdioSpec, StdioSpec, StdioSpec],
     limits: { maxFds: m.sys.maxFds, pipeBufferBytes: m.sys.pipeBufferBytes },
+    ...(m.sys.watchdogMs !== null ? { heartbeatMs: heartbeatPeriod(m.sys.watchdogMs) } : {}),
     discover: m.fs.discover,
     trace: cfg.trace,
     startTimeMs: Date.now(),

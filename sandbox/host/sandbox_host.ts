@@ -264,10 +264,7 @@ export class SandboxHost implements HostServices {
     const init = initMessage(this.cfg, proc, spec, ahead ? null : ch.guest, child, plugin);
     const transfer = [...(ahead ? [] : [ch.guest.syncPort]), ...(plugin ? [plugin.port] : [])];
     worker.postMessage(init, transfer);
-    if (this.#watchdog) {
-      this.#watchdog.watch(proc);
-      worker.postMessage({ type: "sandpiper-control", heartbeatMs: this.#watchdog.heartbeatMs });
-    }
+    this.#watchdog?.watch(proc);
     proc.state = "running";
   }
 

@@ -1,7 +1,7 @@
 /**
  * The unresponsiveness watchdog (`sys.watchdog`). A picoprocess shows it is alive by making PAL
  * calls: the libOS makes one from a timer every `heartbeatMs` (libos/revoke.ts, told the period
- * by a `sandpiper-control` message), and every other call counts too. The host stamps each call
+ * by its init message), and every other call counts too. The host stamps each call
  * it serves; a picoprocess that has made no call for `timeoutMs` and is not waiting inside an
  * asynchronous host call (a blocking read, an accept) is runaway: its event loop never turns,
  * e.g. a busy loop. The sandbox is then ended with the `watchdog` limit. A process blocked in a
@@ -41,6 +41,14 @@ const START_ALLOWANCE_MS = 3000;
 /** Longest a libOS waits between heartbeats, whatever the timeout. */
 const MAX_HEARTBEAT_MS = 1000;
 
+/**
+ * Period of the libOS heartbeat for a watchdog timeout: a quarter of it, within [20, 1000] ms.
+ * @param timeoutMs `sys.watchdog`
+ */
+export function heartbeatPeriod(timeoutMs: number): number {
+  return Math.max(20, Math.min(MAX_HEARTBEAT_MS, Math.floor(timeoutMs / 4)));
+}
+
 /** One sandbox's watchdog. */
 export class Watchdog<P extends Watched> {
   readonly #seen = new WeakMap<P, Seen>();
@@ -53,7 +61,7 @@ export class Watchdog<P extends Watched> {
    * @param timeoutMs `sys.watchdog`
    */
   constructor(readonly host: WatchdogHost<P>, readonly timeoutMs: number) {
-    this.heartbeatMs = Math.max(20, Math.min(MAX_HEARTBEAT_MS, Math.floor(timeoutMs / 4)));
+    this.heartbeatMs = heartbeatPeriod(timeoutMs);
     this.#timer = setInterval(() => this.check(), this.heartbeatMs);
   }
 
