@@ -13,9 +13,11 @@
  * (libos/bin/mod.ts `warmBuiltins`: they only define functions, so no program runs; a
  * built-in's spawn then finds its module loaded and compiled, and another program's import is
  * no longer the Worker's first, slow one), so the code every process runs first is ready before
- * a process needs it. Last it installs the Deno personality ahead of the process (install.ts
+ * a process needs it. Then it installs the Deno personality ahead of the process (install.ts
  * `prepareDeno`: every member but those that name the process, which the init binds; ~0.6–1 ms
- * of a warm spawn measured on a 2-core VM) and answers `BOOTED`. `WARM_UP` may also carry the
+ * of a warm spawn measured on a 2-core VM), runs whole rehearsal processes of `true` over a
+ * local PAL (warm_up.ts `rehearseProcess`: a real process's path is compiled too) and answers
+ * `BOOTED`. An init message that arrives during a rehearsal waits for it to end. `WARM_UP` may also carry the
  * call page and sync port of the Worker's future process (`WarmUpMessage`): the Worker builds
  * its PAL client while warming and its init message then carries no channel. An init message
  * that arrives while the Worker warms stops the warming (the process needs the thread). A cold
@@ -32,11 +34,15 @@ import { type GuestChannel, PalClient } from "../pal/guest/client.ts";
 import { BOOTED, type InitMessage, WARM_UP, type WarmUpMessage } from "./init.ts";
 import { Libos } from "./libos.ts";
 import { workerScope } from "../pal/worker_scope.ts";
-import { rehearse } from "./warm_up.ts";
+import { rehearse, rehearseProcess } from "./warm_up.ts";
 import { macrotaskTurn } from "../pal/turn.ts";
 import { warmBuiltins } from "./bin/mod.ts";
 import { type PreparedDeno, prepareDeno } from "./personality/deno/install.ts";
 
+/** Rehearsal processes a pooled Worker runs before it says it is booted (warm_up.ts). */
+const PROCESS_REHEARSALS = 20;
+/** The rehearsal process running now (warm_up.ts `rehearseProcess`), if any. */
+let rehearsal: Promise<void> | undefined;
 /** Set once the init message arrived: a Worker taken from the pool while booting skips warming. */
 let started = false;
 /** The Deno personality the warm-up installed ahead of the process (install.ts). */
@@ -73,6 +79,17 @@ async function onMessage(e: MessageEvent): Promise<void> {
       await warmBuiltins(() => started);
       if (started) return;
       prepared = prepareDeno();
+      // Whole processes of `true`, one per macrotask (an init message between two stops them):
+      // the path of a real process is then compiled too (measured on a 2-core VM: a spawn from
+      // a full pool ~3.0–3.3 → ~2.2–2.5 ms). A rehearsal that fails leaves the Worker unusable:
+      // the error ends it, and the pool drops it.
+      for (let i = 0; i < PROCESS_REHEARSALS && !started; i++) {
+        rehearsal = rehearseProcess(prepared);
+        await rehearsal;
+        rehearsal = undefined;
+        await new Promise<void>((r) => macrotaskTurn(r));
+      }
+      if (started) return;
       workerScope.postMessage(BOOTED);
     }, 0);
     return;
@@ -80,6 +97,14 @@ async function onMessage(e: MessageEvent): Promise<void> {
   const msg = e.data as InitMessage;
   if (msg?.type !== "init") return;
   started = true;
+  // A rehearsal process still running ends first; a message that comes meanwhile (a revocation
+  // for this process: libos/revoke.ts) waits for this process's listener. A failed rehearsal ends the
+  // Worker (its error): this process then never starts.
+  const queued: unknown[] = [];
+  if (rehearsal) {
+    workerScope.onmessage = (ev: MessageEvent) => queued.push(ev.data);
+    await rehearsal.catch(() => new Promise<never>(() => {}));
+  }
   workerScope.onmessage = null;
   const ch = msg.channel ?? channel;
   if (!ch) throw new Error("sandpiper boot: no call page");
@@ -100,6 +125,7 @@ async function onMessage(e: MessageEvent): Promise<void> {
   const ahead = prepared !== undefined;
   if (!prepared && !init.entry.endsWith(".wasm")) prepared = prepareDeno();
   const os = new Libos(init, pal, { prepared, ahead, recycled });
+  for (const data of queued) globalThis.dispatchEvent(new MessageEvent("message", { data }));
   if (init.entry.endsWith(".wasm")) {
     // A prepared personality is bound all the same: its members must not stay unbound.
     os.installDenoPersonality();

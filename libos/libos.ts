@@ -53,6 +53,9 @@ export class Libos {
    *   Worker's warm-up, or an earlier process of a recycled Worker)
    * @param opts.recycled called when this process ended and the host kept its Worker for
    *   another (see `idle`) with `pal`, reset for that process: boot then waits for its init
+   * @param opts.hostControl whether to act on the host's control messages (heartbeat period,
+   *   revocation: revoke.ts `installHostControl`); false only for a pooled Worker's rehearsal
+   *   process (libos/warm_up.ts), which has no host
    */
   constructor(
     readonly init: InitMessage,
@@ -61,6 +64,7 @@ export class Libos {
       prepared?: PreparedDeno | undefined;
       ahead?: boolean;
       recycled?: (pal: PalClient) => void;
+      hostControl?: boolean;
     } = {},
   ) {
     const prepared = opts.prepared;
@@ -75,7 +79,7 @@ export class Libos {
     this.sys = wrapSys(createSys(this.kernel, (code) => this.exit(code)), this.kernel.signals);
     this.kernel.signals.watch();
     this.live = prepared?.live ?? new Liveness(() => this.idle());
-    this.#uncontrol = installHostControl(this);
+    this.#uncontrol = opts.hostControl === false ? () => {} : installHostControl(this);
     current = this;
   }
 
