@@ -17,10 +17,10 @@
  * `prepareDeno`: every member but those that name the process, which the init binds; ~0.6–1 ms
  * of a warm spawn measured on a 2-core VM), runs whole rehearsal processes of `true` over a
  * local PAL (warm_up.ts `rehearseProcess`: a real process's path is compiled too) and answers
- * `BOOTED`. An init message that arrives during a rehearsal waits for it to end. `WARM_UP` may also carry the
- * call page and sync port of the Worker's future process (`WarmUpMessage`): the Worker builds
- * its PAL client while warming and its init message then carries no channel. An init message
- * that arrives while the Worker warms stops the warming (the process needs the thread). A cold
+ * `BOOTED`. `WARM_UP` may also carry the call page and sync port of the Worker's future process
+ * (`WarmUpMessage`): the Worker builds its PAL client while warming and its init message then
+ * carries no channel. An init message that arrives while the Worker warms stops the warming
+ * (the process needs the thread; one that arrives during a rehearsal waits for it to end). A cold
  * Worker gets the init message at once and skips the rehearsal. The init message carries
  * everything the boot needs (a spawned child's stdio handles and signal table slot too): a warm
  * boot makes no host call before the program runs.
@@ -80,9 +80,9 @@ async function onMessage(e: MessageEvent): Promise<void> {
       if (started) return;
       prepared = prepareDeno();
       // Whole processes of `true`, one per macrotask (an init message between two stops them):
-      // the path of a real process is then compiled too (measured on a 2-core VM: a spawn from
-      // a full pool ~3.0–3.3 → ~2.2–2.5 ms). A rehearsal that fails leaves the Worker unusable:
-      // the error ends it, and the pool drops it.
+      // the path of a real process is then compiled too (measured on a 2-core VM: a spawn of
+      // `true` from a full pool with sys.recycle = false, median ~3.1 → ~2.1 ms). A rehearsal
+      // that fails leaves the Worker unusable: the error ends it, and the pool drops it.
       for (let i = 0; i < PROCESS_REHEARSALS && !started; i++) {
         rehearsal = rehearseProcess(prepared);
         await rehearsal;
@@ -98,8 +98,8 @@ async function onMessage(e: MessageEvent): Promise<void> {
   if (msg?.type !== "init") return;
   started = true;
   // A rehearsal process still running ends first; a message that comes meanwhile (a revocation
-  // for this process: libos/revoke.ts) waits for this process's listener. A failed rehearsal ends the
-  // Worker (its error): this process then never starts.
+  // for this process: libos/revoke.ts) waits for this process's listener. A failed rehearsal
+  // ends the Worker (its error): this process then never starts.
   const queued: unknown[] = [];
   if (rehearsal) {
     workerScope.onmessage = (ev: MessageEvent) => queued.push(ev.data);

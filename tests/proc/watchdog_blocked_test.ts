@@ -2,8 +2,8 @@
 // pipe read, poll or msgrcv for longer than the timeout (its peer answers from a timer) must
 // finish; and its heartbeat is no work that keeps a process alive ("pooled": children whose
 // personality was installed while their Worker warmed up end once idle; "warming": children that
-// took a Worker still warming up, maybe mid-rehearsal, keep their heartbeat). The busy-loop side
-// is tests/hostile/limits_test.ts.
+// took a Worker still warming up get their heartbeat period with their init message and beat
+// while blocked). The busy-loop side is tests/hostile/limits_test.ts.
 import assert from "node:assert/strict";
 import { Sandbox } from "../../sandbox/sandbox.ts";
 import { LEVELS } from "./_sb.ts";
