@@ -245,13 +245,20 @@ export class SandboxHost implements HostServices {
     proc.recycleMark = builtin ? this.revocations.started : -1;
     // A pooled Worker got its channel with WARM_UP (proc_pool.ts); a new one gets it here.
     const taken = this.pool.take(builtin);
-    proc.poolOut = builtin && taken !== null;
+    // A cold Worker of a built-in may come back too (proc_pool.ts `take`).
+    proc.poolOut = builtin;
     const ahead = taken?.channel ?? null;
     const ch = ahead ?? this.#channel();
     proc.channel = ch;
     proc.pageToken = this.server.attach(ch.guest.page, DEFAULT_GEOMETRY, proc, ch.host);
-    const worker = taken?.worker ??
-      this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
+    let worker: WorkerLike;
+    try {
+      worker = taken?.worker ??
+        this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
+    } catch (e) {
+      this.#backToPool(proc, null); // the pool counted this Worker as coming back
+      throw e;
+    }
     proc.worker = worker;
     worker.onerror = (e) => {
       e.preventDefault();

@@ -1,6 +1,6 @@
 /** The warm-spawn pool (sandbox/host/proc_pool.ts) with fake Workers, and warm spawns for real. */
 import assert from "node:assert/strict";
-import { EAGER, WorkerPool } from "../../sandbox/host/proc_pool.ts";
+import { EAGER, EXTRA_MAX, WorkerPool } from "../../sandbox/host/proc_pool.ts";
 import { BOOTED } from "../../libos/init.ts";
 import type { WorkerLike } from "../../sandbox/host/worker_factory.ts";
 import { scenario } from "./_sb.ts";
@@ -111,6 +111,34 @@ Deno.test("beyond EAGER Workers, the pool refills only after QUIET_MS without ta
   for (const w of made) w.boot();
   await p;
   assert.equal(pool.ready, pool.target);
+  pool.close();
+});
+
+Deno.test("returning takes the pool cannot serve let it keep as many recycled Workers back, up to EXTRA_MAX more than its size", async () => {
+  const made: Fake[] = [];
+  const quiet = 600;
+  let room = 100;
+  const pool = new WorkerPool(2, fake([], made), () => room, quiet);
+  pool.start();
+  await until(() => pool.idle === 2);
+  for (const w of made) w.boot();
+  await pool.whenFull();
+  // Two taken, then misses: built-ins at once (a pipeline); the callers start cold Workers.
+  const out = [pool.take(true)!.worker, pool.take(true)!.worker];
+  for (let i = 0; i < EXTRA_MAX + 2; i++) {
+    assert.equal(pool.take(true), null);
+    out.push(fake([], made)());
+  }
+  // All come back: the pool keeps its size plus one per miss, at most EXTRA_MAX more.
+  const kept = out.map((w) => pool.back(w));
+  assert.equal(kept.filter((k) => k).length, 2 + EXTRA_MAX);
+  assert.equal(pool.idle, 2 + EXTRA_MAX);
+  assert.equal(pool.ready, 2 + EXTRA_MAX, "recycled Workers are ready at once");
+  // Never beyond the room left under max_processes.
+  while (pool.take(true)) { /* take them all */ }
+  room = 3;
+  const back = [0, 1, 2, 3].map(() => pool.back(fake([], made)()));
+  assert.deepEqual(back, [true, true, true, false]);
   pool.close();
 });
 

@@ -41,6 +41,12 @@ for (const iso of LEVELS) {
     // A fork child (app code too) asking the same: refused.
     assert.deepEqual(r.fork, { code: 9 });
     assert.deepEqual(r.after, { code: 0, out: "after\n", recycled: 1 });
+    // Up to four built-ins at once with a pool of 2: the cold Workers came back too, and the pool
+    // keeps them (beyond its size, for the spawns it could not serve; `echo` may end and give
+    // its Worker back before `wc` starts, so three may do).
+    assert.deepEqual(r.pipeline, { code: 0, out: "2\n", recycled: 4 });
+    const after = r.poolAfter as unknown as { idle: number; target: number };
+    assert.ok(after.idle >= 3 && after.target === 2, JSON.stringify(after));
   });
 }
 
