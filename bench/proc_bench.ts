@@ -7,7 +7,8 @@
  *     sandbox/host/proc_pool.ts); and the same with `sys.recycle = false` (every spawn takes a
  *     Worker that only warmed up, as a program that is not a built-in does);
  *   - spawn+exit, sustained: back-to-back spawns with the default pool (2), bound by how fast
- *     the host can start Workers;
+ *     the host can start Workers; in the same run, the shell pipeline `echo a | cat | wc -c`
+ *     (four built-ins at once) against /bin/sh running it natively;
  *   - spawn+exit, cold: no pool (sys.spawn_pool = 0), every spawn starts a Worker;
  *   - fork-with-state+exit and fork-with-state+exec+exit from a full pool (a fork child runs the
  *     app's code: never in a recycled Worker, so its like-for-like spawn is the second row);
@@ -88,6 +89,7 @@ const pipeNative = async (how: How) => {
   return median(xs) / 1000;
 };
 const forkExec = await native("fork_exec", 300);
+const shPipeline = await native("sh_pipeline", 100);
 printTable(`processes (${isolation} isolation), µs per op`, [
   {
     name: "spawn+exit (warm: loop of 100, recycled) vs fork+exec",
@@ -114,6 +116,13 @@ printTable(`processes (${isolation} isolation), µs per op`, [
     name: "spawn+exit (sustained, pool 2) vs fork+exec",
     ours: median(sustained.map((r) => r.spawn!)),
     baseline: forkExec,
+    unit: "µs",
+    goal: "-",
+  },
+  {
+    name: "sh -c 'echo a | cat | wc -c' (pool 2) vs native /bin/sh",
+    ours: median(sustained.map((r) => r.pipeline!)),
+    baseline: shPipeline,
     unit: "µs",
     goal: "-",
   },

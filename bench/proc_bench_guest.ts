@@ -25,6 +25,9 @@ const N_LOOP_WARM = 20;
 /** fork+exec uses two Workers per op. */
 const N_EXEC = 5;
 const N_SUSTAINED = 30;
+/** Shell pipelines timed in the sustained run, after N_PIPE_WARM untimed ones. */
+const N_PIPE = 20;
+const N_PIPE_WARM = 3;
 /** Round trips per timed batch; each IPC row is the median of RTT_BATCHES batches, timed after
  * RTT_WARM untimed round trips (the new child's JIT warm-up and the pool's refill are not the
  * steady state we compare with native C). Measured with per-1000 means: a msgsnd/msgrcv or semop
@@ -120,6 +123,16 @@ async function main() {
   spawnTrue(); // load the built-in once (and start the pool)
   if (mode === "cold" || mode === "sustained") {
     r.spawn = time(mode === "cold" ? N_WARM : N_SUSTAINED, spawnTrue);
+    if (mode === "sustained") {
+      // A pipeline of built-ins in the shell, with the default pool: four processes at once.
+      const pipeline = () =>
+        s.waitpid(
+          s.spawn({ program: "sh", argv: ["sh", "-c", "echo a | cat | wc -c > /dev/null"] }),
+          0,
+        );
+      for (let i = 0; i < N_PIPE_WARM; i++) pipeline();
+      r.pipeline = time(N_PIPE, pipeline);
+    }
     console.log(JSON.stringify(r));
     return;
   }

@@ -1,6 +1,7 @@
 /* Baselines of bench/proc_bench.ts. Usage: proc_ops MODE N [p50] -> prints nanoseconds per op:
  * the mean, or with "p50" (round-trip modes) the median of the single ops, each timed alone.
- * MODE: fork_exit | fork_exec | signal_rtt | msg_rtt | sem_pingpong */
+ * MODE: fork_exit | fork_exec | sh_pipeline | signal_rtt | msg_rtt | sem_pingpong
+ * (sh_pipeline: fork + exec of /bin/sh -c "echo a | cat | wc -c >/dev/null", then waitpid) */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -42,13 +43,15 @@ int main(int argc, char **argv) {
     if (!each) return 1;
   }
   double t0 = 0;
-  if (!strcmp(mode, "fork_exit") || !strcmp(mode, "fork_exec")) {
+  if (!strcmp(mode, "fork_exit") || !strcmp(mode, "fork_exec") || !strcmp(mode, "sh_pipeline")) {
     int exec = !strcmp(mode, "fork_exec");
+    int sh = !strcmp(mode, "sh_pipeline");
     t0 = now_ns();
     for (long i = 0; i < n; i++) {
       pid_t p = fork();
       if (p == 0) {
         if (exec) execl("/bin/true", "true", (char *)0);
+        if (sh) execl("/bin/sh", "sh", "-c", "echo a | cat | wc -c >/dev/null", (char *)0);
         _exit(0);
       }
       waitpid(p, 0, 0);
@@ -122,7 +125,7 @@ int main(int argc, char **argv) {
   } else {
     return 2;
   }
-  if (each && strcmp(mode, "fork_exit") && strcmp(mode, "fork_exec")) {
+  if (each && strcmp(mode, "fork_exit") && strcmp(mode, "fork_exec") && strcmp(mode, "sh_pipeline")) {
     qsort(each, n, sizeof(double), cmp_double);
     printf("%.0f\n", each[n / 2]);
     return 0;
