@@ -10,8 +10,10 @@
  *     the host can start Workers; in the same run, the shell pipeline `echo a | cat | wc -c`
  *     (four built-ins at once) against /bin/sh running it natively;
  *   - spawn+exit, cold: no pool (sys.spawn_pool = 0), every spawn starts a Worker;
+ *   - spawn+exit of a trivial app program (bench/trivial_program.ts) from a full pool: its module
+ *     is imported in a Worker that only warmed up, as a fork child's is;
  *   - fork-with-state+exit and fork-with-state+exec+exit from a full pool (a fork child runs the
- *     app's code: never in a recycled Worker, so its like-for-like spawn is the second row);
+ *     app's code: never in a recycled Worker), compared with each spawn row;
  *   - 1-byte pipe round trip, signal round trip, msgsnd/msgrcv round trip, semop ping-pong:
  *     each as the mean of batches (the goal's figure) and as the median of single round trips,
  *     native C measured both ways too, and the mean against native C pinned to one core.
@@ -34,9 +36,10 @@ async function guest(
 ): Promise<Record<string, number>> {
   const dir = await Deno.makeTempDir({ prefix: "sp_proc_bench_" });
   const entry = new URL("./proc_bench_guest.ts", import.meta.url).pathname;
+  const benchDir = new URL(".", import.meta.url).pathname;
   await Deno.writeTextFile(
     `${dir}/b.toml`,
-    `[loader]\nentrypoint = "${entry}"\n[fs]\nroot = "/"\nmounts = [{ path = "/tmp", type = "tmpfs", size = "1M" }]\n[sys]\nisolation = "${isolation}"\nmax_processes = ${
+    `[loader]\nentrypoint = "${entry}"\n[fs]\nroot = "/"\nmounts = [{ path = "/tmp", type = "tmpfs", size = "1M" }, { path = "/bench", uri = "file:${benchDir}", readonly = true }]\n[sys]\nisolation = "${isolation}"\nmax_processes = ${
       WARM_POOL + 4
     }\nspawn_pool = ${pool}\nrecycle = ${recycle}\nmax_memory = "2G"\nwall_time = "120s"\n`,
   );
@@ -154,6 +157,21 @@ printTable(`processes (${isolation} isolation), µs per op`, [
     unit: "µs",
     goal: "ratio <= 2",
   },
+  {
+    name: "spawn+exit of a trivial app program (full pool) vs fork+exec",
+    ours: ours("spawnScript"),
+    baseline: forkExec,
+    unit: "µs",
+    goal: "-",
+  },
+  {
+    name: "fork-with-state+exit vs our spawn+exit of an app program",
+    ours: ours("fork"),
+    baseline: ours("spawnScript"),
+    unit: "µs",
+    goal: "ratio <= 2",
+  },
+
   {
     name: "fork-with-state, entry returns (full pool) vs fork+exit",
     ours: ours("forkReturn"),

@@ -146,6 +146,11 @@ async function main() {
   await poolFull();
   r.spawn = time(N_LOOP, spawnTrue);
   await poolFull();
+  r.spawnScript = time(
+    N_WARM,
+    () => s.waitpid(s.spawn({ program: "/bench/trivial_program.ts" }), 0),
+  );
+  await poolFull();
   r.fork = time(N_WARM, () => s.waitpid(s.fork("exitAtOnce", { big: "x".repeat(1000) }), 0));
   await poolFull();
   r.forkReturn = time(
