@@ -87,8 +87,11 @@ export function workerPermissions(
  * The `deno run` flags of a sandbox host child process (`process` isolation): the host role's
  * grants as `--allow-*` flags, a V8 heap cap from `sys.max_memory`, no prompts, no remote
  * modules and no npm packages (measured: `--no-remote` does not stop a Worker's
- * `import("npm:…")` from downloading from the registry; `--no-npm` does). Never emits a bare `--allow-read`/`--allow-write`/`--allow-net` (which would grant
- * everything); never grants env, run, ffi, sys or import.
+ * `import("npm:…")` from downloading from the registry; `--no-npm` does), and no config file
+ * (`--no-config`: no deno.json found near Sandpiper's modules, the embedder's included, and no
+ * lock file, shapes what the host or a guest loads). Never emits a bare
+ * `--allow-read`/`--allow-write`/`--allow-net` (which would grant everything); never grants env,
+ * run, ffi, sys or import.
  *
  * @param m the resolved manifest.
  * @param extraRead paths the child needs for Sandpiper's own modules.
@@ -119,6 +122,7 @@ export function processFlags(m: Manifest, extraRead: readonly string[]): string[
     "--no-prompt",
     "--no-remote",
     "--no-npm",
+    "--no-config",
     "--unstable-worker-options",
     "--unstable-net",
   ];

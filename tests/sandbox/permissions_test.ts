@@ -108,6 +108,7 @@ Deno.test("processFlags narrows a deno run child to the host role with a heap ca
     "--no-prompt",
     "--no-remote",
     "--no-npm",
+    "--no-config",
     "--unstable-worker-options",
     "--unstable-net",
     `--allow-read=/opt/sandpiper,${join(f.real, "app")},${join(f.real, "lib", "libc.so")},${
