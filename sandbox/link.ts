@@ -90,8 +90,7 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
   const src = sandpiperSourceDir();
   if (!src) throw new Error("process isolation needs Sandpiper's modules on the local disk");
   // Measured: with a new DENO_DIR, a host process started without this looked up dl.deno.land
-  // (Deno's check for a newer release) and its first sandbox took seconds longer. A sandbox host
-  // makes no network traffic of its own.
+  // (Deno's check for a newer release). A sandbox host makes no network traffic of its own.
   const env: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1" };
   for (const k of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "PATH", "NO_COLOR", "TMPDIR"]) {
     const v = Deno.env.get(k);

@@ -250,13 +250,15 @@ export class SandboxHost implements HostServices {
     const ahead = taken?.channel ?? null;
     const ch = ahead ?? this.#channel();
     proc.channel = ch;
-    proc.pageToken = this.server.attach(ch.guest.page, DEFAULT_GEOMETRY, proc, ch.host);
     let worker: WorkerLike;
     try {
+      proc.pageToken = this.server.attach(ch.guest.page, DEFAULT_GEOMETRY, proc, ch.host);
       worker = taken?.worker ??
         this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
     } catch (e) {
-      this.#backToPool(proc, null); // the pool counted this Worker as coming back
+      // The pool counted this Worker as coming back; a pooled one taken here is ended.
+      this.#backToPool(proc, null);
+      taken?.worker.terminate();
       throw e;
     }
     proc.worker = worker;
