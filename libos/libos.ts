@@ -43,6 +43,8 @@ export class Libos {
   #listeners: [string, (e: Event) => void][] = [];
   /** The status a built-in's `main` returned: the exit status once nothing is left. */
   #status = 0;
+  /** A rehearsal process (see the constructor). */
+  readonly #rehearsal: boolean;
 
   /**
    * @param init the host's init message
@@ -53,9 +55,10 @@ export class Libos {
    *   Worker's warm-up, or an earlier process of a recycled Worker)
    * @param opts.recycled called when this process ended and the host kept its Worker for
    *   another (see `idle`) with `pal`, reset for that process: boot then waits for its init
-   * @param opts.hostControl whether to act on the host's control messages (heartbeat period,
-   *   revocation: revoke.ts `installHostControl`); false only for a pooled Worker's rehearsal
-   *   process (libos/warm_up.ts), which has no host
+   * @param opts.rehearsal a pooled Worker's rehearsal process (libos/warm_up.ts), which has no
+   *   host: it neither acts on host control messages (heartbeat, revocation: revoke.ts
+   *   `installHostControl`) nor turns uncaught errors into its own exit (a failed rehearsal's
+   *   error must reach the host and end the Worker)
    */
   constructor(
     readonly init: InitMessage,
@@ -64,7 +67,7 @@ export class Libos {
       prepared?: PreparedDeno | undefined;
       ahead?: boolean;
       recycled?: (pal: PalClient) => void;
-      hostControl?: boolean;
+      rehearsal?: boolean;
     } = {},
   ) {
     const prepared = opts.prepared;
@@ -79,7 +82,8 @@ export class Libos {
     this.sys = wrapSys(createSys(this.kernel, (code) => this.exit(code)), this.kernel.signals);
     this.kernel.signals.watch();
     this.live = prepared?.live ?? new Liveness(() => this.idle());
-    this.#uncontrol = opts.hostControl === false ? () => {} : installHostControl(this);
+    this.#rehearsal = opts.rehearsal ?? false;
+    this.#uncontrol = this.#rehearsal ? () => {} : installHostControl(this);
     current = this;
   }
 
@@ -131,6 +135,7 @@ export class Libos {
   }
 
   #listen(type: string, fn: (e: Event) => void): void {
+    if (this.#rehearsal) return;
     globalThis.addEventListener(type, fn);
     this.#listeners.push([type, fn]);
   }

@@ -148,9 +148,9 @@ const REHEARSAL_LIMIT_MS = 2000;
 
 /**
  * Run one whole process of the built-in `true` in this Worker, as a spawn runs it, over a local
- * PAL (`localPal`): the Libos boots from a throwaway init message (without listening for host
- * control messages: those are for the real process), the prepared Deno personality is bound to
- * it, the program runs, the process ends idle and is recycled (libos.ts `Libos.idle` undoes what
+ * PAL (`localPal`): the Libos boots from a throwaway init message (as a rehearsal: it neither
+ * listens for host control messages, which are for the real process, nor catches uncaught
+ * errors, so a failure reaches the host), the prepared Deno personality is bound to it, the program runs, the process ends idle and is recycled (libos.ts `Libos.idle` undoes what
  * it put into the Worker's globals, as between two real processes). Call only once the built-in
  * programs are loaded (libos/bin/mod.ts `warmBuiltins`) and `prepared` is installed.
  * @throws {Error} if the process exited instead, failed, or did not end within
@@ -168,7 +168,7 @@ export async function rehearseProcess(prepared: PreparedDeno): Promise<void> {
         prepared,
         ahead: true,
         recycled: () => resolve(),
-        hostControl: false,
+        rehearsal: true,
       });
       os.installDenoPersonality();
       os.runModule(init.entry).catch((e) => fail(`failed: ${e}`));
