@@ -5,11 +5,10 @@
  * permissions as part of this module's graph; the app itself is imported with the Worker's own.
  *
  * A pooled Worker (sandbox/host/proc_pool.ts) first gets `WARM_UP`: boot then does the work that
- * does not depend on the process — it rehearses the libOS setup (three times) over a throwaway
- * kernel with a PAL that answers locally, builds a call page client over a throwaway page and
- * (without installing) the Deno personality's members, touches the lazily loaded globals the
- * personality wraps, makes two message turns (the first message a Worker receives is slow; a
- * process whose program returns ends after two) and imports every built-in program's module
+ * does not depend on the process — it builds the call page client of its future process (when
+ * `WARM_UP` carries the channel), makes two message turns (the first message a Worker receives
+ * is slow; a process whose program returns ends after two) and imports every built-in program's
+ * module
  * (libos/bin/mod.ts `warmBuiltins`: they only define functions, so no program runs; a
  * built-in's spawn then finds its module loaded and compiled, and another program's import is
  * no longer the Worker's first, slow one), so the code every process runs first is ready before
@@ -34,7 +33,7 @@ import { type GuestChannel, PalClient } from "../pal/guest/client.ts";
 import { BOOTED, type InitMessage, WARM_UP, type WarmUpMessage } from "./init.ts";
 import { Libos } from "./libos.ts";
 import { workerScope } from "../pal/worker_scope.ts";
-import { rehearse, rehearseProcess } from "./warm_up.ts";
+import { rehearseProcess } from "./warm_up.ts";
 import { macrotaskTurn } from "../pal/turn.ts";
 import { warmBuiltins } from "./bin/mod.ts";
 import { type PreparedDeno, prepareDeno } from "./personality/deno/install.ts";
@@ -66,13 +65,10 @@ function warmChannel(m: Partial<WarmUpMessage>): GuestChannel | undefined {
 async function onMessage(e: MessageEvent): Promise<void> {
   if (e.data === WARM_UP || e.data?.type === WARM_UP) {
     if (typeof e.data === "object") channel = warmChannel(e.data);
-    // After the messages already queued: an init among them makes the rehearsal moot.
+    // After the messages already queued: an init among them makes the warm-up moot.
     setTimeout(async () => {
       if (started) return;
       if (channel) warmPal = new PalClient(channel);
-      // Three times: code run only once stays in the interpreter's slowest form (measured: the
-      // kernel, mounts and stdio setup of a spawn ~0.37 → ~0.27 ms after three rehearsals).
-      for (let i = 0; i < 3; i++) rehearse();
       // Two message turns, as a process's end makes (libos/liveness.ts).
       for (let i = 0; i < 2; i++) await new Promise<void>((r) => macrotaskTurn(r));
       // Imports only (no program runs); stops once a process took this Worker.

@@ -1,92 +1,25 @@
 /**
- * The warm-up of a pooled Worker (libos/boot.ts, `WARM_UP`): run the process-independent part of
- * a boot over a throwaway kernel so the code every process runs first is compiled before a
- * process needs it (`rehearse`); then, once the built-in programs are loaded and the Deno
- * personality is prepared, run whole built-in processes over a PAL that answers in the Worker
- * (`rehearseProcess`), so the path of a real process is compiled too.
+ * The warm-up of a pooled Worker (libos/boot.ts, `WARM_UP`): once the built-in programs are
+ * loaded and the Deno personality is prepared, run whole built-in processes over a PAL that
+ * answers in the Worker (`rehearseProcess`), so the code every process runs is compiled before
+ * a process needs it.
  * @module
  */
-import { PalClient } from "../pal/guest/client.ts";
+import type { PalClient } from "../pal/guest/client.ts";
 import { Interrupt } from "../pal/futex.ts";
-import { createDoorbell, createPage } from "../pal/ring.ts";
 import type { InitMessage } from "./init.ts";
-import { Kernel } from "./kernel.ts";
-import { Liveness } from "./liveness.ts";
 import { PipeHandle } from "./pipe_handle.ts";
-import { commandApi } from "./personality/deno/command.ts";
-import { makeConsole } from "./personality/deno/console.ts";
-import type { DenoCtx } from "./personality/deno/ctx.ts";
-import { dirFunctions } from "./personality/deno/dir.ts";
-import { fsFunctions } from "./personality/deno/fs.ts";
-import { SandboxFsFile } from "./personality/deno/fs_file.ts";
-import { netApi } from "./personality/deno/net.ts";
-import { makeEnv } from "./personality/deno/process.ts";
-import { setupExtraFds, setupMounts, setupStdio } from "./setup.ts";
 import { SIG_FLAG_TABLE, SIGNAL_PAGE_BYTES, SIGNAL_TABLE_BYTES, SigWord } from "./signal/shared.ts";
-import { wrapSys } from "./signal/signals.ts";
-import { createSys } from "./sys/mod.ts";
 import { Libos } from "./libos.ts";
 import { BUILTIN_SCHEME } from "./bin/names.ts";
 import type { PreparedDeno } from "./personality/deno/install.ts";
-
-/**
- * Run the process-independent part of a boot once over a throwaway kernel: no host call, no
- * listener, no timer, no global left changed (PipeHandle's interrupt token is reset; the real
- * kernel sets it again; the personality's members are built, never installed). Anything that
- * fails here only means less was warmed.
- */
-export function rehearse(): void {
-  const pal = localPal();
-  const init = throwawayInit("");
-  try {
-    // The call page client (over a small throwaway page nobody serves; no call is made).
-    new PalClient({
-      page: createPage({ slots: 8, inlineBytes: 4096, bulkBytes: 4096 }),
-      doorbell: createDoorbell(),
-      syncPort: null as unknown as MessagePort,
-    });
-    // Lazily loaded globals the personality wraps (reading them changes nothing).
-    void globalThis.fetch;
-    void crypto.subtle;
-  } catch (_e) {
-    // Only warming.
-  }
-  try {
-    const k = new Kernel(init, pal);
-    setupMounts(k);
-    setupStdio(k);
-    setupExtraFds(k);
-    const sys = wrapSys(
-      createSys(k, () => {
-        throw new Error("rehearsal");
-      }),
-      k.signals,
-    );
-    sys.getcwd();
-    sys.umask(0o022);
-    // The Deno personality's members, built but not installed.
-    const ctx: DenoCtx = { sys, live: new Liveness(() => {}) };
-    const env = makeEnv(k.env);
-    env.get("PATH");
-    fsFunctions(ctx);
-    dirFunctions(ctx, env);
-    netApi(ctx);
-    new SandboxFsFile(ctx, 1);
-    commandApi({ ...ctx, signals: k.signals, env: () => ({}), cwd: () => "/" });
-    makeConsole(() => {}).log("%s %d", "x", 1, { a: [1] });
-  } catch (_e) {
-    // Only warming: the real boot reports its own errors.
-  } finally {
-    PipeHandle.interrupt = undefined;
-  }
-}
 
 /**
  * A PAL client stand-in that answers in the Worker: `stream_open` gives a new handle number,
  * `process_recycle` says keep the Worker (1), `process_exit` fails (`onExit` is told: a rehearsal
  * must never end the Worker), anything else answers nothing.
  */
-function localPal(onExit: (code: unknown) => void = () => {}): PalClient {
+function localPal(onExit: (code: unknown) => void): PalClient {
   let handles = 200;
   return {
     call: (name: string, ...args: unknown[]) => {

@@ -53,16 +53,14 @@ export function heartbeatPeriod(timeoutMs: number): number {
 export class Watchdog<P extends Watched> {
   readonly #seen = new WeakMap<P, Seen>();
   readonly #timer: ReturnType<typeof setInterval>;
-  /** Period of the libOS heartbeat: a quarter of the timeout, within [20, 1000] ms. */
-  readonly heartbeatMs: number;
 
   /**
    * @param host the sandbox host
    * @param timeoutMs `sys.watchdog`
    */
   constructor(readonly host: WatchdogHost<P>, readonly timeoutMs: number) {
-    this.heartbeatMs = heartbeatPeriod(timeoutMs);
-    this.#timer = setInterval(() => this.check(), this.heartbeatMs);
+    // Checked as often as the libOS beats (its period comes with each init message).
+    this.#timer = setInterval(() => this.check(), heartbeatPeriod(timeoutMs));
   }
 
   /** Start watching `p` (at spawn). It is armed by its first call (boot opens its stdio). */
