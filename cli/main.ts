@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { loadManifest } from "../sandbox/manifest.ts";
 import { ManifestError } from "../sandbox/errors.ts";
 import { describePermissions } from "../sandbox/permissions.ts";
+import { codeMountPath } from "../sandbox/host/config.ts";
 import { Sandbox } from "../sandbox/sandbox.ts";
 import { LimitError, SandboxError } from "../sandbox/errors_runtime.ts";
 import type { Isolation, Manifest } from "../sandbox/manifest.ts";
@@ -93,6 +94,7 @@ async function runApp(
 }
 
 function describePolicy(m: Manifest): string {
+  const code = codeMountPath(m);
   const lines = [
     `manifest:    ${m.file ?? "<object>"}`,
     `entrypoint:  ${m.loader.entrypoint} (${m.loader.personality})`,
@@ -105,6 +107,9 @@ function describePolicy(m: Manifest): string {
         x.type === "chroot" ? x.hostPath : `${x.sizeBytes} bytes`
       }`
     ),
+    ...(code === null
+      ? []
+      : [`  ${code.padEnd(16)} chroot ro  (the code directory: fs.code_mount)`]),
     `trusted:     ${m.fs.trustedFiles.length} file(s)`,
     `net connect: ${m.net.connect.join(", ") || "(none)"}`,
     `net listen:  ${m.net.listen.join(", ") || "(none)"}`,

@@ -30,6 +30,9 @@ export interface GuestMount {
   readonly path: string;
   readonly type: "chroot" | "tmpfs";
   readonly readonly: boolean;
+  /** The mount of the app's code directory at its host path (manifest `fs.code_mount`): a
+   * WASI program does not get it preopened. */
+  readonly code?: boolean;
 }
 
 /** What stdio of a new picoprocess is connected to. */

@@ -72,6 +72,8 @@ export interface Manifest {
     readonly trustedFiles: readonly TrustedFile[];
     /** Log every file the app opens. */
     readonly discover: boolean;
+    /** Mount `loader.codeDir` read-only at its host path (`code_mount`; see host/config.ts). */
+    readonly codeMount: boolean;
     /** Bytes of a picoprocess's read cache (`read_cache`). */
     readonly readCacheBytes: number;
   };
@@ -288,6 +290,7 @@ function resolveFields(f: ManifestFields, opts: ManifestOptions, file: string): 
       mounts: resolveMounts(f.fs.mounts, host, fail),
       trustedFiles: resolveTrusted(f.fs.trusted_files, host, fail),
       discover: f.fs.discover,
+      codeMount: f.fs.code_mount,
       readCacheBytes: bytes(f.fs.read_cache),
     },
     net: { connect: [...new Set(f.net.connect)], listen: [...new Set(f.net.listen)] },

@@ -191,6 +191,11 @@ const fs = z.strictObject({
     sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, { error: "expected 64 hex digits" }),
   })).default([]),
   discover: z.boolean().default(false).describe("Log every file the app opens."),
+  code_mount: z.boolean().default(true).describe(
+    "Show loader.code in the guest's file system, read-only, at its own host path, so a " +
+      "program finds the files beside it through import.meta.url, import.meta.dirname and " +
+      "Deno.mainModule as it does outside the sandbox.",
+  ),
   read_cache: size(0, 2 ** 30).default("64M").describe(
     "Bytes of host file data a picoprocess keeps in its own memory after reading them (its " +
       "first thread that reads a file sequentially), least recently used replaced first, so " +

@@ -2,9 +2,12 @@
  * The mount table: manifest mounts plus the built-in /dev and /proc, looked up by longest
  * prefix. A guest path under no mount is served by the synthetic file system: read-only
  * directories for the intermediates of mount points (e.g. "/" when only /data is mounted),
- * ENOENT for everything else.
+ * ENOENT for everything else. A mount may lie inside another (the code directory's under a
+ * manifest's /tmp, say): a directory between the two that the outer mount does not have is
+ * served by the synthetic file system too, so the walk from the outer mount reaches the inner.
  */
-import { Errno } from "../errno.ts";
+import { PalCode, PalError } from "../../pal/errors.ts";
+import { Errno, ErrnoError } from "../errno.ts";
 import type { Mount, MountFs } from "./mount.ts";
 import { absParts, joinAbs } from "./path.ts";
 import { VirtualFs, type VNode } from "./virtual_fs.ts";
@@ -44,10 +47,19 @@ export class MountTable {
   locate(parts: readonly string[]): Located {
     for (const m of this.#mounts) {
       if (m.parts.length <= parts.length && m.parts.every((p, i) => parts[i] === p)) {
-        return { mount: m, rel: parts.slice(m.parts.length) };
+        const rel = parts.slice(m.parts.length);
+        if (rel.length > 0 && this.#between(m, parts) && !exists(m.fs, rel)) break;
+        return { mount: m, rel };
       }
     }
     return { mount: this.#synthetic, rel: [...parts] };
+  }
+
+  /** Whether `parts`, inside mount `outer`, is a directory on the way to a deeper mount. */
+  #between(outer: Mount, parts: readonly string[]): boolean {
+    return this.#mounts.some((m) =>
+      m.parts.length > parts.length && m !== outer && parts.every((p, i) => m.parts[i] === p)
+    );
   }
 
   #syntheticRoot(): VNode {
@@ -71,5 +83,17 @@ export class MountTable {
       };
     };
     return toNode(tree, "");
+  }
+}
+
+/** Whether `rel` exists on `fs` (a symlink counts: the walk follows it from there). */
+function exists(fs: MountFs, rel: readonly string[]): boolean {
+  try {
+    fs.lstat(rel);
+    return true;
+  } catch (e) {
+    const code = e instanceof PalError ? e.code : null;
+    const errno = e instanceof ErrnoError ? e.errno : null;
+    return code !== PalCode.NOT_FOUND && errno !== Errno.ENOENT;
   }
 }

@@ -17,6 +17,8 @@ export interface HostMount {
   readonly hostPath?: string;
   /** tmpfs only: capacity. */
   readonly sizeBytes?: number;
+  /** The mount of `loader.code` at its own host path (`fs.code_mount`), not the manifest's. */
+  readonly code?: boolean;
 }
 
 /** Everything the sandbox host needs. */
@@ -42,6 +44,18 @@ export function hostConfigFromManifest(m: Manifest, opts: { trace?: boolean } = 
       ? { ...base, type: "chroot", hostPath: mt.hostPath }
       : { ...base, type: "tmpfs", sizeBytes: mt.sizeBytes };
   });
+  const code = codeMountPath(m);
+  if (code !== null) {
+    mounts.push({
+      id: mounts.length + 1,
+      path: code,
+      type: "chroot",
+      readonly: true,
+      readahead: true,
+      hostPath: m.loader.codeDir,
+      code: true,
+    });
+  }
   return {
     sandboxId: `sb${Date.now().toString(36)}${(counter++).toString(36)}`,
     manifest: m,
@@ -50,6 +64,25 @@ export function hostConfigFromManifest(m: Manifest, opts: { trace?: boolean } = 
     bootUrl: new URL("../../libos/boot.ts", import.meta.url).href,
     trace: opts.trace ?? false,
   };
+}
+
+/**
+ * The guest path at which `loader.code` is mounted, or null: with `fs.code_mount` (the
+ * default) the code directory appears read-only at its own host path, because Deno gives a
+ * module its host location (`import.meta.url`, `import.meta.dirname`) and a program finds the
+ * files beside it from there. Not when the manifest mounts something at that very path (its
+ * mount wins), and not for a code directory at the host's root.
+ *
+ * What it shows is what the guest's Workers may read directly anyway (they load their modules
+ * from there); through the mount the host serves it like any read-only chroot mount, never
+ * following a host symlink. Paths above it are the synthetic directories of mount points, which
+ * list only the way to the mount.
+ */
+export function codeMountPath(m: Manifest): string | null {
+  const dir = m.loader.codeDir.replace(/\/+$/, "");
+  if (!m.fs.codeMount || dir === "" || !dir.startsWith("/")) return null;
+  const path = "/" + dir.split("/").filter((s) => s !== "").join("/");
+  return m.fs.mounts.some((mt) => mt.path === path) ? null : path;
 }
 
 /** The directory holding Sandpiper's own modules (hosts need to read it to load them). */

@@ -51,6 +51,7 @@ export function initMessage(
       path: mt.path,
       type: mt.type,
       readonly: mt.readonly,
+      ...(mt.code ? { code: true } : {}),
     })),
     stdio: stdio as [StdioSpec, StdioSpec, StdioSpec],
     limits: { maxFds: m.sys.maxFds, pipeBufferBytes: m.sys.pipeBufferBytes },

@@ -179,7 +179,11 @@ export class SandboxHost implements HostServices {
     const proc = new HostProc(pid, ppid, this, m.sys.maxFds + EXTRA_HANDLES);
     this.procs.set(pid, proc);
     const argv = spec.argv ?? m.loader.argv;
-    const exePath = child?.exePath ?? m.loader.argv[0] ?? m.loader.entrypoint;
+    // With the code directory mounted at its host path, the entrypoint is at its host path in
+    // the guest's view too (as Deno.mainModule and /proc/self/exe show it).
+    const exePath = child?.exePath ??
+      (this.cfg.mounts.some((mt) => mt.code) ? m.loader.entrypoint : m.loader.argv[0]) ??
+      m.loader.entrypoint;
     const pgid = child?.pgid !== undefined ? { pgid: child.pgid } : {};
     const entry = child?.entry ?? pathToFileURL(m.loader.entrypoint).href;
     adoptNew(this, proc, { entry, exePath, argv, ...pgid });

@@ -11,8 +11,11 @@ const corpus = new URL("../corpus/", import.meta.url).pathname;
 interface Case {
   program: string;
   seed: Record<string, string>;
-  runs: string[][];
+  /** Arguments of each run (in the directory, or in `cwd` below it). */
+  runs: (string[] | { args: string[]; cwd: string })[];
   env?: Record<string, string>;
+  /** The program reads files beside its module (its direct run may read the corpus too). */
+  readsCode?: boolean;
 }
 
 const words = "the quick brown fox\njumps over\n\nthe lazy dog\n";
@@ -51,6 +54,19 @@ const CASES: Case[] = [
     ],
     env: { LOG_MAX: "60" },
   },
+  {
+    program: "addheader.ts",
+    seed: {
+      "src/a.ts": "// Copyright 2026 The Authors. All rights reserved.\n" +
+        "// Licensed under the MIT license; see LICENSE.\nexport const a = 1;\n",
+      "src/b.ts": "export const b = 2;\n",
+      "src/sub/c.js": "console.log('c');\n",
+      "src/notes.md": "not a source file\n",
+      "other/.addheader.json": '{ "holder": "Someone Else", "extensions": [".js"] }',
+    },
+    runs: [["src"], ["--fix", "src"], ["src"], { args: ["--fix", "../src"], cwd: "other" }, []],
+    readsCode: true,
+  },
 ];
 
 async function seed(dir: string, files: Record<string, string>): Promise<void> {
@@ -71,18 +87,18 @@ async function tree(dir: string, rel = ""): Promise<Record<string, string>> {
   return out;
 }
 
-async function direct(c: Case, dir: string, args: string[]) {
+async function direct(c: Case, dir: string, args: string[], cwd: string) {
   const cmd = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--no-prompt",
-      `--allow-read=${dir}`,
+      `--allow-read=${dir}${c.readsCode ? `,${corpus}` : ""}`,
       `--allow-write=${dir}`,
       "--allow-env",
       corpus + c.program,
       ...args,
     ],
-    cwd: dir,
+    cwd: cwd === "" ? dir : `${dir}/${cwd}`,
     // No check for a newer Deno release (a lookup of dl.deno.land): the run stays local.
     env: { ...c.env, DENO_NO_UPDATE_CHECK: "1" },
     clearEnv: true,
@@ -101,13 +117,14 @@ for (const c of CASES) {
     try {
       await seed(a, c.seed);
       await seed(b, c.seed);
-      for (const args of c.runs) {
-        const want = await direct(c, a, args);
+      for (const run of c.runs) {
+        const { args, cwd } = Array.isArray(run) ? { args: run, cwd: "" } : run;
+        const want = await direct(c, a, args, cwd);
         const got = await runGuest({
           entry: corpus + c.program,
           mounts: [{ path: "/work", hostDir: b }],
           argv: args,
-          cwd: "/work",
+          cwd: cwd === "" ? "/work" : `/work/${cwd}`,
           env: c.env ?? {},
         });
         assert.deepEqual(got, want, `${c.program} ${args.join(" ")}`);

@@ -32,6 +32,7 @@ Deno.test("a minimal manifest gets every documented default", async () => {
         mounts: [],
         trustedFiles: [],
         discover: false,
+        codeMount: true,
         readCacheBytes: 64 * 2 ** 20,
       },
       net: { connect: [], listen: [] },

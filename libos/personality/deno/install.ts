@@ -108,11 +108,14 @@ function bindTo(b: Bound, os: Libos): void {
   define(D, "args", os.init.argv.slice(1));
   define(D, "pid", os.init.pid);
   define(D, "ppid", os.init.ppid);
-  define(
-    D,
-    "mainModule",
-    `file://${os.init.exePath.startsWith("/") ? "" : "/"}${os.init.exePath}`,
-  );
+  define(D, "mainModule", fileUrl(os.init.exePath));
+}
+
+/** The file URL of guest path `path` (made absolute), percent-encoded as Deno's are. */
+function fileUrl(path: string): string {
+  const u = new URL("file:///");
+  u.pathname = path.startsWith("/") ? path : `/${path}`;
+  return u.href;
 }
 
 /** Install the personality, to be bound to each process of the Worker (see {@link PreparedDeno}). */

@@ -35,7 +35,7 @@ export function runWasiEntry(
   const code = runWasi(os.sys, bytes, {
     argv: init.argv,
     env: init.env,
-    preopens: init.mounts.map((m) => ({ guestPath: m.path })),
+    preopens: init.mounts.filter((m) => !m.code).map((m) => ({ guestPath: m.path })),
     listeners: init.ppid === 0 && os.pal ? listeners(os.pal) : [],
     extraImports: (mem) => ({ [PROC_MODULE]: procImports(os.sys, mem, init.limits.maxFds) }),
   });
