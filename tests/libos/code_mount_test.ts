@@ -3,7 +3,7 @@
  * finds the files beside it through import.meta.url, import.meta.dirname and Deno.mainModule; a
  * manifest mount at that path wins; `code_mount = false` shows nothing; and a code directory
  * that lies under a manifest mount (here a tmpfs at its first component) is reached through
- * directories the outer mount does not have.
+ * directories the outer mount does not have. The guest also fetches its files by file: URL.
  */
 import assert from "node:assert/strict";
 import { parseManifest } from "../../sandbox/manifest.ts";
@@ -25,6 +25,21 @@ tryIt("write", () => Deno.writeTextFileSync(import.meta.dirname + "/new.txt", "x
 tryIt("spawn", () => new TextDecoder().decode(new Deno.Command("deno", {
   args: ["run", import.meta.dirname + "/child.js"],
 }).outputSync().stdout));
+// fetch() of file: URLs reads the guest's file system, with real Deno's answers and errors.
+const tryAsync = async (k, f) => {
+  try { out[k] = await f(); } catch (e) { out[k] = e.name + ": " + e.message; }
+};
+const here = (p) => new URL(p, import.meta.url);
+await tryAsync("fetch", async () => {
+  const r = await fetch(here("./data.txt"));
+  return [r.status, r.statusText, r.url === here("./data.txt").href, [...r.headers].length, await r.text()];
+});
+await tryAsync("fetchMissing", () => fetch(here("./nope.txt")));
+await tryAsync("fetchDir", async () => {
+  const r = await fetch(here("."));
+  return [r.status, await r.text()];
+});
+await tryAsync("fetchPost", () => fetch(here("./data.txt"), { method: "POST", body: "x" }));
 console.log(JSON.stringify(out));
 `;
 
@@ -70,6 +85,16 @@ Deno.test("code_mount: the program reads the files beside it, read-only; nothing
     assert.deepEqual(got.up, ["app"]);
     assert.equal(got.upIsDir, true);
     assert.equal(got.write, "PermissionDenied");
+    assert.deepEqual(got.fetch, [200, "OK", true, 0, "beside"]);
+    assert.equal(
+      got.fetchMissing,
+      `TypeError: Error fetching file 'file://${app}/nope.txt': No such file or directory (os error 2)`,
+    );
+    assert.equal(got.fetchDir, "TypeError: Is a directory (os error 21)");
+    assert.equal(
+      got.fetchPost,
+      "TypeError: Fetching files only supports the GET method: received POST",
+    );
     // Programs in the code directory run as picoprocesses.
     assert.equal(got.spawn, `child file://${app}/child.js\n`);
     assert.equal(await Deno.readTextFile(`${root}/secret.txt`), "not for the guest");
@@ -85,6 +110,7 @@ Deno.test("code_mount = false: the code directory is not in the guest's file sys
     assert.equal(got.url, "NotFound");
     assert.equal(got.dirname, "NotFound");
     assert.equal(got.same, false);
+    assert.match(String(got.fetch), /^TypeError: Error fetching file .*\(os error 2\)$/);
     assert.equal(got.spawn, "NotFound");
   } finally {
     await Deno.remove(root, { recursive: true });

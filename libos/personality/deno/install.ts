@@ -14,6 +14,7 @@ import { SandboxFsFile } from "./fs_file.ts";
 import { DENIED, denied, makeEnv } from "./process.ts";
 import { commandApi } from "./command.ts";
 import { netApi } from "./net.ts";
+import { type FetchFs, withFileFetch } from "./fetch.ts";
 
 const enc = new TextEncoder();
 
@@ -50,11 +51,14 @@ export interface PreparedDeno {
 /** The members that do not name the process, over `b`, installed on `Deno` and `console`. */
 function installShared(b: Bound): void {
   const ctx: DenoCtx = b;
+  const fs = fsFunctions(ctx);
+  const g = globalThis as unknown as { fetch: typeof fetch };
+  g.fetch = withFileFetch(g.fetch.bind(globalThis), fs as unknown as FetchFs);
   b.live.installTimers(Deno);
-  b.live.installAsyncBuiltins();
+  b.live.installAsyncBuiltins(); // after: it counts file fetches too
   const env = { get: (k: string) => b.env?.get(k) };
   const members: Record<string, unknown> = {
-    ...fsFunctions(ctx),
+    ...fs,
     ...dirFunctions(ctx, env),
     FsFile: SandboxFsFile,
     noColor: true,
