@@ -75,6 +75,10 @@ export abstract class Handle {
   setTimes(_atimeMs: number | null, _mtimeMs: number | null): void {
     throw new ErrnoError(Errno.EPERM, "cannot set times of this object", this.path);
   }
+  /** fchmod(2): set the permission bits. */
+  chmod(_mode: number): void {
+    throw new ErrnoError(Errno.EPERM, "cannot change the mode of this object", this.path);
+  }
   /** Directory entries after `cookie`. */
   readdir(_cookie: number): { entries: Dirent[]; eof: boolean } {
     throw new ErrnoError(Errno.ENOTDIR, undefined, this.path);

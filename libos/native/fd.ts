@@ -1,4 +1,4 @@
-/** Native API, file descriptors: open, close, read, write, pread, pwrite, lseek, ftruncate,
+/** Native API, file descriptors: open, close, read, write, pread, pwrite, lseek, ftruncate, fchmod,
  * fsync, fstat, dup, dup2, pipe. */
 import type { Stat } from "../sys/types.ts";
 import { sys } from "./sys.ts";
@@ -143,6 +143,24 @@ export function lseek(fd: number, offset: number, whence: number): number {
  */
 export function ftruncate(fd: number, len: number): void {
   sys().ftruncate(fd, len);
+}
+
+/**
+ * Set the permission bits of an open file (see `chmod`).
+ * @param fd an fd of a file or directory
+ * @param mode permission bits; the low twelve bits count
+ * @returns nothing
+ * @throws {ErrnoError} EBADF, EROFS, EPERM (pipes, sockets, devices)
+ * @example
+ * ```ts ignore
+ * import * as libos from "@sandpiper/sandpiper/libos";
+ * const fd = libos.open("/tmp/a.txt", libos.O.CREAT | libos.O.WRONLY, 0o644);
+ * libos.fchmod(fd, 0o600);
+ * libos.close(fd);
+ * ```
+ */
+export function fchmod(fd: number, mode: number): void {
+  sys().fchmod(fd, mode);
 }
 
 /**

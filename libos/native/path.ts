@@ -1,5 +1,5 @@
 /** Native API, paths and the working directory: stat, lstat, mkdir, rmdir, unlink, rename,
- * link, symlink, mkfifo, readlink, readdir, truncate, access, realpath, chdir, getcwd, umask. */
+ * link, symlink, mkfifo, readlink, readdir, truncate, chmod, access, realpath, chdir, getcwd, umask. */
 import type { Dirent, Stat } from "../sys/types.ts";
 import { sys } from "./sys.ts";
 
@@ -197,6 +197,24 @@ export function readdir(fd: number, cookie: number): { entries: Dirent[]; eof: b
  */
 export function truncate(path: string, len: number): void {
   sys().truncate(path, len);
+}
+
+/**
+ * Set the permission bits of a file by name (following a final symlink). A chroot mount keeps
+ * the bits 0o777 of the mode (no setuid, setgid or sticky bit on a host file).
+ * @param path guest path
+ * @param mode permission bits; the low twelve bits count
+ * @returns nothing
+ * @throws {ErrnoError} ENOENT, EROFS, EPERM (/dev, /proc), EOPNOTSUPP (a FIFO on a chroot mount)
+ * @example
+ * ```ts ignore
+ * import * as libos from "@sandpiper/sandpiper/libos";
+ * libos.close(libos.open("/tmp/run.sh", libos.O.CREAT | libos.O.WRONLY, 0o644));
+ * libos.chmod("/tmp/run.sh", 0o755);
+ * ```
+ */
+export function chmod(path: string, mode: number): void {
+  sys().chmod(path, mode);
 }
 
 /**

@@ -29,6 +29,14 @@ export function checkMode(mode: number): number {
   return mode;
 }
 
+/** A chmod mode argument: a non-negative integer, of which the low twelve bits count. */
+export function checkModeArg(mode: number): number {
+  if (!Number.isSafeInteger(mode) || mode < 0) {
+    throw new ErrnoError(Errno.EINVAL, `bad mode ${mode}`);
+  }
+  return mode & 0o7777;
+}
+
 /** The starting directory of an *at call. */
 export function baseOf(k: Kernel, dirfd: number): string[] {
   if (dirfd === AT_FDCWD) return k.cwd;

@@ -8,7 +8,7 @@ import type { Kernel } from "../kernel.ts";
 import { joinAbs } from "../vfs/path.ts";
 import { isHostHandle } from "../vfs/host_handle.ts";
 import { walk } from "../vfs/resolve.ts";
-import { baseOf, checkBuf, checkMode, checkNonNeg, timeArg } from "./_util.ts";
+import { baseOf, checkBuf, checkMode, checkModeArg, checkNonNeg, timeArg } from "./_util.ts";
 import { O, type ResolveOptions, SEEK, type Stat, type TimeArg } from "./types.ts";
 
 const KNOWN = O.ACCMODE | O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.APPEND | O.NONBLOCK |
@@ -223,6 +223,11 @@ export function timeNs(t: TimeArg): bigint | null {
 /** ns as ms (for file systems that keep ms). */
 export function msOfNs(ns: bigint | null): number | null {
   return ns === null ? null : Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
+}
+
+/** fchmod(2). */
+export function fchmod(k: Kernel, fd: number, mode: number): void {
+  k.fds.get(fd).handle.chmod(checkModeArg(mode));
 }
 
 /** futimens(2): host files take the times in ns, others in ms. */

@@ -7,7 +7,7 @@ import type { Kernel } from "../kernel.ts";
 import { joinAbs, PATH_MAX } from "../vfs/path.ts";
 import { HostFs } from "../vfs/host_fs.ts";
 import { walk, walkParent } from "../vfs/resolve.ts";
-import { baseOf, checkNonNeg, onTarget } from "./_util.ts";
+import { baseOf, checkModeArg, checkNonNeg, onTarget } from "./_util.ts";
 import { rmdirat } from "./dir.ts";
 import { fstat, msOfNs, timeNs } from "./file.ts";
 import { ACCESS, AT, type ResolveOptions, S, type Stat, type TimeArg } from "./types.ts";
@@ -162,6 +162,27 @@ export function utimensat(
     if (a === null && m === null) return void (follow ? fs.stat(t.rel) : fs.lstat(t.rel));
     if (fs instanceof HostFs) fs.utimesNs(t.rel, a, m, !follow);
     else fs.utimes(t.rel, msOfNs(a), msOfNs(m));
+  });
+}
+
+/** fchmodat(2): mode & 0o7777 (the rest of a mode_t is ignored, as by Linux); what a mount
+ * keeps of it is its own rule (a chroot mount keeps 0o777). */
+export function fchmodat(
+  k: Kernel,
+  dirfd: number,
+  path: string,
+  mode: number,
+  flags: number,
+  res?: ResolveOptions,
+): void {
+  const m = checkModeArg(mode);
+  if ((flags & ~AT.SYMLINK_NOFOLLOW) !== 0) throw new ErrnoError(Errno.EINVAL, "bad flags");
+  const follow = (flags & AT.SYMLINK_NOFOLLOW) === 0;
+  walk(k.mounts, baseOf(k, dirfd), path, { follow, beneath: res?.beneath }, (t) => {
+    if (!follow && (t.mount.fs.lstat(t.rel).mode & S.IFMT) === S.IFLNK) {
+      throw new ErrnoError(Errno.EOPNOTSUPP, "cannot change the mode of a symlink");
+    }
+    t.mount.fs.chmod(t.rel, m);
   });
 }
 

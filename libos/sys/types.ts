@@ -190,6 +190,11 @@ export interface Sys {
     res?: ResolveOptions,
   ): void;
   futimens(fd: number, atime: TimeArg, mtime: TimeArg): void;
+  /** chmod(2): the permission bits (mode & 0o7777) of `path`, following a final symlink. */
+  chmod(path: string, mode: number): void;
+  /** fchmodat(2): AT_SYMLINK_NOFOLLOW on a symlink is EOPNOTSUPP, as on Linux. */
+  fchmodat(dirfd: number, path: string, mode: number, flags: number, res?: ResolveOptions): void;
+  fchmod(fd: number, mode: number): void;
   access(path: string, mode: number): void;
   realpath(path: string): string;
   chdir(path: string): void;

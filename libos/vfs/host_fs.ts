@@ -167,6 +167,11 @@ export class HostFs implements MountFs {
     this.pal.call("stream_attr_set_uri", this.#uri("file", rel), { size: len });
   }
 
+  chmod(rel: readonly string[], mode: number): void {
+    this.#ro();
+    this.pal.call("stream_attr_set_uri", this.#uri("file", rel), { mode });
+  }
+
   utimes(rel: readonly string[], atimeMs: number | null, mtimeMs: number | null): void {
     this.#ro();
     const attrs: Record<string, number> = {};

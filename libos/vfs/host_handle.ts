@@ -137,6 +137,10 @@ abstract class HostHandle extends Handle {
     pcall(this.path, () => this.pal.call("stream_attr_set", this.palHandle, attrs));
   }
 
+  override chmod(mode: number): void {
+    pcall(this.path, () => this.pal.call("stream_attr_set", this.palHandle, { mode }));
+  }
+
   /** setTimes in ns (exact on host mounts); null = unchanged. */
   setTimesNs(atimeNs: bigint | null, mtimeNs: bigint | null): void {
     const attrs = timeAttrs(atimeNs, mtimeNs);

@@ -6,7 +6,7 @@
  * Like the host backends, a MountFs never follows a symlink: a walk that meets one throws
  * `PalError(SYMLINK, …, {target, consumed, rest})` with `consumed`/`rest` mount-relative, and
  * resolve.ts resolves it in the guest's view. Calls that follow a final link (`stat`, `open`
- * without O_NOFOLLOW, `truncate`, `utimes`) throw the same error for a final link.
+ * without O_NOFOLLOW, `truncate`, `utimes`, `chmod`) throw the same error for a final link.
  */
 import type { Handle } from "../handle.ts";
 import type { Stat } from "../sys/types.ts";
@@ -43,6 +43,8 @@ export interface MountFs {
   readlink(rel: readonly string[]): string;
   truncate(rel: readonly string[], len: number): void;
   utimes(rel: readonly string[], atimeMs: number | null, mtimeMs: number | null): void;
+  /** chmod(2): set the permission bits of `rel` (following a final symlink). */
+  chmod(rel: readonly string[], mode: number): void;
 }
 
 /** A mount: a file system at an absolute guest path. */

@@ -159,6 +159,11 @@ export class VirtualFs implements MountFs {
     this.stat(rel);
     this.#deny(rel);
   }
+  /** chmod: EROFS on a read-only tree, else EPERM (the generated files are not the caller's). */
+  chmod(rel: readonly string[]): void {
+    this.stat(rel);
+    throw new ErrnoError(this.mutationErrno === Errno.EROFS ? Errno.EROFS : Errno.EPERM);
+  }
 }
 
 function finalLink(target: string, rel: readonly string[]): PalError {

@@ -18,7 +18,7 @@
  * marked with the sticky bit (chrootfs_link.ts). Every call treats such a file exactly as a
  * symlink (lstat, readlink, the walk's SYMLINK error, readdir, unlink, rename, link, O_EXCL);
  * a guest cannot forge one, because the sticky bit is stripped from every mode a guest passes
- * and the PAL has no chmod. Real host symlinks keep working; neither kind is ever followed here.
+ * (creates and `chmod`). Real host symlinks keep working; neither kind is ever followed here.
  *
  * FIFOs: `mkfifo` stores an emulated FIFO, a small regular host file with its own magic line
  * and mode (sticky + 0o400, chrootfs_fifo.ts); lstat and readdir show type "fifo", `open`
@@ -27,7 +27,8 @@
  * file. A guest cannot forge one, for the reason it cannot forge a link.
  *
  * Limits: `statfs` needs --allow-sys=statfs, else reports 0/0 ("unknown");
- * `mkdir`/`open` modes pass through the host umask; real host fifos, sockets and devices are
+ * `mkdir`/`open`/`chmod` keep only the permission bits 0o777 of a guest's mode (no setuid, setgid
+ * or sticky bit on a host file) and creates pass through the host umask; real host fifos, sockets and devices are
  * listed and lstat-able but `open` refuses them (NOT_SUPPORTED) and their content is never
  * read, so a guest cannot block the host on a real fifo.
  * Files listed in `trustedFiles` open read-only and verified (trusted_files.ts).
@@ -48,7 +49,7 @@ import {
 } from "./fs_path.ts";
 import type { DirEntry, FileStat, FsBackend, FsFile, FsSpace, OpenFlags } from "./fs_types.ts";
 import { ChrootFile, hostError, hostType, statFromHost } from "./chrootfs_file.ts";
-import { createLink, LINK_MODE_BIT, linkInfo, readLink } from "./chrootfs_link.ts";
+import { createLink, linkInfo, readLink } from "./chrootfs_link.ts";
 import { createFifo, fifoInfo, isFifoInfo, readFifo } from "./chrootfs_fifo.ts";
 import { checkTimeNs, floorMsOfNs, nsOfMs, TimeMemo } from "./fs_time.ts";
 import type { TrustedFile } from "./trusted_files.ts";
@@ -205,8 +206,9 @@ export class ChrootFs implements FsBackend {
     if (!st) {
       if (!f.create) throw PalError.quick(PalCode.NOT_FOUND, `"${p}" not found`);
       if (f.directory) throw new PalError(PalCode.INVAL, "open: create with directory");
-      // The sticky bit marks emulated links: a guest never sets it on a file.
-      const m = checkMode(mode) & ~LINK_MODE_BIT;
+      // Only the permission bits: the sticky bit marks emulated links, and a guest never makes
+      // a setuid or setgid host file.
+      const m = checkMode(mode) & 0o777;
       const opts = { read: true, write: true, createNew: true, mode: m };
       const file = this.#do("open", p, () => Deno.openSync(this.#host(parts), opts));
       return new ChrootFile(file, f.read, f.write, false, p, this.#times);
@@ -247,7 +249,7 @@ export class ChrootFs implements FsBackend {
   /** See {@link FsBackend.mkdir}. */
   mkdir(p: string, mode: number): void {
     this.#mutating("mkdir");
-    const m = checkMode(mode);
+    const m = checkMode(mode) & 0o777;
     const parts = this.#slot(p, "mkdir");
     this.#do("mkdir", p, () => Deno.mkdirSync(this.#host(parts), { mode: m }));
   }
@@ -366,6 +368,26 @@ export class ChrootFs implements FsBackend {
     const [ad, md] = [new Date(floorMsOfNs(at)), new Date(floorMsOfNs(mt))];
     this.#do("utimes", p, () => Deno.utimeSync(this.#host(parts), ad, md));
     this.#times.remember(st.dev, st.ino ?? 0, at, mt);
+  }
+
+  /**
+   * See {@link FsBackend.chmod}. Only the bits 0o777 reach the host file: a guest never sets the
+   * sticky bit (it marks emulated links and FIFOs) or setuid/setgid on a host file. An emulated
+   * FIFO keeps its mode in its content and a trusted file is not changed (NOT_SUPPORTED,
+   * DENIED); the host's real FIFOs, sockets and devices are NOT_SUPPORTED, as for `open`.
+   */
+  chmod(p: string, mode: number): void {
+    this.#mutating("chmod");
+    const m = checkMode(mode) & 0o777;
+    if (this.#trusted.has(p)) {
+      throw new PalError(PalCode.DENIED, `chmod: trusted file "${p}" cannot be changed`);
+    }
+    const { parts, st } = this.#final(p, true);
+    const type = hostType(st);
+    if (type !== "file" && type !== "dir") {
+      throw new PalError(PalCode.NOT_SUPPORTED, `chmod: "${p}" is a ${type}`);
+    }
+    this.#do("chmod", p, () => Deno.chmodSync(this.#host(parts), m));
   }
 
   /** See {@link FsBackend.truncate}. */

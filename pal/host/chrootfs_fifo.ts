@@ -10,7 +10,7 @@
  *
  * A host file is an emulated FIFO only if it is a regular file with exactly that mode, exactly
  * that size and that content. The sticky bit is what a guest cannot forge: `ChrootFs` strips
- * it from every mode a guest passes (`open` with create), the PAL has no chmod, and a guest can
+ * it from every mode a guest passes (`open` with create, `chmod`), and a guest can
  * never write into a marked file (`open` refuses it, `truncate` by path refuses a non-file). So
  * a guest file holding the magic text, created with any mode, stays a file. The content is
  * read only after `lstat` showed a regular file of the right mode and size, so a real host FIFO

@@ -9,7 +9,7 @@
  *
  * A host file is an emulated link only if it is a regular file with the sticky bit, a size in
  * range and the magic line. The sticky bit is what a guest cannot forge: `ChrootFs` strips it
- * from every mode a guest passes (`open` with create), and the PAL has no chmod. So a guest file
+ * from every mode a guest passes (`open` with create, `chmod`). So a guest file
  * holding the magic text stays a file. The host never follows an emulated link: like a real one
  * it comes back to the guest as a SYMLINK error and the libOS resolves it in the guest's view.
  * @module

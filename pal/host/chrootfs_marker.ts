@@ -2,8 +2,8 @@
  * Marked host files: how `ChrootFs` stores what Deno cannot create under narrowed permissions
  * (emulated links, chrootfs_link.ts; emulated FIFOs, chrootfs_fifo.ts). A marked file is a small
  * regular file with fixed content written first and a host mode with the sticky bit set after,
- * which a guest cannot forge (`ChrootFs` strips the sticky bit from guest modes; the PAL has no
- * chmod). Each kind checks its own mode, size and content before trusting a file.
+ * which a guest cannot forge (`ChrootFs` strips the sticky bit from every guest mode, `chmod`'s
+ * too). Each kind checks its own mode, size and content before trusting a file.
  * @module
  */
 

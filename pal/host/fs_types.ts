@@ -153,6 +153,11 @@ export interface FsBackend {
   utimesNs(p: string, atimeNs: bigint | null, mtimeNs: bigint | null, nofollow?: boolean): void;
   /** Set the size of file `p` to `len` bytes. */
   truncate(p: string, len: number): void;
+  /**
+   * chmod(2): set the permission bits of `p` (0..0o7777), following a final link (SYMLINK).
+   * A backend keeps only the bits it allows a guest to set (ChrootFs: 0o777).
+   */
+  chmod(p: string, mode: number): void;
   /** Space accounting. */
   statfs(): FsSpace;
 }

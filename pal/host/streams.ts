@@ -9,7 +9,7 @@ import { OpenFlag, PollBits } from "../abi.ts";
 import { PalCode, palCodeName, PalError } from "../errors.ts";
 import { copyOut } from "../ring.ts";
 import type { HostHandlers } from "./dispatch.ts";
-import { checkInt } from "./fs_path.ts";
+import { checkInt, checkMode } from "./fs_path.ts";
 import { checkTimeNs, nsOfMs } from "./fs_time.ts";
 import type { FileStat } from "./fs_types.ts";
 import { closeHandle, type HostHandle } from "./handles.ts";
@@ -241,15 +241,21 @@ export const streamHandlers: HostHandlers<HostProcess> = {
         fileChanged(ctx.owner, hd);
         hd.file.truncate(a.size);
       }
+      if (a.atime !== null || a.mtime !== null || a.mode !== undefined) stillAtPath(hd);
       if (a.atime !== null || a.mtime !== null) hd.fs.utimesNs(hd.rel, a.atime, a.mtime);
+      if (a.mode !== undefined) hd.fs.chmod(hd.rel, a.mode);
       return;
     }
     if (hd.kind === "dir") {
       if (a.size !== undefined) throw new PalError(PalCode.IS_DIR, "is a directory");
-      hd.fs.utimesNs(hd.rel, a.atime, a.mtime);
+      if (a.atime !== null || a.mtime !== null) hd.fs.utimesNs(hd.rel, a.atime, a.mtime);
+      if (a.mode !== undefined) hd.fs.chmod(hd.rel, a.mode);
       return;
     }
     if (a.size !== undefined) throw new PalError(PalCode.INVAL, "cannot resize this stream");
+    if (a.mode !== undefined) {
+      throw new PalError(PalCode.NOT_SUPPORTED, "cannot change the mode of this stream");
+    }
   },
 
   stream_attr_set_uri(ctx, uri, attrs) {
@@ -259,8 +265,15 @@ export const streamHandlers: HostHandlers<HostProcess> = {
       pathChanged(ctx.owner, () => m.backend.lstat(rel));
       m.backend.truncate(rel, a.size);
     }
-    if (a.atime !== null || a.mtime !== null || a.nofollow) {
+    if (a.atime !== null || a.mtime !== null || (a.nofollow && a.mode === undefined)) {
       m.backend.utimesNs(rel, a.atime, a.mtime, a.nofollow);
+    }
+    if (a.mode !== undefined) {
+      // Linux has no lchmod: fchmodat(AT_SYMLINK_NOFOLLOW) on a link is EOPNOTSUPP.
+      if (a.nofollow && m.backend.lstat(rel).type === "symlink") {
+        throw new PalError(PalCode.NOT_SUPPORTED, "cannot change the mode of a symlink");
+      }
+      m.backend.chmod(rel, a.mode);
     }
   },
 
@@ -354,11 +367,33 @@ export const streamHandlers: HostHandlers<HostProcess> = {
   },
 };
 
+/**
+ * Times and modes are set by the name a file was opened by (Deno has no fchmod or futimes): only
+ * while that name is still this file, never another file moved there since.
+ */
+function stillAtPath(hd: { file: { stat(): FileStat }; fs: BoundMount["backend"]; rel: string }) {
+  const open = hd.file.stat();
+  let now: FileStat | null = null;
+  try {
+    now = hd.fs.lstat(hd.rel);
+  } catch (e) {
+    if (!(e instanceof PalError) || e.code !== PalCode.NOT_FOUND) throw e;
+  }
+  if (now === null || now.ino !== open.ino || now.dev !== open.dev) {
+    throw new PalError(
+      PalCode.NOT_SUPPORTED,
+      "the file was renamed or removed since it was opened: set its times or mode by name",
+    );
+  }
+}
+
 /** Attributes of `stream_attr_set[_uri]`: `size`; times as `atimeMs`/`mtimeMs` (ms numbers)
- * or `atimeNs`/`mtimeNs` (ns as decimal strings, which win); `nofollow: true` sets a final
- * symlink's own times (by URI only). Times come back in ns, null = unchanged. */
+ * or `atimeNs`/`mtimeNs` (ns as decimal strings, which win); `mode`, permission bits (chmod:
+ * what a backend keeps of them is its own rule); `nofollow: true` sets a final symlink's own
+ * times (by URI only). Times come back in ns, null = unchanged. */
 interface Attrs {
   size?: number;
+  mode?: number;
   atime: bigint | null;
   mtime: bigint | null;
   nofollow: boolean;
@@ -378,6 +413,10 @@ function checkAttrs(v: unknown): Attrs {
     if (k === "nofollow") {
       if (typeof val !== "boolean") throw new PalError(PalCode.INVAL, "bad value for nofollow");
       out.nofollow = val;
+      continue;
+    }
+    if (k === "mode") {
+      out.mode = checkMode(val);
       continue;
     }
     if (k !== "size" && k !== "atimeMs" && k !== "mtimeMs") {

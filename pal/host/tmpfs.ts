@@ -400,6 +400,16 @@ export class TmpFs implements FsBackend {
     node.ctimeMs = Date.now();
   }
 
+  /** See {@link FsBackend.chmod}. All twelve bits are kept, but a file node's sticky bit: it
+   * marks a FIFO ({@link FIFO_MODE_BIT}), which only `mkfifo` sets and `chmod` keeps. */
+  chmod(p: string, mode: number): void {
+    this.#mutating("chmod");
+    const m = checkMode(mode);
+    const node = this.#lookupFollow(p);
+    node.mode = node.type === "dir" ? m : (m & ~FIFO_MODE_BIT) | (node.mode & FIFO_MODE_BIT);
+    node.ctimeMs = Date.now();
+  }
+
   /** See {@link FsBackend.truncate}. */
   truncate(p: string, len: number): void {
     this.#mutating("truncate");

@@ -10,6 +10,7 @@ Deno.test("no path form reads a host file outside the mounts", async () => {
   const outside = await Deno.makeTempDir({ prefix: "sp_escape_" });
   const secret = `secret-${crypto.randomUUID()}`;
   await Deno.writeTextFile(`${outside}/secret.txt`, secret);
+  await Deno.chmod(`${outside}/secret.txt`, 0o600);
   const data = `${outside}/data`;
   await Deno.mkdir(`${data}/sub`, { recursive: true });
   await Deno.writeTextFile(`${data}/ok.txt`, "fine");
@@ -26,9 +27,10 @@ Deno.test("no path form reads a host file outside the mounts", async () => {
     assert.equal(r.code, 0);
     assert.doesNotMatch(r.stdout, /^LEAK /m);
     assert.match(r.stdout, /NO LEAKS\n$/);
-    // Every attempt was made (17 paths × 2 APIs + 3 URLs + 5 fetches + readDir / + the code
-    // directory's parent, a file beside it and a write into it + 6 denied APIs).
-    assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("held ")).length, 52);
+    // Every attempt was made (17 paths × 2 APIs + 3 URLs + 4 chmods + 5 fetches + readDir / +
+    // the code directory's parent, a file beside it and a write into it + 6 denied APIs).
+    assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("held ")).length, 56);
+    assert.equal((await Deno.stat(`${outside}/secret.txt`)).mode! & 0o777, 0o600);
   } finally {
     await Deno.remove(outside, { recursive: true });
   }

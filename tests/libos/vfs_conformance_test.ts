@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { runGuest } from "./_sandbox.ts";
 
 const entry = new URL("./fixtures/vfs_suite.ts", import.meta.url).pathname;
-const EXPECTED_CHECKS = 18;
+const EXPECTED_CHECKS = 19;
 
 async function suite(t: Deno.TestContext, kind: "tmpfs" | "chroot"): Promise<void> {
   const ro = await Deno.makeTempDir({ prefix: "sp_ro_" });

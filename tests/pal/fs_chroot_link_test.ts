@@ -60,7 +60,36 @@ Deno.test("chroot link hostile: marker content written by a guest stays a file",
       assert.equal(Deno.lstatSync(`${root}/m${mode}`).mode! & 0o1000, 0);
       assert.equal(fs.lstat(`m${mode}`).type, "file");
       assert.deepEqual(fs.readdir("").find((e) => e.name === `m${mode}`)?.type, "file");
+      // nor by chmod afterwards, by name or by handle
+      fs.chmod(`m${mode}`, mode);
+      assert.equal(Deno.lstatSync(`${root}/m${mode}`).mode! & 0o7777, mode & 0o777);
+      const h = fs.open(`m${mode}`, { read: true }, 0);
+      h.close();
+      assert.equal(fs.lstat(`m${mode}`).type, "file");
     }
+  });
+});
+
+Deno.test("chroot hostile: no setuid, setgid or sticky host file, by create, mkdir or chmod", () => {
+  withFs((fs, root) => {
+    fs.open("suid", { write: true, create: true, excl: true }, 0o6755).close();
+    assert.equal(Deno.lstatSync(`${root}/suid`).mode! & 0o7000, 0);
+    fs.chmod("suid", 0o4755);
+    assert.equal(Deno.lstatSync(`${root}/suid`).mode! & 0o7777, 0o755);
+    fs.mkdir("sgid", 0o3777);
+    assert.equal(Deno.lstatSync(`${root}/sgid`).mode! & 0o7000, 0);
+    fs.chmod("sgid", 0o2755);
+    assert.equal(Deno.lstatSync(`${root}/sgid`).mode! & 0o7777, 0o755);
+  });
+});
+
+Deno.test("chroot hostile: chmod of an emulated FIFO is NOT_SUPPORTED and leaves its marker", () => {
+  withFs((fs, root) => {
+    fs.mkfifo("p", 0o644);
+    const before = Deno.lstatSync(`${root}/p`).mode;
+    assertPal(() => fs.chmod("p", 0o777), PalCode.NOT_SUPPORTED);
+    assert.equal(Deno.lstatSync(`${root}/p`).mode, before);
+    assert.equal(fs.lstat("p").type, "fifo");
   });
 });
 

@@ -159,6 +159,40 @@ export const FILE_CASES: FsCase[] = [
     },
   },
   {
+    name: "chmod sets permission bits, follows a final link, refuses bad modes",
+    run: async (t, make) => {
+      const fs = await make({ readonly: false });
+      writeText(fs, "f", "x");
+      fs.mkdir("d", 0o755);
+      await t.step("the bits show in lstat, for a file and a directory", () => {
+        fs.chmod("f", 0o640);
+        assert.equal(fs.lstat("f").mode & 0o777, 0o640);
+        fs.chmod("d", 0o700);
+        assert.equal(fs.lstat("d").mode & 0o777, 0o700);
+        fs.chmod("d", 0o755);
+        assert.equal(readText(fs, "f"), "x");
+      });
+      await t.step("a final symlink is SYMLINK: the caller follows it", () => {
+        fs.symlink("f", "l");
+        const e = assertPal(() => fs.chmod("l", 0o600), PalCode.SYMLINK);
+        assert.equal((e.detail as { target: string }).target, "f");
+        assert.equal(fs.lstat("f").mode & 0o777, 0o640);
+      });
+      await t.step("a missing file is NOT_FOUND; a bad mode INVAL", () => {
+        assertPal(() => fs.chmod("missing", 0o600), PalCode.NOT_FOUND);
+        for (const m of [-1, 0o10000, 1.5, NaN, "644"]) {
+          assertPal(() => fs.chmod("f", m as number), PalCode.INVAL);
+        }
+      });
+      await t.step("a file never gets the sticky bit (it marks emulated links and FIFOs)", () => {
+        fs.chmod("f", 0o1444);
+        assert.equal(fs.lstat("f").mode & 0o1000, 0);
+        assert.equal(fs.lstat("f").type, "file");
+        assert.equal(readText(fs, "f"), "x");
+      });
+    },
+  },
+  {
     name: "utimes sets and keeps times",
     run: async (t, make) => {
       const fs = await make({ readonly: false });

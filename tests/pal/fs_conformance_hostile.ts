@@ -22,6 +22,8 @@ function mutations(fs: FsBackend): [string, () => unknown][] {
     ["utimes", () => fs.utimes("f", 0, 0)],
     ["utimes root", () => fs.utimes("", null, null)],
     ["truncate", () => fs.truncate("f", 0)],
+    ["chmod", () => fs.chmod("f", 0o777)],
+    ["chmod root", () => fs.chmod("", 0o777)],
   ];
 }
 

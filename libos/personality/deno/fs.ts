@@ -1,7 +1,7 @@
 /**
  * Deno file functions over the VFS: open/openSync/create/createSync, readFile, readTextFile,
  * writeFile, writeTextFile, stat, lstat, truncate, copyFile, realPath, readLink, symlink,
- * rename, link, utime — each in a sync and an async form.
+ * rename, link, utime, chmod — each in a sync and an async form.
  */
 import { O, type Sys } from "../../sys/types.ts";
 import { asyncOp, type DenoCtx, pathArg } from "./ctx.ts";
@@ -205,6 +205,15 @@ export function fsFunctions(ctx: DenoCtx) {
       sync("link", existing, () => ctx.sys.link(existing, newPath)),
     link: (existing: string, newPath: string) =>
       asyncOp(ctx, "link", existing, () => ctx.sys.link(existing, newPath)),
+    chmodSync: (path: string | URL, mode: number) => {
+      const p = pathArg(path);
+      // As Deno: the mode is taken as a u32 (of which chmod keeps the low twelve bits).
+      if (typeof mode !== "number") throw new TypeError("expected u32");
+      const m = mode >>> 0;
+      sync("chmod", p, () => ctx.sys.chmod(p, m));
+    },
+    chmod: (path: string | URL, mode: number) =>
+      asyncOp(ctx, "chmod", String(path), () => api.chmodSync(path, mode)),
     utimeSync: (path: string | URL, atime: number | Date, mtime: number | Date) => {
       const p = pathArg(path);
       sync("utime", p, () => ctx.sys.utimensat(-100, p, timeMs(atime), timeMs(mtime), 0));

@@ -66,8 +66,6 @@ export const DENIED = [
   "cron",
   "watchFs",
   "execPath",
-  "chmod",
-  "chmodSync",
   "chown",
   "chownSync",
   "loadavg",
