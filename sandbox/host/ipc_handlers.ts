@@ -13,7 +13,7 @@ import { SysV } from "./ipc_sysv.ts";
  * held, SEM_UNDO).
  */
 export function ipcHandlers(
-  onEnd: ((p: HostProc) => void)[],
+  onEnd: ((p: HostProc) => void | Promise<void>)[],
   ipc: SysV = new SysV(),
 ): HostHandlers<HostProc> {
   onEnd.push((p) => ipc.processEnded(p.pid));

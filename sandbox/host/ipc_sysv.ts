@@ -320,9 +320,12 @@ export class SysV {
   /**
    * A process ended: mark it so its Worker (which runs on after terminate()) stops at its next
    * IPC step, free a lock it left and repair that object, apply its SEM_UNDO adjustments,
-   * detach its segments. A lock a live process holds is waited for briefly, then retried later.
+   * detach its segments. A lock a live process holds is waited for briefly, then retried later:
+   * then the answer is a promise of the end of those retries (the host tells the parent of the
+   * end only after it, so the adjustments show before the parent can reap the process, as in
+   * Linux, which applies them in exit); otherwise undefined.
    */
-  processEnded(pid: number): void {
+  processEnded(pid: number): Promise<void> | undefined {
     this.#ended.add(pid);
     this.#deadAt.set(pid, performance.now());
     const life = this.#life.get(pid);
@@ -331,10 +334,13 @@ export class SysV {
       Atomics.store(life, 0, 1);
       Atomics.notify(life, 0);
     }
+    const later: Promise<void>[] = [];
     for (const o of [...this.msg.byId.values(), ...this.sem.byId.values()]) {
       const held = Atomics.load(o.words, H.LOCK) === pid;
       const undo = o.kind === 1 && semHasRow(o.words, o.g, pid);
-      if (held || undo) this.#cleanUp(o, pid, RETRIES);
+      if ((held || undo) && !this.#cleanUp(o, pid)) {
+        later.push(new Promise((done) => this.#retry(o, pid, RETRIES, done)));
+      }
     }
     // Forget death times past every grace period (the map stays small).
     for (const [p, t] of this.#deadAt) if (performance.now() - t > 60_000) this.#deadAt.delete(p);
@@ -342,10 +348,20 @@ export class SysV {
       seg.attached.delete(pid);
       if (seg.removed && seg.attached.size === 0) this.#destroyed.delete(seg);
     }
+    return later.length === 0 ? undefined : Promise.all(later).then(() => {});
   }
 
-  #cleanUp(o: MsgQueue | SemSet, pid: number, tries: number): void {
-    if (o.removed) return;
+  /** Try `#cleanUp` every RETRY_MS, `tries` more times; `done` when it succeeded or gave up. */
+  #retry(o: MsgQueue | SemSet, pid: number, tries: number, done: () => void): void {
+    setTimeout(() => {
+      if (this.#cleanUp(o, pid) || tries <= 1) done();
+      else this.#retry(o, pid, tries - 1, done);
+    }, RETRY_MS);
+  }
+
+  /** Free `o` of dead `pid` (its lock, its undo row); false if a lock holder kept it for now. */
+  #cleanUp(o: MsgQueue | SemSet, pid: number): boolean {
+    if (o.removed) return true;
     const now = performance.now(), end = now + HOST_SPIN_MS;
     // terminate() does not stop a running Worker: a process killed inside its critical section
     // finishes it and unlocks. Its lock is taken from it only after a grace period.
@@ -353,12 +369,10 @@ export class SysV {
     const alive = (p: number) => this.#alive(p) || (p === pid && performance.now() < grace);
     let got = hostLock(o, alive);
     while (!got && performance.now() < end) got = hostLock(o, alive);
-    if (!got) {
-      if (tries > 0) setTimeout(() => this.#cleanUp(o, pid, tries - 1), RETRY_MS);
-      return;
-    }
+    if (!got) return false;
     if (o.kind === 1) semUndo(o.words, o.g, pid);
     hostUnlock(o);
+    return true;
   }
 
   /** /proc/sysvipc rows: 0 msg, 1 sem, 2 shm. */

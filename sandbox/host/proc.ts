@@ -67,6 +67,9 @@ export class HostProc implements HostProcess {
   pageToken: object | null = null;
   exitCode: number | null = null;
   exitSignal: string | null = null;
+  /** Its parent may reap it: set once the host told of its end (proc_table.ts `exited`), which
+   * may come after `state` became "exited" (sandbox_host.ts `endProcess`: SEM_UNDO first). */
+  zombie = false;
   readonly handles: HandleTable;
   readonly stdin = new StdinQueue();
   /** Live extra threads by tid. */

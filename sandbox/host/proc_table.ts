@@ -158,7 +158,7 @@ export function waitChild(
   const match = matcher(caller, pid);
   const kids = [...host.procs.values()].filter((c) => c.ppid === caller.pid && match(c));
   if (kids.length === 0) throw new PalError(PalCode.NO_CHILD, `no child matches ${pid}`);
-  const zombie = kids.find((c) => c.state === "exited");
+  const zombie = kids.find((c) => c.zombie);
   if (zombie) return reap(host, zombie);
   if (options & WNOHANG) return { pid: 0, code: 0, signal: 0 };
   return new Promise<WaitStatus>((resolve, reject) => {
@@ -193,17 +193,16 @@ function offer(host: ProcHost, parent: HostProc, child: HostProc): boolean {
  * (no live parent) or leave it a zombie for its parent. @returns the parent to send SIGCHLD to
  */
 export function exited(host: ProcHost, p: HostProc): HostProc | null {
+  p.zombie = true;
   p.tree.waiters.length = 0;
   p.tree.sigTable?.release(p);
-  // Blocked IPC calls of the dead give up, so a message is never handed to a dead receiver.
-  for (const cancel of [...p.tree.blocked]) cancel();
-  p.tree.blocked.clear();
+  cancelBlocked(p);
   const init = host.procs.get(1);
   const heir = init && init.state !== "exited" && init !== p ? init : null;
   for (const c of [...host.procs.values()]) {
     if (c.ppid !== p.pid || c === p) continue;
     c.ppid = heir ? heir.pid : 0;
-    if (c.state === "exited" && (!heir || !offer(host, heir, c))) {
+    if (c.zombie && (!heir || !offer(host, heir, c))) {
       if (!heir) reap(host, c);
     }
   }
@@ -214,6 +213,12 @@ export function exited(host: ProcHost, p: HostProc): HostProc | null {
   }
   offer(host, parent, p);
   return parent;
+}
+
+/** Blocked IPC calls of the dead give up, so a message is never handed to a dead receiver. */
+export function cancelBlocked(p: HostProc): void {
+  for (const cancel of [...p.tree.blocked]) cancel();
+  p.tree.blocked.clear();
 }
 
 /** Processes `kill(pid)` from `caller` reaches. @throws {PalError} NO_PROCESS */

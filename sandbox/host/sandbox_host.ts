@@ -23,7 +23,7 @@ import { HostPipes } from "./proc_pipes.ts";
 import { releaseFileLocks } from "./proc_files.ts";
 import type { ChildOptions } from "./proc_handlers.ts";
 import { deliver } from "./proc_signals.ts";
-import { adoptNew, exited } from "./proc_table.ts";
+import { adoptNew, cancelBlocked, exited } from "./proc_table.ts";
 import { initMessage } from "./proc_init.ts";
 import { bindMount } from "./bind_mount.ts";
 import { SIG } from "../../libos/signal/shared.ts";
@@ -63,7 +63,9 @@ export class SandboxHost implements HostServices {
   /** The sandbox's System V IPC objects (ipc_handlers.ts; revocable shm segments). */
   readonly sysv: SysV = new SysV();
   /** Called when a process ends (IPC: SEM_UNDO adjustments). */
-  readonly onProcessEnd: ((p: HostProc) => void)[] = [];
+  /** Hooks of a process's end; one may answer a promise of work the parent must not see before
+   * (the host tells the parent of the end once every such promise settled). */
+  readonly onProcessEnd: ((p: HostProc) => void | Promise<void>)[] = [];
   #nextPid = 1;
   #outputBytes = 0;
   #closed = false;
@@ -314,13 +316,28 @@ export class SandboxHost implements HostServices {
     p.stdin.push(null);
     this.#plugins.end(p.pid);
     this.pipes.dropProcess(p.pid);
-    for (const f of this.onProcessEnd) f(p);
-    // A child of a process is the sandbox's business: its parent learns of its end (wait,
-    // SIGCHLD); the embedding app, which never waits for it, gets no event (a frame to encode
-    // and, in process isolation, a pipe write and a wake of the app's process per child).
-    if (p.embedderStarted) this.emit({ type: "exit", pid: p.pid, code, signal });
-    const parent = exited(this, p);
-    if (parent && !this.#closed) deliver(this, parent, SIG.SIGCHLD);
+    const pending: Promise<void>[] = [];
+    for (const f of this.onProcessEnd) {
+      const later = f(p);
+      if (later) pending.push(later);
+    }
+    // Its blocked IPC calls give up now, so a message is never handed to the dead.
+    cancelBlocked(p);
+    const tell = (later: boolean) => {
+      // A child of a process is the sandbox's business: its parent learns of its end (wait,
+      // SIGCHLD); the embedding app, which never waits for it, gets no event (a frame to encode
+      // and, in process isolation, a pipe write and a wake of the app's process per child).
+      // (Closing the sandbox told the embedding app already.)
+      if (p.embedderStarted && !(later && this.#closed)) {
+        this.emit({ type: "exit", pid: p.pid, code, signal });
+      }
+      const parent = exited(this, p);
+      if (parent && !this.#closed) deliver(this, parent, SIG.SIGCHLD);
+    };
+    // What the end leaves to finish later (SEM_UNDO adjustments a live lock holder keeps the
+    // host from, ipc_sysv.ts `processEnded`) shows before the parent can reap the process.
+    if (pending.length === 0 || this.#closed) tell(false);
+    else void Promise.all(pending).then(() => tell(true));
   }
 
   /**

@@ -24,6 +24,11 @@ Deno.test("[worker] a semop killed after its journal commit is finished by the h
   assert.deepEqual(r, { vals: [7, 5], then: [0, 6] });
 });
 
+Deno.test("[worker] SEM_UNDO of a process killed holding the set's lock shows before its parent reaps it", async () => {
+  const { report: r } = await run("worker", "kill-locked-undo");
+  assert.deepEqual(r, { held: 0, code: 9, after: 1, waitedPastGrace: true });
+});
+
 for (const iso of LEVELS) {
   Deno.test(`[${iso}] a process killed while blocked never takes a message or a post`, async () => {
     const { report: r } = await run(iso, "kill-blocked");
