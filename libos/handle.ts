@@ -75,6 +75,14 @@ export abstract class Handle {
   setTimes(_atimeMs: number | null, _mtimeMs: number | null): void {
     throw new ErrnoError(Errno.EPERM, "cannot set times of this object", this.path);
   }
+  /** flock(2) (`op` checked): only files of host mounts can be locked. */
+  flock(_op: number): void {
+    throw new ErrnoError(Errno.EINVAL, "cannot lock this object", this.path);
+  }
+  /** `flock` that waits without blocking the thread. */
+  flockAsync(op: number): Promise<void> {
+    return Promise.resolve(this.flock(op));
+  }
   /** fchmod(2): set the permission bits. */
   chmod(_mode: number): void {
     throw new ErrnoError(Errno.EPERM, "cannot change the mode of this object", this.path);

@@ -7,7 +7,7 @@
  * @module
  */
 
-export { ACCESS, AT, AT_FDCWD, O, S, SEEK } from "./sys/types.ts";
+export { ACCESS, AT, AT_FDCWD, LOCK, O, S, SEEK } from "./sys/types.ts";
 export type { Dirent, Stat, Sys } from "./sys/types.ts";
 export { Errno, ErrnoError, errnoName } from "./errno.ts";
 export { sys } from "./native/sys.ts";

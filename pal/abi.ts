@@ -188,6 +188,14 @@ export const ABI = {
     "write(h, pos, len + what word added) from the write-behind buffer at off → n (posted)",
   ),
   stream_mkfifo: c(24, "streams", "host", ["str", "int"], "void", "mkfifo(uri, mode): tmpfs only"),
+  stream_lock: c(
+    131,
+    "streams",
+    "host",
+    ["int", "int"],
+    "void",
+    "flock(h, LOCK_SH|LOCK_EX|LOCK_UN [|LOCK_NB]): waits until granted",
+  ),
   pipe_close: c(22, "streams", "host", ["int", "int"], "void", "close(id, 0 read | 1 write) end"),
   file_share: c(
     23,

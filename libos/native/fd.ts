@@ -1,4 +1,4 @@
-/** Native API, file descriptors: open, close, read, write, pread, pwrite, lseek, ftruncate, fchmod,
+/** Native API, file descriptors: open, close, read, write, pread, pwrite, lseek, ftruncate, flock, fchmod,
  * fsync, fstat, dup, dup2, pipe. */
 import type { Stat } from "../sys/types.ts";
 import { sys } from "./sys.ts";
@@ -143,6 +143,30 @@ export function lseek(fd: number, offset: number, whence: number): number {
  */
 export function ftruncate(fd: number, len: number): void {
   sys().ftruncate(fd, len);
+}
+
+/**
+ * Take or release an advisory lock on an open file (flock(2)): `LOCK.SH` (shared), `LOCK.EX`
+ * (exclusive) or `LOCK.UN`, with `LOCK.NB` not to wait. The lock belongs to the open file
+ * description (shared by the processes it was inherited by) and goes with its last close;
+ * locks hold among the sandbox's processes.
+ * @param fd an fd of a file on a chroot or tmpfs mount
+ * @param op the operation
+ * @returns nothing (once the lock is held)
+ * @throws {ErrnoError} EWOULDBLOCK (LOCK.NB, the file is locked), EINTR (a handled signal
+ *   while waiting), EBADF, EINVAL
+ * @example
+ * ```ts ignore
+ * import * as libos from "@sandpiper/sandpiper/libos";
+ * const fd = libos.open("/tmp/db.lock", libos.O.CREAT | libos.O.RDWR, 0o644);
+ * libos.flock(fd, libos.LOCK.EX);
+ * // … the critical section …
+ * libos.flock(fd, libos.LOCK.UN);
+ * libos.close(fd);
+ * ```
+ */
+export function flock(fd: number, op: number): void {
+  sys().flock(fd, op);
 }
 
 /**

@@ -9,7 +9,7 @@ import { joinAbs } from "../vfs/path.ts";
 import { isHostHandle } from "../vfs/host_handle.ts";
 import { walk } from "../vfs/resolve.ts";
 import { baseOf, checkBuf, checkMode, checkModeArg, checkNonNeg, timeArg } from "./_util.ts";
-import { O, type ResolveOptions, SEEK, type Stat, type TimeArg } from "./types.ts";
+import { LOCK, O, type ResolveOptions, SEEK, type Stat, type TimeArg } from "./types.ts";
 
 const KNOWN = O.ACCMODE | O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.APPEND | O.NONBLOCK |
   O.DSYNC | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC | O.SYNC;
@@ -223,6 +223,24 @@ export function timeNs(t: TimeArg): bigint | null {
 /** ns as ms (for file systems that keep ms). */
 export function msOfNs(ns: bigint | null): number | null {
   return ns === null ? null : Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
+}
+
+/** flock(2): advisory whole-file locks among the sandbox's processes (host files only). */
+export function flock(k: Kernel, fd: number, op: number): void {
+  k.fds.get(fd).handle.flock(checkLockOp(op));
+}
+
+/** `flock` that waits without blocking the thread. */
+export async function flockAsync(k: Kernel, fd: number, op: number): Promise<void> {
+  await k.fds.get(fd).handle.flockAsync(checkLockOp(op));
+}
+
+function checkLockOp(op: number): number {
+  const what = Number.isInteger(op) ? op & ~LOCK.NB : -1;
+  if ((what !== LOCK.SH && what !== LOCK.EX && what !== LOCK.UN) || (op & ~15) !== 0) {
+    throw new ErrnoError(Errno.EINVAL, `bad flock operation ${op}`);
+  }
+  return op;
 }
 
 /** fchmod(2). */

@@ -30,6 +30,8 @@ const METHODS: Factories = {
   read: (k) => (f, b) => file.read(k, f, b),
   write: (k) => (f, b) => file.write(k, f, b),
   readAsync: (k) => (f, b) => file.readAsync(k, f, b),
+  flock: (k) => (f, op) => file.flock(k, f, op),
+  flockAsync: (k) => (f, op) => file.flockAsync(k, f, op),
   writeAsync: (k) => (f, b) => file.writeAsync(k, f, b),
   pread: (k) => (f, b, pos) => file.pread(k, f, b, pos),
   pwrite: (k) => (f, b, pos) => file.pwrite(k, f, b, pos),

@@ -58,6 +58,9 @@ export const S = {
 
 export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
 
+/** flock(2) operations. */
+export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
+
 /** access(2) modes. */
 export const ACCESS = { F_OK: 0, X_OK: 1, W_OK: 2, R_OK: 4 } as const;
 
@@ -125,6 +128,10 @@ export interface Sys {
   write(fd: number, buf: Uint8Array): number;
   /** read(2) that lets the event loop run while it waits (pipes, stdin); files read at once. */
   readAsync(fd: number, buf: Uint8Array): Promise<number>;
+  /** flock(2): LOCK.SH, LOCK.EX or LOCK.UN, with LOCK.NB not to wait (EWOULDBLOCK). */
+  flock(fd: number, op: number): void;
+  /** `flock` without blocking the thread while it waits. */
+  flockAsync(fd: number, op: number): Promise<void>;
   /** write(2) that lets the event loop run while a pipe is full. */
   writeAsync(fd: number, buf: Uint8Array): Promise<number>;
   pread(fd: number, buf: Uint8Array, pos: number): number;

@@ -162,6 +162,7 @@ export class HostFileHandle extends HostHandle {
   readonly kind: HandleKind = "file";
   readonly seekable = true;
   #dir: HostDirHandle | null = null;
+  #locked = false;
 
   /**
    * @param uri the `file://` URI, kept to reopen a directory as `dir://` for readdir
@@ -180,6 +181,22 @@ export class HostFileHandle extends HostHandle {
     readonly detachClose = false,
   ) {
     super(pal, palHandle, path);
+  }
+
+  /** flock(2): the host's lock table (sandbox/host/file_locks.ts). A handle that ever locked
+   * closes synchronously: its close gives the lock back, which another process may wait for. */
+  override flock(op: number): void {
+    this.#locked = true;
+    pcall(this.path, () => this.pal.call("stream_lock", this.palHandle, op));
+  }
+
+  override async flockAsync(op: number): Promise<void> {
+    this.#locked = true;
+    try {
+      await this.pal.callAsync("stream_lock", this.palHandle, op);
+    } catch (e) {
+      throw palToErrno(e, this.path);
+    }
   }
 
   /** Large positioned writes are posted (write_behind.ts); a posted write's failure is
@@ -240,7 +257,9 @@ export class HostFileHandle extends HostHandle {
   protected override close(): void {
     this.#dir?.release();
     readAheadOf(this.pal)?.forget(this.palHandle);
-    if (this.detachClose && this.pal.detach("stream_close", this.palHandle)) return;
+    if (this.detachClose && !this.#locked && this.pal.detach("stream_close", this.palHandle)) {
+      return;
+    }
     const err = writeBehindIfAny(this.pal)?.closing(this.palHandle);
     super.close();
     if (err) throw err;

@@ -160,6 +160,21 @@ export function shareHandle(h: HostHandle): HostHandle {
   return h;
 }
 
+/** What runs when the last binding of a handle closes (a file's advisory locks go), and the
+ * handles whose last binding closed. */
+const onLastClose = new WeakMap<HostHandle, () => void>();
+const closed = new WeakSet<HostHandle>();
+
+/** Run `fn` (once) when the last binding of `h` closes; replaces an earlier `fn`. */
+export function whenClosed(h: HostHandle, fn: () => void): void {
+  onLastClose.set(h, fn);
+}
+
+/** Whether the last binding of `h` was closed. */
+export function isClosed(h: HostHandle): boolean {
+  return closed.has(h);
+}
+
 /** Release the host resource behind a handle (its last binding); never throws. */
 export function closeHandle(h: HostHandle): void {
   const extra = extraBindings.get(h) ?? 0;
@@ -167,6 +182,16 @@ export function closeHandle(h: HostHandle): void {
     if (extra === 1) extraBindings.delete(h);
     else extraBindings.set(h, extra - 1);
     return;
+  }
+  closed.add(h);
+  const last = onLastClose.get(h);
+  if (last) {
+    onLastClose.delete(h);
+    try {
+      last();
+    } catch (_e) {
+      // A hook never keeps the handle open.
+    }
   }
   try {
     switch (h.kind) {

@@ -13,6 +13,7 @@ import { streamCacheHandlers } from "../../pal/host/stream_cache.ts";
 import type { HostProc } from "./proc.ts";
 import { procHandlers } from "./proc_handlers.ts";
 import { ipcHandlers } from "./ipc_handlers.ts";
+import { fileLockHandlers, FileLocks } from "./file_locks.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 import { policyOf, splitProcess } from "./split.ts";
 import { threadHandlers } from "./thread_handlers.ts";
@@ -120,5 +121,6 @@ export function hostHandlers(host: SandboxHost): HostHandlers<HostProc> {
     ...threadHandlers(host),
     ...rpcHandlers(host),
     ...namedPipeHandlers(host),
+    ...fileLockHandlers(new FileLocks()),
   };
 }

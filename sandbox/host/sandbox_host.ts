@@ -311,6 +311,9 @@ export class SandboxHost implements HostServices {
     // Pages first (their posted writes run: server.ts `detach`), then the handles go.
     if (p.pageToken) this.server.detach(p.pageToken);
     for (const t of p.threads.values()) this.server.detach(t.pageToken);
+    // Its blocked calls give up first: an IPC message is never handed to the dead, and a waiting
+    // flock never takes a lock for a description its end closes.
+    cancelBlocked(p);
     releaseFileLocks(p);
     for (const h of p.handles.drain()) closeHandle(h);
     p.stdin.push(null);
@@ -321,8 +324,6 @@ export class SandboxHost implements HostServices {
       const later = f(p);
       if (later) pending.push(later);
     }
-    // Its blocked IPC calls give up now, so a message is never handed to the dead.
-    cancelBlocked(p);
     const tell = (later: boolean) => {
       // A child of a process is the sandbox's business: its parent learns of its end (wait,
       // SIGCHLD); the embedding app, which never waits for it, gets no event (a frame to encode

@@ -6,6 +6,7 @@
 import { asyncOp, type DenoCtx } from "./ctx.ts";
 import { withDeno } from "./errors.ts";
 import { fileInfo } from "./file_info.ts";
+import { LOCK } from "../../sys/types.ts";
 
 const STREAM_CHUNK = 64 * 1024;
 
@@ -143,21 +144,28 @@ export class SandboxFsFile {
     throw new Deno.errors.NotSupported("setRaw: not a terminal");
   }
 
-  /** Advisory locks are not provided by the sandbox's file systems. */
-  lockSync(_exclusive?: boolean): void {
-    throw new Deno.errors.NotSupported("file locks are not available in the sandbox");
+  /** Take an advisory lock on the file (flock: shared, or exclusive), waiting for it. Locks
+   * hold among the sandbox's processes (sandbox/host/file_locks.ts). */
+  lockSync(exclusive = false): void {
+    this.#check();
+    const op = exclusive ? LOCK.EX : LOCK.SH;
+    withDeno("flock", undefined, () => this.ctx.sys.flock(this.#fd, op));
   }
-  /** See `lockSync`. */
-  lock(exclusive?: boolean): Promise<void> {
-    return asyncOp(this.ctx, "flock", undefined, () => this.lockSync(exclusive));
+  /** `lockSync` that waits without blocking the event loop. */
+  lock(exclusive = false): Promise<void> {
+    return asyncOp(this.ctx, "flock", undefined, () => {
+      this.#check();
+      return this.ctx.sys.flockAsync(this.#fd, exclusive ? LOCK.EX : LOCK.SH);
+    });
   }
-  /** See `lockSync`. */
+  /** Release the lock. */
   unlockSync(): void {
-    this.lockSync();
+    this.#check();
+    withDeno("funlock", undefined, () => this.ctx.sys.flock(this.#fd, LOCK.UN));
   }
-  /** See `lockSync`. */
+  /** Async `unlockSync`. */
   unlock(): Promise<void> {
-    return this.lock();
+    return asyncOp(this.ctx, "funlock", undefined, () => this.unlockSync());
   }
 
   /** Close the file (BadResource if already closed). */
