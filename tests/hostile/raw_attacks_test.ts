@@ -31,6 +31,9 @@ const ATTACKS: Record<string, RegExp> = {
   "deno-sys-hostname": /NotCapable/,
   "deno-sys-interfaces": /NotCapable/,
   "deno-chmod-outside": /NotCapable/,
+  "deno-stdout-forged-frame": /BadResource/,
+  "node-stdout-forged-frame": /BadResource/,
+  "deno-stdin-steal": /BadResource/,
   "deno-net-unlisted-host": /NotCapable/,
   "deno-net-unlisted-port": /NotCapable/,
   "deno-listen-unlisted": /NotCapable/,
@@ -77,6 +80,13 @@ const ATTACKS: Record<string, RegExp> = {
 
 /** Attacks that need a fresh `deno run` (a Worker of this test process would download). */
 const PROCESS_ONLY = new Set(["import-npm", "import-npm-literal"]);
+/** Attacks on the process's own stdio: in `process` isolation its stdout is the host's control
+ * channel, so they run under both levels. */
+const BOTH_LEVELS = new Set([
+  "deno-stdout-forged-frame",
+  "node-stdout-forged-frame",
+  "deno-stdin-steal",
+]);
 ATTACKS["import-npm"] = /--no-npm/;
 ATTACKS["import-npm-literal"] = /--no-npm/;
 
@@ -120,7 +130,11 @@ async function runAttack(attack: string, want: RegExp, isolation: Isolation): Pr
 }
 
 for (const [attack, want] of Object.entries(ATTACKS)) {
-  const isolation: Isolation = PROCESS_ONLY.has(attack) ? "process" : "worker";
-  Deno.test(`hostile (raw): ${attack} fails, the host and a neighbour carry on (${isolation})`, () =>
-    runAttack(attack, want, isolation));
+  const levels: Isolation[] = BOTH_LEVELS.has(attack)
+    ? ["worker", "process"]
+    : [PROCESS_ONLY.has(attack) ? "process" : "worker"];
+  for (const isolation of levels) {
+    Deno.test(`hostile (raw): ${attack} fails, the host and a neighbour carry on (${isolation})`, () =>
+      runAttack(attack, want, isolation));
+  }
 }

@@ -70,6 +70,9 @@ function installShared(b: Bound): void {
     },
   };
   for (const name of DENIED) members[name] = denied(name);
+  // The sandbox's `deno`: `new Deno.Command(Deno.execPath(), { args: ["run", script] })` starts
+  // a picoprocess (command.ts), and Deno's node:process reads it when it loads.
+  members.execPath = () => "/bin/deno";
   Object.assign(members, netApi(ctx));
   const cmd = {
     get sys() {

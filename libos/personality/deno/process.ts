@@ -65,7 +65,6 @@ export const DENIED = [
   "openKv",
   "cron",
   "watchFs",
-  "execPath",
   "chown",
   "chownSync",
   "loadavg",
