@@ -37,10 +37,10 @@ import { rehearseProcess } from "./warm_up.ts";
 import { macrotaskTurn } from "../pal/turn.ts";
 import { warmBuiltins } from "./bin/mod.ts";
 import { type PreparedDeno, prepareDeno } from "./personality/deno/install.ts";
-import { sealHostStdio } from "../pal/guest/seal_stdio.ts";
+import { sealWorker } from "../pal/guest/seal.ts";
 
-// Before anything else: no guest code may reach the process's own stdio (seal_stdio.ts).
-sealHostStdio();
+// Before anything else: no guest code may reach the process's stdio or BroadcastChannel (seal.ts).
+sealWorker();
 
 /** Rehearsal processes a pooled Worker runs before it says it is booted (warm_up.ts). */
 const PROCESS_REHEARSALS = 20;

@@ -8,9 +8,9 @@
 import { PalClient } from "./client.ts";
 import { GuestPal, type ThreadSetup } from "./pal.ts";
 import { workerScope } from "../worker_scope.ts";
-import { sealHostStdio } from "./seal_stdio.ts";
+import { sealWorker } from "./seal.ts";
 
-sealHostStdio();
+sealWorker();
 
 /** What the host sends a new thread Worker on its hello port (`{type: "thread-init", ...}`). */
 export interface ThreadInit {

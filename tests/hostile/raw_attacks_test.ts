@@ -34,6 +34,7 @@ const ATTACKS: Record<string, RegExp> = {
   "deno-stdout-forged-frame": /BadResource/,
   "node-stdout-forged-frame": /BadResource/,
   "deno-stdin-steal": /BadResource/,
+  "broadcast-channel": /NotCapable: BroadcastChannel is not available/,
   "deno-net-unlisted-host": /NotCapable/,
   "deno-net-unlisted-port": /NotCapable/,
   "deno-listen-unlisted": /NotCapable/,
@@ -86,12 +87,17 @@ const BOTH_LEVELS = new Set([
   "deno-stdout-forged-frame",
   "node-stdout-forged-frame",
   "deno-stdin-steal",
+  "broadcast-channel",
 ]);
 ATTACKS["import-npm"] = /--no-npm/;
 ATTACKS["import-npm-literal"] = /--no-npm/;
 
 async function runAttack(attack: string, want: RegExp, isolation: Isolation): Promise<void> {
   const w = await makeWorld();
+  // A guest's BroadcastChannel would reach this thread (the embedding app's).
+  const heard: unknown[] = [];
+  const bc = new BroadcastChannel("sandpiper-test-broadcast");
+  bc.onmessage = (e) => heard.push(e.data);
   try {
     const m = await w.manifest("raw_attacks.ts", {
       argv: [attack, w.outside, w.mount],
@@ -121,10 +127,13 @@ async function runAttack(attack: string, want: RegExp, isolation: Isolation): Pr
     } finally {
       await sb.close();
     }
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(heard, [], "a guest's BroadcastChannel message reached the embedding app");
     // Nothing was written where the guest had no write grant.
     assert.deepEqual([...Deno.readDirSync(w.ro)].map((e) => e.name), ["keep.txt"]);
     assert.equal(Deno.readTextFileSync(`${w.ro}/keep.txt`), "read-only data");
   } finally {
+    bc.close();
     await w.dispose();
   }
 }

@@ -2,7 +2,7 @@
  * Node built-in modules in a picoprocess (tests/libos/fixtures/node/): they load (Deno's
  * node:process reads Deno.execPath() as it does, the sandbox's "/bin/deno"); a write to
  * node:process's stdout, which is the process's real stdout, fails with BadResource instead of
- * reaching the host's control channel or the embedding app's terminal (pal/guest/seal_stdio.ts);
+ * reaching the host's control channel or the embedding app's terminal (pal/guest/seal.ts);
  * `new Deno.Command(Deno.execPath(), { args: ["run", script] })` starts a picoprocess.
  */
 import assert from "node:assert/strict";
