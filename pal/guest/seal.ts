@@ -16,10 +16,29 @@
  *   permission at all reached a channel of the main thread). In `worker` isolation that is a
  *   channel to the embedding app and to other sandboxes. The constructor is replaced with one
  *   that throws NotCapable; nothing else in the Worker's global scope refers to the original.
+ * - **Process-wide state.** `Deno.chdir` changes the cwd of the whole process (measured: a
+ *   Worker allowed to read its directory moved the main thread's cwd there; in `worker`
+ *   isolation the embedding app would then resolve its relative paths in the guest's code), and
+ *   `Deno.addSignalListener` installs a process-wide handler with no permission at all (one for
+ *   SIGINT keeps Ctrl-C from ending the embedding app). They become NotCapable stubs; the Deno
+ *   personality then installs its own, over the libOS (a guest's cwd and signals are its
+ *   process's own).
+ * - **New realms.** A Worker created by a guest would start with Deno's own namespace again,
+ *   with the guest's permissions (so `Deno.chdir` and `Deno.addSignalListener` as above) and
+ *   without this seal: `Worker` throws NotCapable (threads of a picoprocess are the host's to
+ *   start: pal/guest/thread_boot.ts).
  * @module
  */
 
-/** Close this Worker's stdio resources and its BroadcastChannel (idempotent). */
+/** A function (and constructor) that throws NotCapable: `what` is not available here. */
+function refuse(what: string, why: string): () => never {
+  return function (): never {
+    throw new Deno.errors.NotCapable(`${what} is not available in the sandbox (${why})`);
+  };
+}
+
+/** Close this Worker's stdio resources, BroadcastChannel, process-wide Deno calls and
+ * `Worker` (run once, first thing). */
 export function sealWorker(): void {
   for (const f of [Deno.stdin, Deno.stdout, Deno.stderr]) {
     try {
@@ -28,15 +47,23 @@ export function sealWorker(): void {
       // Already closed.
     }
   }
+  const fixed = { writable: false, enumerable: false, configurable: false };
   Object.defineProperty(globalThis, "BroadcastChannel", {
-    value: function BroadcastChannel(): never {
-      throw new Deno.errors.NotCapable(
-        "BroadcastChannel is not available in the sandbox (it would reach other sandboxes and " +
-          "the embedding app)",
-      );
-    },
-    writable: false,
-    enumerable: false,
-    configurable: false,
+    value: refuse("BroadcastChannel", "it would reach other sandboxes and the embedding app"),
+    ...fixed,
   });
+  Object.defineProperty(globalThis, "Worker", {
+    value: refuse("Worker", "a new Worker would have Deno's own namespace; see libOS threads"),
+    ...fixed,
+  });
+  // The personality replaces these with its own (configurable, as Deno's members are).
+  const D = Deno as unknown as Record<string, unknown>;
+  for (const name of ["chdir", "addSignalListener", "removeSignalListener"]) {
+    Object.defineProperty(D, name, {
+      value: refuse(`Deno.${name}`, "it changes the whole process"),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
 }

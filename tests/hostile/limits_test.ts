@@ -38,8 +38,23 @@ Deno.test("limit: a heap bomb ends only its sandbox with LimitError max_memory (
 Deno.test("limit: a SharedArrayBuffer (VMA) bomb ends its sandbox with max_memory (process)", () =>
   expectLimit("sab", "max_memory", `max_memory = "64M"`));
 
-Deno.test("limit: a Worker fork bomb ends its sandbox with max_memory (process)", () =>
-  expectLimit("fork", "max_memory", `max_memory = "64M"`));
+// A guest cannot start a Worker of its own (pal/guest/seal.ts), so the bomb fails at its first;
+// process fork bombs stop at max_processes (commands_test.ts).
+Deno.test("limit: a Worker fork bomb cannot start: a guest gets no Worker (process)", async () => {
+  const w = await makeWorld();
+  try {
+    const m = await w.manifest("bombs.ts", { argv: ["fork"], sys: `max_memory = "64M"` });
+    const sb = await Sandbox.create(m);
+    const [out] = await Promise.all([sb.run({ argv: ["bombs.ts", "fork"] }), neighbour()]);
+    await sb.close();
+    assert.equal(out.limit, null);
+    assert.notEqual(out.code, 0);
+    assert.match(new TextDecoder().decode(out.stderr), /NotCapable: Worker is not available/);
+    await neighbour();
+  } finally {
+    await w.dispose();
+  }
+});
 
 Deno.test("limit: a busy loop is ended by the watchdog; the host process dies (process)", () =>
   expectLimit("busy", "watchdog", `watchdog = "1s"`));

@@ -35,6 +35,9 @@ const ATTACKS: Record<string, RegExp> = {
   "node-stdout-forged-frame": /BadResource/,
   "deno-stdin-steal": /BadResource/,
   "broadcast-channel": /NotCapable: BroadcastChannel is not available/,
+  "deno-chdir-process": /NotCapable: Deno.chdir is not available/,
+  "deno-signal-listener": /NotCapable: Deno.addSignalListener is not available/,
+  "worker-chdir-process": /NotCapable: Worker is not available/,
   "deno-net-unlisted-host": /NotCapable/,
   "deno-net-unlisted-port": /NotCapable/,
   "deno-listen-unlisted": /NotCapable/,
@@ -88,6 +91,9 @@ const BOTH_LEVELS = new Set([
   "node-stdout-forged-frame",
   "deno-stdin-steal",
   "broadcast-channel",
+  "deno-chdir-process",
+  "deno-signal-listener",
+  "worker-chdir-process",
 ]);
 ATTACKS["import-npm"] = /--no-npm/;
 ATTACKS["import-npm-literal"] = /--no-npm/;
@@ -96,6 +102,7 @@ async function runAttack(attack: string, want: RegExp, isolation: Isolation): Pr
   const w = await makeWorld();
   // A guest's BroadcastChannel would reach this thread (the embedding app's).
   const heard: unknown[] = [];
+  const cwd = Deno.cwd();
   const bc = new BroadcastChannel("sandpiper-test-broadcast");
   bc.onmessage = (e) => heard.push(e.data);
   try {
@@ -129,6 +136,7 @@ async function runAttack(attack: string, want: RegExp, isolation: Isolation): Pr
     }
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(heard, [], "a guest's BroadcastChannel message reached the embedding app");
+    assert.equal(Deno.cwd(), cwd, "a guest moved the embedding app's cwd");
     // Nothing was written where the guest had no write grant.
     assert.deepEqual([...Deno.readDirSync(w.ro)].map((e) => e.name), ["keep.txt"]);
     assert.equal(Deno.readTextFileSync(`${w.ro}/keep.txt`), "read-only data");
