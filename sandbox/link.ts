@@ -4,7 +4,7 @@
  * same commands and events (sandbox/host/protocol.ts).
  */
 import { type HostConfig, sandpiperSourceDir } from "./host/config.ts";
-import { encodeFrame, FrameDecoder } from "./host/framing.ts";
+import { encodeFrame, FrameAuth, FrameDecoder, newChannelKey } from "./host/framing.ts";
 import type { HostCommand, HostEvent } from "./host/protocol.ts";
 import { processFlags, workerPermissions } from "./permissions.ts";
 import { SandboxError } from "./errors_runtime.ts";
@@ -120,7 +120,13 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
     throw startFailed(e);
   }
   const writer = child.stdin.getWriter();
+  // Frames after the configuration are authenticated (framing.ts): a guest can reach the host
+  // process's stdio, never this key.
+  const key = newChannelKey();
+  const toHost = new FrameAuth(key, "to-host");
+  const toApp = new FrameAuth(key, "to-app");
   let closedSeen = false;
+  let pipeBroken = false;
   // After a limit the host ends itself; if it cannot (a thread that never yields), SIGKILL.
   let limitKill: ReturnType<typeof setTimeout> | undefined;
   const emit = (ev: HostEvent) => {
@@ -134,16 +140,19 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
     onEvent(ev);
   };
   const pump = (async () => {
-    const dec = new FrameDecoder();
+    const dec = new FrameDecoder(toApp);
     try {
       for await (const chunk of child.stdout) {
         for (const m of dec.push(chunk)) emit(m as HostEvent);
       }
     } catch (e) {
+      // Bytes the host did not write (a guest's), or a broken host: the sandbox ends.
+      pipeBroken = true;
       emit({
         type: "trace",
         line: `sandbox host pipe failed: ${e instanceof Error ? e.message : e}`,
       });
+      killChild(child);
     }
   })();
   const errPump = (async () => {
@@ -160,7 +169,9 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
     await pump;
     const errText = await errPump;
     if (!closedSeen) {
-      if (status.signal === "SIGKILL" || /out of memory|heap limit/i.test(errText)) {
+      if (pipeBroken) {
+        // Reported above (a trace): this host was ended for it, not for memory.
+      } else if (status.signal === "SIGKILL" || /out of memory|heap limit/i.test(errText)) {
         emit({
           type: "limit",
           limit: "max_memory",
@@ -173,10 +184,11 @@ export function startProcessHost(cfg: HostConfig, onEvent: (ev: HostEvent) => vo
       emit({ type: "closed" });
     }
   })();
-  writer.write(encodeFrame({ type: "config", config: cfg })).catch(() => {});
+  const keyText = btoa(String.fromCharCode(...key));
+  writer.write(encodeFrame({ type: "config", config: cfg, key: keyText })).catch(() => {});
   return {
     send: (cmd) => {
-      writer.write(encodeFrame(cmd as unknown as Record<string, unknown>)).catch(() => {});
+      writer.write(encodeFrame(cmd as unknown as Record<string, unknown>, toHost)).catch(() => {});
     },
     kill: () => killChild(child),
     gone,

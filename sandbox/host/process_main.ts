@@ -1,10 +1,12 @@
 /**
  * Entry of a host process (`process` isolation): a `deno run` child started with
  * `--no-prompt`, permissions narrowed to the manifest and a V8 heap cap. Frames arrive on stdin
- * (first the configuration, then commands) and events leave on stdout.
+ * (first the configuration with the channel key, then commands) and events leave on stdout;
+ * every frame after the configuration is authenticated (framing.ts: a guest can reach this
+ * process's stdio).
  */
 import type { HostConfig } from "./config.ts";
-import { encodeFrame, FrameDecoder } from "./framing.ts";
+import { encodeFrame, FrameAuth, FrameDecoder, KEY_BYTES } from "./framing.ts";
 import { type HostEvent, parseCommand } from "./protocol.ts";
 import { SandboxHost } from "./sandbox_host.ts";
 import { watchMemory } from "./limits.ts";
@@ -12,9 +14,11 @@ import { watchMemory } from "./limits.ts";
 const out = Deno.stdout.writable.getWriter();
 let writing: Promise<void> = Promise.resolve();
 let host: SandboxHost | null = null;
+let outAuth: FrameAuth | null = null;
 
 function emit(ev: HostEvent): void {
-  const frame = encodeFrame(ev as unknown as Record<string, unknown>);
+  if (!outAuth) return;
+  const frame = encodeFrame(ev as unknown as Record<string, unknown>, outAuth);
   writing = writing.then(() => out.write(frame)).catch(() => Deno.exit(1));
   if (ev.type === "closed") writing.then(() => Deno.exit(0));
 }
@@ -23,7 +27,16 @@ const decoder = new FrameDecoder();
 for await (const chunk of Deno.stdin.readable) {
   let msgs: unknown[];
   try {
-    msgs = decoder.push(chunk);
+    // The configuration first, alone: it carries the key the frames after it are checked with.
+    msgs = decoder.push(chunk, host ? Infinity : 1);
+    if (!host && msgs.length === 1) {
+      const key = (msgs[0] as { key?: unknown })?.key;
+      const k = typeof key === "string" ? Uint8Array.from(atob(key), (c) => c.charCodeAt(0)) : null;
+      if (!k || k.length !== KEY_BYTES) throw new Error("the configuration carries no channel key");
+      decoder.authenticate(new FrameAuth(k, "to-host"));
+      outAuth = new FrameAuth(k, "to-app");
+      msgs.push(...decoder.push(new Uint8Array(0)));
+    }
   } catch (e) {
     console.error(`sandpiper host: ${e instanceof Error ? e.message : e}`);
     Deno.exit(2);
