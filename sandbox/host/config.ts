@@ -85,6 +85,13 @@ export function codeMountPath(m: Manifest): string | null {
   return m.fs.mounts.some((mt) => mt.path === path) ? null : path;
 }
 
+/** The entrypoint's path in the guest's view: with the code mount, its host path (as
+ * Deno.mainModule and /proc/self/exe show it); else argv[0]. */
+export function entryExePath(cfg: HostConfig): string {
+  const l = cfg.manifest.loader;
+  return (cfg.mounts.some((mt) => mt.code) ? l.entrypoint : l.argv[0]) ?? l.entrypoint;
+}
+
 /** The directory holding Sandpiper's own modules (hosts need to read it to load them). */
 export function sandpiperSourceDir(): string | null {
   const u = new URL("../../", import.meta.url);

@@ -14,7 +14,7 @@ import { RingServer } from "../../pal/host/server.ts";
 import { createDoorbell, createPage, DEFAULT_GEOMETRY } from "../../pal/ring.ts";
 import type { PluginInit } from "../../libos/init.ts";
 import { PluginBridges } from "../plugin_bridge.ts";
-import type { HostConfig } from "./config.ts";
+import { entryExePath, type HostConfig } from "./config.ts";
 import { hostHandlers } from "./handlers.ts";
 import { HostProc } from "./proc.ts";
 import type { HostCommand, HostEvent, LimitName, SpawnSpec } from "./protocol.ts";
@@ -62,9 +62,8 @@ export class SandboxHost implements HostServices {
   readonly pipes = new HostPipes();
   /** The sandbox's System V IPC objects (ipc_handlers.ts; revocable shm segments). */
   readonly sysv: SysV = new SysV();
-  /** Called when a process ends (IPC: SEM_UNDO adjustments). */
-  /** Hooks of a process's end; one may answer a promise of work the parent must not see before
-   * (the host tells the parent of the end once every such promise settled). */
+  /** Hooks of a process's end (IPC: SEM_UNDO); one may answer a promise of work its parent must
+   * not see it end before (the host tells the parent once every such promise settled). */
   readonly onProcessEnd: ((p: HostProc) => void | Promise<void>)[] = [];
   #nextPid = 1;
   #outputBytes = 0;
@@ -181,11 +180,7 @@ export class SandboxHost implements HostServices {
     const proc = new HostProc(pid, ppid, this, m.sys.maxFds + EXTRA_HANDLES);
     this.procs.set(pid, proc);
     const argv = spec.argv ?? m.loader.argv;
-    // With the code directory mounted at its host path, the entrypoint is at its host path in
-    // the guest's view too (as Deno.mainModule and /proc/self/exe show it).
-    const exePath = child?.exePath ??
-      (this.cfg.mounts.some((mt) => mt.code) ? m.loader.entrypoint : m.loader.argv[0]) ??
-      m.loader.entrypoint;
+    const exePath = child?.exePath ?? entryExePath(this.cfg);
     const pgid = child?.pgid !== undefined ? { pgid: child.pgid } : {};
     const entry = child?.entry ?? pathToFileURL(m.loader.entrypoint).href;
     adoptNew(this, proc, { entry, exePath, argv, ...pgid });
@@ -319,11 +314,7 @@ export class SandboxHost implements HostServices {
     p.stdin.push(null);
     this.#plugins.end(p.pid);
     this.pipes.dropProcess(p.pid);
-    const pending: Promise<void>[] = [];
-    for (const f of this.onProcessEnd) {
-      const later = f(p);
-      if (later) pending.push(later);
-    }
+    const pending = this.onProcessEnd.map((f) => f(p)).filter((r) => r instanceof Promise);
     const tell = (later: boolean) => {
       // A child of a process is the sandbox's business: its parent learns of its end (wait,
       // SIGCHLD); the embedding app, which never waits for it, gets no event (a frame to encode
