@@ -1,8 +1,9 @@
 /**
  * Node built-in modules in a picoprocess (tests/libos/fixtures/node/): they load (Deno's
- * node:process reads Deno.execPath() as it does, the sandbox's "/bin/deno"); a write to
- * node:process's stdout, which is the process's real stdout, fails with BadResource instead of
- * reaching the host's control channel or the embedding app's terminal (pal/guest/seal.ts);
+ * node:process reads Deno.execPath(), the sandbox's "/bin/deno"); node:process's stdout, stderr
+ * and stdin are the picoprocess's (install.ts `redirectDenoStdio`: Deno's own stdio objects, whose
+ * resources on the process's stdio pal/guest/seal.ts closed, read and write its fds), never the
+ * host process's (its control channel) or the embedding app's;
  * `new Deno.Command(Deno.execPath(), { args: ["run", script] })` starts a picoprocess.
  */
 import assert from "node:assert/strict";
@@ -11,7 +12,7 @@ import { Sandbox } from "../../sandbox/sandbox.ts";
 const FIXTURE = new URL("./fixtures/node/main.js", import.meta.url).pathname;
 
 for (const isolation of ["worker", "process"] as const) {
-  Deno.test(`node built-ins load; the process's stdout stays out of reach (${isolation})`, async () => {
+  Deno.test(`node built-ins load; node:process's stdio is the picoprocess's (${isolation})`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "sp_node_" });
     try {
       await Deno.writeTextFile(
@@ -20,17 +21,19 @@ for (const isolation of ["worker", "process"] as const) {
       );
       const sb = await Sandbox.create(`${dir}/app.toml`, { isolation });
       try {
-        const out = await sb.run();
+        const out = await sb.run({ stdin: "one\ntwo\n" });
         const dec = new TextDecoder();
-        const stdout = dec.decode(out.stdout);
+        const [first, json] = dec.decode(out.stdout).split("\n");
         assert.equal(out.code, 0, dec.decode(out.stderr));
-        assert.deepEqual(JSON.parse(stdout), {
+        assert.equal(first, "through node:process");
+        assert.equal(dec.decode(out.stderr), "to stderr\n");
+        assert.deepEqual(JSON.parse(json!), {
           loaded: "all",
           execPath: ["/bin/deno", "/bin/deno"],
-          stdout: "BadResource",
+          lines: ["one", "two"],
+          tty: false,
           child: "child a,b",
         });
-        assert.doesNotMatch(stdout, /RAW STDOUT/);
       } finally {
         await sb.close();
       }
