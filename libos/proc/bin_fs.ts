@@ -21,6 +21,12 @@ export function binFs(): VirtualFs {
         { type: "file", ino: 2 + i, content: () => enc.encode(`#!/sandpiper/builtin ${name}\n`) },
       ]),
     );
+    // The sandbox's deno (Deno.execPath()): `deno run <script>` (libos/proc/process.ts).
+    children.set("deno", {
+      type: "file",
+      ino: 2 + BUILTIN_NAMES.length,
+      content: () => enc.encode("#!/sandpiper/deno run <script>\n"),
+    });
     return { type: "dir", ino: 1, children: () => children };
   };
   return new VirtualFs("binfs", BIN_DEV, () => (root ??= build()), Errno.EROFS);

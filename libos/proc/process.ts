@@ -137,6 +137,35 @@ function realProgram(k: Kernel, program: string): string {
   return realpath(k, abs);
 }
 
+/** Deno's flags of `deno run` that take a value (skipped when looking for the script). */
+const DENO_VALUE_FLAGS = new Set(["--config", "-c", "--import-map", "--v8-flags", "--env-file"]);
+
+/**
+ * The sandbox's `deno` (/bin/deno, `Deno.execPath()`): `deno run [flags] script args…` runs
+ * `script` (a path or a file: URL) as a picoprocess with argv `[script, args…]` (the flags
+ * are Deno's: the sandbox's permissions are the manifest's). Anything else is ENOENT. `argv` is
+ * the whole command line.
+ */
+export function denoRun(argv: readonly string[]): { program: string; argv: string[] } {
+  if (argv[1] !== "run") {
+    throw new ErrnoError(Errno.ENOENT, `only "deno run <script>" runs in the sandbox`);
+  }
+  let i = 2;
+  while (i < argv.length && argv[i]!.startsWith("-")) {
+    i += DENO_VALUE_FLAGS.has(argv[i]!) && !argv[i]!.includes("=") ? 2 : 1;
+  }
+  let script = argv[i];
+  if (script === undefined) throw new ErrnoError(Errno.ENOENT, "deno run: no script given");
+  if (script.startsWith("file://")) script = decodeURIComponent(new URL(script).pathname);
+  return { program: script, argv: [script, ...argv.slice(i + 1)] };
+}
+
+/** Whether `program` names the sandbox's deno: `deno`, or a path whose last part is `deno`
+ * (`/bin/deno`, a host's `/usr/bin/deno` in a script written for outside). */
+function isDeno(program: string): boolean {
+  return program === "deno" || program.endsWith("/deno");
+}
+
 /** posix_spawn: start `req` as a child. @returns the child's pid */
 export function spawn(
   k: Kernel,
@@ -144,11 +173,13 @@ export function spawn(
   env: Readonly<Record<string, string>>,
   fork?: { entry: string; state: unknown },
 ): number {
-  const program = fork ? "fork" : resolveProgram(k, req.program, env.PATH ?? "/bin");
+  let target = { program: req.program, argv: req.argv ?? k.init.argv };
+  if (!fork && isDeno(req.program)) target = denoRun(req.argv ?? [req.program]);
+  const program = fork ? "fork" : resolveProgram(k, target.program, env.PATH ?? "/bin");
   const fds = [...inheritableFds(k, req.fdActions ?? [])].map(([fd, spec]) => ({ fd, spec }));
   const spec = {
     program,
-    argv: req.argv ?? k.init.argv,
+    argv: target.argv,
     env: req.env ?? env,
     cwd: req.cwd ?? joinAbs(k.cwd),
     fds,

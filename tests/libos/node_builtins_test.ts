@@ -4,7 +4,8 @@
  * and stdin are the picoprocess's (install.ts `redirectDenoStdio`: Deno's own stdio objects, whose
  * resources on the process's stdio pal/guest/seal.ts closed, read and write its fds), never the
  * host process's (its control channel) or the embedding app's;
- * `new Deno.Command(Deno.execPath(), { args: ["run", script] })` starts a picoprocess.
+ * `new Deno.Command(Deno.execPath(), { args: ["run", script] })` starts a picoprocess, and so
+ * does `deno run` in the sandbox's shell (libos/proc/process.ts `denoRun`; /bin lists deno).
  */
 import assert from "node:assert/strict";
 import { Sandbox } from "../../sandbox/sandbox.ts";
@@ -33,6 +34,8 @@ for (const isolation of ["worker", "process"] as const) {
           lines: ["one", "two"],
           tty: false,
           child: "child a,b",
+          shell: ["10", "1"],
+          execPathIsFile: true,
         });
       } finally {
         await sb.close();

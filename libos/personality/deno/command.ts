@@ -22,25 +22,9 @@ export interface CommandCtx extends DenoCtx {
   readonly cwd: () => string;
 }
 
-/** Deno's flags of `deno run` that take a value (skipped when looking for the script). */
-const VALUE_FLAGS = new Set(["--config", "-c", "--import-map", "--v8-flags", "--env-file"]);
-
-/** Map `cmd args` to the program and argv the sandbox runs. @throws NotFound */
+/** The program and argv of `cmd args` (`deno run <script>` is mapped by the libOS's spawn:
+ * libos/proc/process.ts `denoRun`). */
 function programOf(cmd: string, args: readonly string[]): { program: string; argv: string[] } {
-  const base = cmd.split("/").at(-1);
-  if (base === "deno") {
-    if (args[0] !== "run") {
-      throw new Deno.errors.NotFound(`only "deno run <script>" runs in the sandbox: ${cmd}`);
-    }
-    let i = 1;
-    while (i < args.length && args[i]!.startsWith("-")) {
-      i += VALUE_FLAGS.has(args[i]!) && !args[i]!.includes("=") ? 2 : 1;
-    }
-    const script = args[i];
-    if (script === undefined) throw new Deno.errors.NotFound("deno run: no script given");
-    const path = script.startsWith("file://") ? pathArg(new URL(script)) : script;
-    return { program: path, argv: [path, ...args.slice(i + 1)] };
-  }
   return { program: cmd, argv: [cmd, ...args] };
 }
 
