@@ -1,5 +1,5 @@
-/** Native API, file descriptors: open, close, read, write, pread, pwrite, lseek, ftruncate, flock, fchmod,
- * fsync, fstat, dup, dup2, pipe. */
+/** Native API, file descriptors: open, close, read, write, pread, pwrite, lseek, ftruncate,
+ * flock, fchmod, fsync, fstat, dup, dup2, pipe. */
 import type { Stat } from "../sys/types.ts";
 import { sys } from "./sys.ts";
 

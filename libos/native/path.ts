@@ -1,5 +1,6 @@
 /** Native API, paths and the working directory: stat, lstat, mkdir, rmdir, unlink, rename,
- * link, symlink, mkfifo, readlink, readdir, truncate, chmod, access, realpath, chdir, getcwd, umask. */
+ * link, symlink, mkfifo, readlink, readdir, truncate, chmod, access, realpath, chdir, getcwd,
+ * umask. */
 import type { Dirent, Stat } from "../sys/types.ts";
 import { sys } from "./sys.ts";
 

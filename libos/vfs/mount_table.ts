@@ -24,6 +24,8 @@ export class MountTable {
   readonly #synthetic: Mount;
   /** Stable inode numbers of synthetic directories, by path. */
   readonly #inos = new Map<string, number>();
+  /** Whether a mount lies inside another (only then may `locate` need `#between`). */
+  #nested = false;
 
   constructor() {
     const fs = new VirtualFs("synthetic", 1, () => this.#syntheticRoot(), Errno.EROFS);
@@ -36,6 +38,11 @@ export class MountTable {
     this.#mounts.push({ path: joinAbs(parts), parts, fs, options });
     // Longest first; among equals, the latest first.
     this.#mounts.sort((a, b) => b.parts.length - a.parts.length);
+    this.#nested = this.#mounts.some((m) =>
+      this.#mounts.some((o) =>
+        o.parts.length < m.parts.length && o.parts.every((p, i) => m.parts[i] === p)
+      )
+    );
   }
 
   /** All mounts, in the order added (for /proc/mounts). */
@@ -48,7 +55,9 @@ export class MountTable {
     for (const m of this.#mounts) {
       if (m.parts.length <= parts.length && m.parts.every((p, i) => parts[i] === p)) {
         const rel = parts.slice(m.parts.length);
-        if (rel.length > 0 && this.#between(m, parts) && !exists(m.fs, rel)) break;
+        if (this.#nested && rel.length > 0 && this.#between(m, parts) && !exists(m.fs, rel)) {
+          break;
+        }
         return { mount: m, rel };
       }
     }

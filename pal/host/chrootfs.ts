@@ -26,11 +26,11 @@
  * by the host file's dev+ino), `truncate` refuses it (INVAL), unlink/rename/link treat it as a
  * file. A guest cannot forge one, for the reason it cannot forge a link.
  *
- * Limits: `statfs` needs --allow-sys=statfs, else reports 0/0 ("unknown");
- * `mkdir`/`open`/`chmod` keep only the permission bits 0o777 of a guest's mode (no setuid, setgid
- * or sticky bit on a host file) and creates pass through the host umask; real host fifos, sockets and devices are
- * listed and lstat-able but `open` refuses them (NOT_SUPPORTED) and their content is never
- * read, so a guest cannot block the host on a real fifo.
+ * Limits: `statfs` needs --allow-sys=statfs, else reports 0/0 ("unknown"); `mkdir`/`open`/`chmod`
+ * keep only the permission bits 0o777 of a guest's mode (no setuid, setgid or sticky bit on a host
+ * file) and creates pass through the host umask; real host fifos, sockets and devices are listed
+ * and lstat-able but `open` refuses them (NOT_SUPPORTED) and their content is never read, so a
+ * guest cannot block the host on a real fifo.
  * Files listed in `trustedFiles` open read-only and verified (trusted_files.ts).
  * @module
  */

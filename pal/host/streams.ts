@@ -265,16 +265,11 @@ export const streamHandlers: HostHandlers<HostProcess> = {
       pathChanged(ctx.owner, () => m.backend.lstat(rel));
       m.backend.truncate(rel, a.size);
     }
-    if (a.atime !== null || a.mtime !== null || (a.nofollow && a.mode === undefined)) {
+    if (a.atime !== null || a.mtime !== null || a.nofollow) {
       m.backend.utimesNs(rel, a.atime, a.mtime, a.nofollow);
     }
-    if (a.mode !== undefined) {
-      // Linux has no lchmod: fchmodat(AT_SYMLINK_NOFOLLOW) on a link is EOPNOTSUPP.
-      if (a.nofollow && m.backend.lstat(rel).type === "symlink") {
-        throw new PalError(PalCode.NOT_SUPPORTED, "cannot change the mode of a symlink");
-      }
-      m.backend.chmod(rel, a.mode);
-    }
+    // chmod follows a final link (SYMLINK; there is no lchmod: libos/sys/path.ts `fchmodat`).
+    if (a.mode !== undefined) m.backend.chmod(rel, a.mode);
   },
 
   stream_flush(ctx, h) {
@@ -389,8 +384,8 @@ function stillAtPath(hd: { file: { stat(): FileStat }; fs: BoundMount["backend"]
 
 /** Attributes of `stream_attr_set[_uri]`: `size`; times as `atimeMs`/`mtimeMs` (ms numbers)
  * or `atimeNs`/`mtimeNs` (ns as decimal strings, which win); `mode`, permission bits (chmod:
- * what a backend keeps of them is its own rule); `nofollow: true` sets a final symlink's own
- * times (by URI only). Times come back in ns, null = unchanged. */
+ * what a backend keeps of them is its own rule; a final link is followed); `nofollow: true` sets
+ * a final symlink's own times (by URI only). Times come back in ns, null = unchanged. */
 interface Attrs {
   size?: number;
   mode?: number;

@@ -59,27 +59,29 @@ export class FileLocks {
     const exclusive = what === LOCK.EX;
     const key = fileKey(h);
     const held = this.#held.get(h);
-    if (held !== undefined && held !== key) this.#release(h); // the file was replaced under it
+    if (held !== undefined) {
+      const now = this.#files.get(held)!;
+      if (held === key && (exclusive ? now.exclusive === h : now.shared.has(h))) return;
+      // A conversion gives the held lock up first (not atomic, as in Linux); so does a lock
+      // on a file replaced under the handle.
+      this.#release(h);
+    }
     const st = this.#state(key);
-    if (exclusive ? st.exclusive === h : st.shared.has(h)) return; // already held so
-    // A conversion gives the held lock up first (not atomic, as in Linux).
-    if (st.shared.has(h) || st.exclusive === h) this.#release(h);
-    const st2 = this.#state(key);
-    if (st2.queue.length === 0 && this.#free(st2, exclusive)) {
-      this.#take(st2, key, h, exclusive);
+    if (st.queue.length === 0 && this.#free(st, exclusive)) {
+      this.#take(st, key, h, exclusive);
       return;
     }
     if (nb) {
-      this.#drop(key, st2);
+      this.#drop(key, st);
       throw new PalError(PalCode.TRY_AGAIN, "flock: the file is locked");
     }
     return new Promise<void>((resolve, reject) => {
       const t = caller.tree;
       const cancel = () => {
-        const i = st2.queue.indexOf(w);
-        if (i >= 0) st2.queue.splice(i, 1);
-        this.#drop(key, st2);
-        this.#grantWaiters(key, st2);
+        const i = st.queue.indexOf(w);
+        if (i >= 0) st.queue.splice(i, 1);
+        this.#drop(key, st);
+        this.#grantWaiters(key, st);
         reject(new PalError(PalCode.INTERRUPTED, "flock interrupted by a signal"));
       };
       const w: Waiter = {
@@ -90,7 +92,7 @@ export class FileLocks {
           resolve();
         },
       };
-      st2.queue.push(w);
+      st.queue.push(w);
       t.blocked.add(cancel);
     });
   }

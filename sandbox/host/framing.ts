@@ -5,16 +5,16 @@
  * binary payload | tag. A message with a `data` Uint8Array field carries it as the binary
  * payload (the JSON has `"data": true`, or `null` for EOF).
  *
- * Authentication. Guest Workers run in the host process, and Deno gives every Worker handles on
- * the process's stdin and stdout: the libOS closes a picoprocess's own (pal/guest/seal.ts), but
- * a Worker a guest starts through `node:worker_threads` has them again. So a guest could write
- * bytes into the host's stdout, between or inside the host's frames, or read frames off its
- * stdin. Every frame after the first therefore ends with a {@link TAG_BYTES}-byte tag,
- * HMAC-SHA256 under a per-process key of the direction, the frame's sequence number (per
- * direction, from 0) and all its bytes before the tag. The embedding app draws the key and sends it in the
- * first frame on stdin (the configuration, untagged): no guest exists before the host has read
- * it, and none can read the host's memory. A guest can then neither forge nor replay a frame:
- * anything it writes or takes breaks a tag or the sequence, and the reader ends the sandbox.
+ * Authentication. Guest Workers run in the host process, and Deno gives every Worker handles on the
+ * process's stdin and stdout: the libOS closes a picoprocess's own (pal/guest/seal.ts), but a
+ * Worker a guest starts through `node:worker_threads` has them again. So a guest could write bytes
+ * into the host's stdout, between or inside the host's frames, or read frames off its stdin. Every
+ * frame after the first therefore ends with a {@link TAG_BYTES}-byte tag, HMAC-SHA256 under a
+ * per-process key of the direction, the frame's sequence number (per direction, from 0) and all its
+ * bytes before the tag. The embedding app draws the key and sends it in the first frame on stdin
+ * (the configuration, untagged): no guest exists before the host has read it, and none can read the
+ * host's memory. A guest can then neither forge nor replay a frame: anything it writes or takes
+ * breaks a tag or the sequence, and the reader ends the sandbox.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 

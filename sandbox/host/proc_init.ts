@@ -1,9 +1,9 @@
 /**
  * The init message the host posts to a picoprocess's Worker (the layout is libos/init.ts's): the
  * process's ids, program, arguments, environment and cwd, the sandbox's mounts (ids and guest
- * paths, never a host path) and limits, its heartbeat period under a watchdog, its stdio and extra fds, its signal page and EINTR
- * token, and what the host opened for it ahead (`bootGifts`: its stdio devices, its signal table
- * slot), so a boot makes no host call before the program runs.
+ * paths, never a host path) and limits, its heartbeat period under a watchdog, its stdio and extra
+ * fds, its signal page and EINTR token, and what the host opened for it ahead (`bootGifts`: its
+ * stdio devices, its signal table slot), so a boot makes no host call before the program runs.
  */
 import type { GuestChannel } from "../../pal/guest/client.ts";
 import type { InitMessage, PluginInit, StdioSpec } from "../../libos/init.ts";

@@ -22,12 +22,6 @@ export interface CommandCtx extends DenoCtx {
   readonly cwd: () => string;
 }
 
-/** The program and argv of `cmd args` (`deno run <script>` is mapped by the libOS's spawn:
- * libos/proc/process.ts `denoRun`). */
-function programOf(cmd: string, args: readonly string[]): { program: string; argv: string[] } {
-  return { program: cmd, argv: [cmd, ...args] };
-}
-
 /** Deno.CommandStatus. */
 function statusOf(w: WaitResult): Deno.CommandStatus {
   return {
@@ -77,7 +71,6 @@ export function commandApi(ctx: CommandCtx) {
   }
 
   function start(cmd: string, o: Deno.CommandOptions, dflt: Stdio, dfltIn: Stdio): Started {
-    const { program, argv } = programOf(cmd, (o.args ?? []).map(String));
     const actions: FdAction[] = [];
     const modes: [Stdio, Stdio, Stdio] = [o.stdin ?? dfltIn, o.stdout ?? dflt, o.stderr ?? dflt];
     const mine: (number | null)[] = [null, null, null];
@@ -95,8 +88,9 @@ export function commandApi(ctx: CommandCtx) {
     });
     const env = o.clearEnv ? { ...(o.env ?? {}) } : { ...ctx.env(), ...(o.env ?? {}) };
     const req: SpawnRequest = {
-      program,
-      argv,
+      // `deno run <script>` is mapped by the libOS's spawn (libos/proc/process.ts `denoRun`).
+      program: cmd,
+      argv: [cmd, ...(o.args ?? []).map(String)],
       env,
       cwd: o.cwd === undefined ? ctx.cwd() : pathArg(o.cwd),
       fdActions: actions,

@@ -1,10 +1,10 @@
 /**
- * `fetch()` of `file:` URLs from the sandbox's file system. Real Deno reads a `file:` URL from
- * the host's file system (GET only, a 200 response with no headers, a TypeError for a missing
- * file, a body that fails to read for a directory); in a picoprocess the URL's path is a guest path, read through the VFS
- * like `Deno.open`, so `fetch(new URL("./data.json", import.meta.url))` finds the file beside the
- * module (the code mount) and `fetch("file:///data/x")` a mount's file. Other schemes go to the
- * real `fetch`, which the Worker's permissions (the manifest's hosts) govern.
+ * `fetch()` of `file:` URLs from the sandbox's file system. Real Deno reads a `file:` URL from the
+ * host's file system (GET only, a 200 response with no headers, a TypeError for a missing file, a
+ * body that fails to read for a directory); in a picoprocess the URL's path is a guest path, read
+ * through the VFS like `Deno.open`, so `fetch(new URL("./data.json", import.meta.url))` finds the
+ * file beside the module (the code mount) and `fetch("file:///data/x")` a mount's file. Other
+ * schemes go to the real `fetch`, which the Worker's permissions (the manifest's hosts) govern.
  */
 
 /** The file operations it reads through (the personality's own `Deno.stat` and `Deno.open`). */

@@ -15,7 +15,6 @@ import { DENIED, denied, makeEnv } from "./process.ts";
 import { commandApi } from "./command.ts";
 import { netApi } from "./net.ts";
 import { type FetchFs, withFileFetch } from "./fetch.ts";
-import { denoError, withDeno } from "./errors.ts";
 
 const enc = new TextEncoder();
 
@@ -94,37 +93,27 @@ function installShared(b: Bound): void {
 
 /**
  * Deno's own stdio objects (the ones `Deno.stdin/stdout/stderr` held before the personality)
- * read and write the process's fds 0–2 instead. Their resources were closed before any guest
- * code ran (pal/guest/seal.ts), but Deno's `node:process` keeps these objects and calls their
- * methods: `process.stdout.write` is `Deno.stdout.writeSync` of the original object. So it
- * writes the sandbox's stdout, as `console` does.
+ * read and write the process's fds 0–2 instead, through the personality's own FsFile of each.
+ * Their resources were closed before any guest code ran (pal/guest/seal.ts), but Deno's
+ * `node:process` keeps these objects and calls their methods: `process.stdout.write` is
+ * `Deno.stdout.writeSync` of the original object. So it writes the sandbox's stdout, as
+ * `console` does.
  */
 function redirectDenoStdio(b: Bound): void {
   const io = [Deno.stdin, Deno.stdout, Deno.stderr] as unknown as Record<string, unknown>[];
   io.forEach((f, fd) => {
-    const set = (name: string, fn: unknown) =>
-      Object.defineProperty(f, name, { value: fn, writable: true, configurable: true });
-    if (fd === 0) {
-      set("readSync", (p: Uint8Array) => {
-        const n = withDeno("read", undefined, () => b.sys.read(0, p));
-        return n === 0 && p.length > 0 ? null : n;
+    const file = new SandboxFsFile(b, fd) as unknown as Record<
+      string,
+      (...a: unknown[]) => unknown
+    >;
+    const names = fd === 0 ? ["readSync", "read", "setRaw"] : ["writeSync", "write"];
+    for (const name of [...names, "isTerminal"]) {
+      Object.defineProperty(f, name, {
+        value: (...a: unknown[]) => file[name]!(...a),
+        writable: true,
+        configurable: true,
       });
-      set("read", async (p: Uint8Array) => {
-        const n = await b.sys.readAsync(0, p).catch((e) => Promise.reject(denoError(e, "read")));
-        return n === 0 && p.length > 0 ? null : n;
-      });
-      set("setRaw", () => {
-        throw new Deno.errors.NotSupported("setRaw: not a terminal");
-      });
-    } else {
-      set("writeSync", (p: Uint8Array) => withDeno("write", undefined, () => b.sys.write(fd, p)));
-      set(
-        "write",
-        (p: Uint8Array) =>
-          b.sys.writeAsync(fd, p).catch((e) => Promise.reject(denoError(e, "write"))),
-      );
     }
-    set("isTerminal", () => false);
   });
 }
 
