@@ -167,7 +167,7 @@ export class SysV {
   readonly #life = new Map<number, Int32Array>();
   /** Processes that ended (pids are never reused). */
   readonly #ended = new Set<number>();
-  /** When recently ended processes ended (performance.now()). */
+  /** When recently ended processes that mapped a queue or set ended (performance.now()). */
   readonly #deadAt = new Map<number, number>();
 
   /** Whether `pid` is a process of this sandbox that is still running. */
@@ -327,13 +327,20 @@ export class SysV {
    */
   processEnded(pid: number): Promise<void> | undefined {
     this.#ended.add(pid);
-    this.#deadAt.set(pid, performance.now());
-    const life = this.#life.get(pid);
-    this.#life.delete(pid);
-    if (life) {
-      Atomics.store(life, 0, 1);
-      Atomics.notify(life, 0);
+    for (const seg of [...this.shm.byId.values(), ...this.#destroyed]) {
+      seg.attached.delete(pid);
+      if (seg.removed && seg.attached.size === 0) this.#destroyed.delete(seg);
     }
+    const life = this.#life.get(pid);
+    // A process that never mapped a queue or set holds no lock and no undo row of one.
+    if (!life) return undefined;
+    this.#life.delete(pid);
+    Atomics.store(life, 0, 1);
+    Atomics.notify(life, 0);
+    const now = performance.now();
+    // Forget death times past every grace period (the map holds IPC users only, and stays small).
+    for (const [p, t] of this.#deadAt) if (now - t > 60_000) this.#deadAt.delete(p);
+    this.#deadAt.set(pid, now);
     const later: Promise<void>[] = [];
     for (const o of [...this.msg.byId.values(), ...this.sem.byId.values()]) {
       const held = Atomics.load(o.words, H.LOCK) === pid;
@@ -341,12 +348,6 @@ export class SysV {
       if ((held || undo) && !this.#cleanUp(o, pid)) {
         later.push(new Promise((done) => this.#retry(o, pid, RETRIES, done)));
       }
-    }
-    // Forget death times past every grace period (the map stays small).
-    for (const [p, t] of this.#deadAt) if (performance.now() - t > 60_000) this.#deadAt.delete(p);
-    for (const seg of [...this.shm.byId.values(), ...this.#destroyed]) {
-      seg.attached.delete(pid);
-      if (seg.removed && seg.attached.size === 0) this.#destroyed.delete(seg);
     }
     return later.length === 0 ? undefined : Promise.all(later).then(() => {});
   }
