@@ -15,7 +15,7 @@ import type { Isolation, Manifest } from "./manifest.ts";
 import type { CallOptions, HostFunction, PluginApi, PluginOptions } from "./plugin_types.ts";
 import { loadManifest } from "./manifest.ts";
 import { checkCodeDir } from "./code_check.ts";
-import { hostConfigFromManifest } from "./host/config.ts";
+import { hostConfigFromManifest } from "./host/config_build.ts";
 import { type HostEvent, type LimitName, PLUGIN_MSG_MAX_BYTES } from "./host/protocol.ts";
 import { type HostLink, startProcessHost, startWorkerHost } from "./link.ts";
 import {

@@ -3,7 +3,7 @@
  */
 import type { Isolation, Manifest } from "./manifest.ts";
 import { loadManifest } from "./manifest.ts";
-import { hostConfigFromManifest } from "./host/config.ts";
+import { hostConfigFromManifest } from "./host/config_build.ts";
 import type {
   Capability,
   HostEvent,

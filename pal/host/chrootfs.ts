@@ -34,8 +34,7 @@
  * Files listed in `trustedFiles` open read-only and verified (trusted_files.ts).
  * @module
  */
-import { statfsSync } from "node:fs";
-import { isAbsolute } from "node:path";
+import { nodeFsIfLoaded } from "./lazy_node.ts";
 import { PalCode, PalError } from "../errors.ts";
 import {
   checkLinkTarget,
@@ -93,7 +92,7 @@ export class ChrootFs implements FsBackend {
 
   /** @throws {PalError} INVAL if `hostRoot` is not absolute; NOT_DIR/NOT_FOUND if not a dir */
   constructor(opts: ChrootFsOptions) {
-    if (!isAbsolute(opts.hostRoot)) {
+    if (!opts.hostRoot.startsWith("/")) {
       throw new PalError(PalCode.INVAL, `chroot hostRoot ${opts.hostRoot} is not absolute`);
     }
     try {
@@ -400,10 +399,14 @@ export class ChrootFs implements FsBackend {
     this.#do("truncate", p, () => Deno.truncateSync(this.#host(parts), n));
   }
 
-  /** See {@link FsBackend.statfs}. Needs --allow-sys=statfs; without it reports 0/0. */
+  /** See {@link FsBackend.statfs}. Needs --allow-sys=statfs; without it reports 0/0. Needs
+   * `node:fs` loaded (lazy_node.ts `loadNodeFs`: `stream_statfs` does it first).
+   * @throws {PalError} TRY_AGAIN if `node:fs` is not loaded */
   statfs(): FsSpace {
+    const fs = nodeFsIfLoaded();
+    if (!fs) throw new PalError(PalCode.TRY_AGAIN, "statfs: node:fs is not loaded yet");
     try {
-      const s = statfsSync(this.#root);
+      const s = fs.statfsSync(this.#root);
       return { totalBytes: s.blocks * s.bsize, usedBytes: (s.blocks - s.bfree) * s.bsize };
     } catch (e) {
       if (e instanceof Deno.errors.NotCapable) return { totalBytes: 0, usedBytes: 0 };

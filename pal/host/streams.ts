@@ -18,6 +18,7 @@ import type { BoundMount, HostProcess } from "./owner.ts";
 import { isFifoMode } from "./tmpfs.ts";
 import { cacheKey, fileChanged, pathChanged, writeFile } from "./stream_cache.ts";
 import { parseUri } from "./uri.ts";
+import { loadNodeFs, nodeFsIfLoaded } from "./lazy_node.ts";
 
 const MAX_IO_BYTES = 16 << 20;
 const READDIR_INLINE_BUDGET = 3000;
@@ -358,7 +359,9 @@ export const streamHandlers: HostHandlers<HostProcess> = {
   },
 
   stream_statfs(ctx, uri) {
-    return fsTarget(ctx.owner, uri).m.backend.statfs();
+    const fs = fsTarget(ctx.owner, uri).m.backend;
+    // A chroot mount's statfs needs node:fs, loaded at the first one (lazy_node.ts).
+    return nodeFsIfLoaded() ? fs.statfs() : loadNodeFs().then(() => fs.statfs());
   },
 };
 

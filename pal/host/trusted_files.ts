@@ -10,9 +10,12 @@
  *   the pass; every read re-verifies only the chunks it touches. A changed fingerprint means a
  *   new pass; a chunk changed in place behind an unchanged fingerprint fails at read time.
  * A mismatch is `PalError(DENIED)` naming the file.
+ *
+ * Hashing uses `node:crypto`, loaded lazily (lazy_node.ts): a host whose manifest lists trusted
+ * files loads it before it serves; a trusted file opened before then fails with a clear error.
  * @module
  */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "./lazy_node.ts";
 import { PalCode, PalError } from "../errors.ts";
 import { checkBuffer, checkOffset } from "./fs_path.ts";
 import type { FileStat, FsFile } from "./fs_types.ts";
@@ -36,7 +39,7 @@ interface Verified {
 }
 
 function sha256(b: Uint8Array): string {
-  return createHash("sha256").update(b).digest("hex");
+  return nodeCrypto().createHash("sha256").update(b).digest("hex");
 }
 
 /** Read exactly `buf.length` bytes at `pos` (fewer only at end of file). */
@@ -56,7 +59,9 @@ function readAt(file: Deno.FsFile, buf: Uint8Array, pos: number): number {
  * @example
  * ```ts
  * import { createHash } from "node:crypto";
+ * import { loadNodeCrypto } from "./lazy_node.ts";
  * import { TrustedFile } from "./trusted_files.ts";
+ * await loadNodeCrypto();
  * const path = Deno.makeTempFileSync();
  * Deno.writeTextFileSync(path, "trusted");
  * const hash = createHash("sha256").update("trusted").digest("hex");
@@ -152,7 +157,7 @@ export class TrustedFile {
   #pass(file: Deno.FsFile, st: Deno.FileInfo): Verified {
     this.#passes++;
     this.#verified = undefined;
-    const whole = createHash("sha256");
+    const whole = nodeCrypto().createHash("sha256");
     const chunkHashes: string[] = [];
     const buf = new Uint8Array(this.#chunkBytes);
     let pos = 0;

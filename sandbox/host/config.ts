@@ -1,9 +1,12 @@
 /**
- * The sandbox host's configuration: plain, structured-cloneable data derived from a manifest.
- * It crosses into the host worker (postMessage) or the host process (stdin JSON) unchanged.
+ * The sandbox host's configuration: plain, structured-cloneable data derived from a manifest
+ * (config_build.ts makes it, in the embedding app). It crosses into the host worker (postMessage)
+ * or the host process (stdin JSON) unchanged. The host imports this module, so it imports no
+ * value of the manifest's or the permissions' modules (and none of `node:`: see
+ * pal/host/lazy_node.ts).
  */
 import type { Manifest } from "../manifest.ts";
-import { type WorkerPermissions, workerPermissions } from "../permissions.ts";
+import type { WorkerPermissions } from "../permissions.ts";
 
 /** A mount as the host binds it. */
 export interface HostMount {
@@ -30,40 +33,10 @@ export interface HostConfig {
   readonly guestPermissions: WorkerPermissions;
   /** URL of the libOS boot module. */
   readonly bootUrl: string;
+  /** `file:` URL of `loader.entrypoint` (the first process's module). */
+  readonly entryUrl: string;
   /** strace-like trace of PAL calls to the trace stream. */
   readonly trace: boolean;
-}
-
-let counter = 0;
-
-/** Derive the host configuration from a validated manifest. */
-export function hostConfigFromManifest(m: Manifest, opts: { trace?: boolean } = {}): HostConfig {
-  const mounts: HostMount[] = m.fs.mounts.map((mt, i) => {
-    const base = { id: i + 1, path: mt.path, readonly: mt.readonly, readahead: mt.readahead };
-    return mt.type === "chroot"
-      ? { ...base, type: "chroot", hostPath: mt.hostPath }
-      : { ...base, type: "tmpfs", sizeBytes: mt.sizeBytes };
-  });
-  const code = codeMountPath(m);
-  if (code !== null) {
-    mounts.push({
-      id: mounts.length + 1,
-      path: code,
-      type: "chroot",
-      readonly: true,
-      readahead: true,
-      hostPath: m.loader.codeDir,
-      code: true,
-    });
-  }
-  return {
-    sandboxId: `sb${Date.now().toString(36)}${(counter++).toString(36)}`,
-    manifest: m,
-    mounts,
-    guestPermissions: workerPermissions(m, "guest"),
-    bootUrl: new URL("../../libos/boot.ts", import.meta.url).href,
-    trace: opts.trace ?? false,
-  };
 }
 
 /**
@@ -96,4 +69,10 @@ export function entryExePath(cfg: HostConfig): string {
 export function sandpiperSourceDir(): string | null {
   const u = new URL("../../", import.meta.url);
   return u.protocol === "file:" ? decodeURIComponent(u.pathname) : null;
+}
+
+/** Whether the host must load `node:crypto` before it serves (pal/host/lazy_node.ts): the
+ * manifest lists trusted files, which it hashes with it. */
+export function needsNodeCrypto(cfg: HostConfig): boolean {
+  return cfg.manifest.fs.trustedFiles.length > 0;
 }

@@ -15,8 +15,13 @@
  * (the configuration, untagged): no guest exists before the host has read it, and none can read the
  * host's memory. A guest can then neither forge nor replay a frame: anything it writes or takes
  * breaks a tag or the sequence, and the reader ends the sandbox.
+ *
+ * The HMAC is hmac.ts's for frames under NODE_FRAME_BYTES, and `node:crypto`'s for larger ones
+ * once it is loaded: the first large frame starts loading it (pal/host/lazy_node.ts), so a host
+ * that only ever sends small frames never pays for `node:crypto`'s load (~20–30 ms of its start).
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { HmacSha256, sameBytes } from "./hmac.ts";
+import { loadNodeCrypto, nodeCryptoIfLoaded } from "../../pal/host/lazy_node.ts";
 
 /** Largest frame either side accepts. */
 export const MAX_FRAME_BYTES = 32 << 20;
@@ -24,6 +29,10 @@ export const MAX_FRAME_BYTES = 32 << 20;
 export const TAG_BYTES = 16;
 /** Bytes of a channel key. */
 export const KEY_BYTES = 32;
+/** Frames from this size on are tagged by `node:crypto` once it is loaded (~1.6 GB/s with SHA
+ * instructions against ~100 MB/s for hmac.ts; hmac.ts is the faster for small frames: ~6 µs
+ * against ~15 µs for a 200-byte frame). */
+const NODE_FRAME_BYTES = 4096;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -36,6 +45,7 @@ export class FrameAuth {
   #seq = 0n;
   readonly #key: Uint8Array;
   readonly #dir: Uint8Array;
+  readonly #hmac: HmacSha256;
 
   constructor(key: Uint8Array, direction: Direction) {
     if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
@@ -43,15 +53,23 @@ export class FrameAuth {
     }
     this.#key = key.slice();
     this.#dir = enc.encode(direction);
+    this.#hmac = new HmacSha256(this.#key);
   }
 
   /** The tag of the next frame, whose bytes before the tag are `body` (advances the number). */
   next(body: Uint8Array): Uint8Array {
     const seq = new Uint8Array(8);
     new DataView(seq.buffer).setBigUint64(0, this.#seq++, true);
-    const mac = createHmac("sha256", this.#key).update(this.#dir).update(seq).update(body)
-      .digest();
-    return new Uint8Array(mac.buffer, mac.byteOffset, TAG_BYTES);
+    if (body.length >= NODE_FRAME_BYTES) {
+      const node = nodeCryptoIfLoaded();
+      if (node) {
+        const mac = node.createHmac("sha256", this.#key).update(this.#dir).update(seq)
+          .update(body).digest();
+        return new Uint8Array(mac.buffer, mac.byteOffset, TAG_BYTES);
+      }
+      void loadNodeCrypto(); // for the large frames to come
+    }
+    return this.#hmac.mac(this.#dir, seq, body).subarray(0, TAG_BYTES);
   }
 }
 
@@ -117,7 +135,7 @@ export class FrameDecoder {
         const end = 4 + rest - tag;
         if (this.#auth) {
           const want = this.#auth.next(this.#buf.subarray(0, end));
-          if (!timingSafeEqual(want, this.#buf.subarray(end, end + TAG_BYTES))) {
+          if (!sameBytes(want, this.#buf.subarray(end, end + TAG_BYTES))) {
             throw new Error("a frame failed authentication (bytes not written by its peer)");
           }
         }

@@ -5,7 +5,8 @@
  * every frame after the configuration is authenticated (framing.ts: a guest can reach this
  * process's stdio).
  */
-import type { HostConfig } from "./config.ts";
+import { type HostConfig, needsNodeCrypto } from "./config.ts";
+import { loadNodeCrypto } from "../../pal/host/lazy_node.ts";
 import { encodeFrame, FrameAuth, FrameDecoder, KEY_BYTES } from "./framing.ts";
 import { type HostEvent, parseCommand } from "./protocol.ts";
 import { SandboxHost } from "./sandbox_host.ts";
@@ -45,6 +46,8 @@ for await (const chunk of Deno.stdin.readable) {
     if (!host) {
       const c = m as { type?: string; config?: HostConfig };
       if (c?.type !== "config" || !c.config) continue;
+      // Trusted files hash with node:crypto, loaded only for hosts that have any (lazy_node.ts).
+      if (needsNodeCrypto(c.config)) await loadNodeCrypto();
       const h = host = new SandboxHost(c.config, emit);
       // This process holds one sandbox: its whole resident set is the sandbox's.
       watchMemory({

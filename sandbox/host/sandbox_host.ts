@@ -6,7 +6,6 @@
  * It runs in a host Worker (`worker` isolation) or as the main module of a `deno run` child
  * (`process` isolation); `emit` carries events to the embedding app either way.
  */
-import { pathToFileURL } from "node:url";
 import { FileEpochs } from "../../pal/host/file_epochs.ts";
 import { closeHandle } from "../../pal/host/handles.ts";
 import type { AuditEvent, BoundMount, HostServices } from "../../pal/host/owner.ts";
@@ -182,7 +181,7 @@ export class SandboxHost implements HostServices {
     const argv = spec.argv ?? m.loader.argv;
     const exePath = child?.exePath ?? entryExePath(this.cfg);
     const pgid = child?.pgid !== undefined ? { pgid: child.pgid } : {};
-    const entry = child?.entry ?? pathToFileURL(m.loader.entrypoint).href;
+    const entry = child?.entry ?? this.cfg.entryUrl;
     adoptNew(this, proc, { entry, exePath, argv, ...pgid });
     child?.prepare(pid);
     this.#boot(

@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { parseManifest } from "../../sandbox/manifest.ts";
-import { codeMountPath, hostConfigFromManifest } from "../../sandbox/host/config.ts";
+import { codeMountPath } from "../../sandbox/host/config.ts";
+import { hostConfigFromManifest } from "../../sandbox/host/config_build.ts";
 import { Sandbox } from "../../sandbox/sandbox.ts";
 
 /** A guest that reports what it sees of its own directory, as JSON on stdout. */

@@ -4,7 +4,11 @@ import { PalCode, PalError } from "../../pal/errors.ts";
 import { ChrootFs } from "../../pal/host/chrootfs.ts";
 import type { SymlinkDetail } from "../../pal/host/fs_types.ts";
 import { runFsConformance } from "./fs_conformance.ts";
+import { loadNodeFs } from "../../pal/host/lazy_node.ts";
 import { assertPal, bytes, names, readText, writeText } from "./fs_conformance_util.ts";
+
+// statfs needs node:fs, which a host loads at its first stream_statfs (lazy_node.ts).
+await loadNodeFs();
 
 runFsConformance({
   name: "chroot",
@@ -178,9 +182,12 @@ Deno.test("chroot: under path-scoped permissions symlinks are emulated, the rest
   const { base, root } = setup();
   const script = `${base}/probe.ts`;
   const mod = new URL("../../pal/host/chrootfs.ts", import.meta.url).href;
+  const lazy = new URL("../../pal/host/lazy_node.ts", import.meta.url).href;
   Deno.writeTextFileSync(
     script,
     `import { ChrootFs } from "${mod}";
+import { loadNodeFs } from "${lazy}";
+await loadNodeFs();
 const fs = new ChrootFs({ hostRoot: Deno.args[0], readonly: false });
 const out = {};
 const f = fs.open("a", { read: true, write: true, create: true }, 0o644);

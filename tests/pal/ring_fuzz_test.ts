@@ -7,7 +7,7 @@ import { ABI, type ArgType } from "../../pal/abi.ts";
 import { isPalCode } from "../../pal/errors.ts";
 import { createPage, type PageGeometry, slotOffset, SlotState, SlotWord } from "../../pal/ring.ts";
 import { manifestFromObject } from "../../sandbox/manifest.ts";
-import { hostConfigFromManifest } from "../../sandbox/host/config.ts";
+import { hostConfigFromManifest } from "../../sandbox/host/config_build.ts";
 import { SandboxHost } from "../../sandbox/host/sandbox_host.ts";
 import { HostProc } from "../../sandbox/host/proc.ts";
 

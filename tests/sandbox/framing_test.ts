@@ -11,6 +11,8 @@ import {
   newChannelKey,
   TAG_BYTES,
 } from "../../sandbox/host/framing.ts";
+import { HmacSha256 } from "../../sandbox/host/hmac.ts";
+import { loadNodeCrypto } from "../../pal/host/lazy_node.ts";
 
 function channel() {
   const key = newChannelKey();
@@ -88,4 +90,23 @@ Deno.test("frames hostile: forged, dropped, replayed, crossed and changed frames
     // The stream stays refused.
     assert.throws(() => c.recv.push(new Uint8Array(0)), /broken/, what);
   }
+});
+
+Deno.test("frames: large frames tag the same before and after node:crypto loads", async () => {
+  const { key, send, recv } = channel();
+  const big = new Uint8Array(64 << 10).map((_, i) => i & 0xff);
+  // Tagged by hmac.ts when node:crypto is not loaded yet (this starts loading it).
+  const first = encodeFrame({ type: "stdout", data: big }, send);
+  await loadNodeCrypto();
+  // From now on node:crypto tags and checks large frames: the first frame's tag still checks.
+  const second = encodeFrame({ type: "stdout", data: big.slice().reverse() }, send);
+  const got = recv.push(concat(first, second)) as { data: Uint8Array }[];
+  assert.equal(got.length, 2);
+  assert.deepEqual(got[0]!.data, big);
+  assert.deepEqual(got[1]!.data, big.slice().reverse());
+  // Both compute HMAC-SHA256(key, direction | seq as u64 LE | bytes) cut to TAG_BYTES.
+  const body = new Uint8Array(10_000).fill(7);
+  const seq = new Uint8Array(8);
+  const want = new HmacSha256(key).mac(new TextEncoder().encode("to-host"), seq, body);
+  assert.deepEqual(new FrameAuth(key, "to-host").next(body), want.subarray(0, TAG_BYTES));
 });
