@@ -484,5 +484,8 @@ export const OpenFlag = {
   NONBLOCK: 128,
 } as const;
 
+/** flock(2) operations (the `op` argument of `stream_lock`; Linux's values). */
+export const LockOp = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
+
 /** Event bits for `stream_wait_events`. */
 export const PollBits = { IN: 1, OUT: 4, ERR: 8, HUP: 16 } as const;

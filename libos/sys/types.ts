@@ -3,6 +3,7 @@
  * and the personalities on top of it (native API, Deno namespace, WASI). Linux semantics: every
  * call returns a value or throws `ErrnoError` (libos/errno.ts). Paths are guest paths.
  */
+import { LockOp } from "../../pal/abi.ts";
 import type { ProcEntry, SpawnRequest, WaitResult } from "../proc/process.ts";
 import type { Disposition } from "../signal/signals.ts";
 export type { ProcEntry, SpawnRequest, WaitResult } from "../proc/process.ts";
@@ -58,8 +59,8 @@ export const S = {
 
 export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
 
-/** flock(2) operations. */
-export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
+/** flock(2) operations (the PAL's `stream_lock` takes them as they are). */
+export const LOCK = LockOp;
 
 /** access(2) modes. */
 export const ACCESS = { F_OK: 0, X_OK: 1, W_OK: 2, R_OK: 4 } as const;

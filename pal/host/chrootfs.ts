@@ -70,6 +70,12 @@ export interface ChrootFsOptions {
  * for an emulated FIFO (then `isFile` is false). */
 type HostInfo = Deno.FileInfo & { linkTarget?: string; fifoPerm?: number };
 
+/** The bits of a guest's mode that reach a host file: the permission bits only. The sticky bit
+ * marks emulated links and FIFOs, and a guest never makes a setuid or setgid host file. */
+function hostBits(mode: number): number {
+  return checkMode(mode) & 0o777;
+}
+
 /**
  * A host directory as a mount.
  * @example
@@ -205,9 +211,7 @@ export class ChrootFs implements FsBackend {
     if (!st) {
       if (!f.create) throw PalError.quick(PalCode.NOT_FOUND, `"${p}" not found`);
       if (f.directory) throw new PalError(PalCode.INVAL, "open: create with directory");
-      // Only the permission bits: the sticky bit marks emulated links, and a guest never makes
-      // a setuid or setgid host file.
-      const m = checkMode(mode) & 0o777;
+      const m = hostBits(mode);
       const opts = { read: true, write: true, createNew: true, mode: m };
       const file = this.#do("open", p, () => Deno.openSync(this.#host(parts), opts));
       return new ChrootFile(file, f.read, f.write, false, p, this.#times);
@@ -248,7 +252,7 @@ export class ChrootFs implements FsBackend {
   /** See {@link FsBackend.mkdir}. */
   mkdir(p: string, mode: number): void {
     this.#mutating("mkdir");
-    const m = checkMode(mode) & 0o777;
+    const m = hostBits(mode);
     const parts = this.#slot(p, "mkdir");
     this.#do("mkdir", p, () => Deno.mkdirSync(this.#host(parts), { mode: m }));
   }
@@ -314,7 +318,7 @@ export class ChrootFs implements FsBackend {
    */
   mkfifo(p: string, mode: number): void {
     this.#mutating("mkfifo");
-    const m = checkMode(mode) & 0o777;
+    const m = hostBits(mode);
     const parts = this.#slot(p, "mkfifo");
     this.#do("mkfifo", p, () => createFifo(this.#host(parts), m));
   }
@@ -377,7 +381,7 @@ export class ChrootFs implements FsBackend {
    */
   chmod(p: string, mode: number): void {
     this.#mutating("chmod");
-    const m = checkMode(mode) & 0o777;
+    const m = hostBits(mode);
     if (this.#trusted.has(p)) {
       throw new PalError(PalCode.DENIED, `chmod: trusted file "${p}" cannot be changed`);
     }

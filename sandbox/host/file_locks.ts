@@ -17,11 +17,9 @@
  */
 import type { HostHandlers } from "../../pal/host/dispatch.ts";
 import { PalCode, PalError } from "../../pal/errors.ts";
+import { LockOp } from "../../pal/abi.ts";
 import { type HostHandle, isClosed, whenClosed } from "../../pal/host/handles.ts";
 import type { HostProc } from "./proc.ts";
-
-/** flock(2) operations (the Linux values). */
-export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
 
 type FileHandle = Extract<HostHandle, { kind: "file" }>;
 
@@ -50,13 +48,13 @@ export class FileLocks {
    */
   flock(caller: HostProc, h: FileHandle, op: number): void | Promise<void> {
     if (!Number.isInteger(op)) throw new PalError(PalCode.INVAL, "flock: bad operation");
-    const nb = (op & LOCK.NB) !== 0;
-    const what = op & ~LOCK.NB;
-    if (what === LOCK.UN) return this.#release(h);
-    if (what !== LOCK.SH && what !== LOCK.EX) {
+    const nb = (op & LockOp.NB) !== 0;
+    const what = op & ~LockOp.NB;
+    if (what === LockOp.UN) return this.#release(h);
+    if (what !== LockOp.SH && what !== LockOp.EX) {
       throw new PalError(PalCode.INVAL, "flock: bad operation");
     }
-    const exclusive = what === LOCK.EX;
+    const exclusive = what === LockOp.EX;
     const key = fileKey(h);
     const held = this.#held.get(h);
     if (held !== undefined) {

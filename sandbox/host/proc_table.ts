@@ -189,14 +189,14 @@ function offer(host: ProcHost, parent: HostProc, child: HostProc): boolean {
 }
 
 /**
- * Bookkeeping after `p` exited: re-parent its children, drop its waiters, and either reap it
- * (no live parent) or leave it a zombie for its parent. @returns the parent to send SIGCHLD to
+ * Bookkeeping after `p` exited (its blocked calls were cancelled at its end: `cancelBlocked`):
+ * re-parent its children, drop its waiters, and either reap it (no live parent) or leave it a
+ * zombie for its parent. @returns the parent to send SIGCHLD to
  */
 export function exited(host: ProcHost, p: HostProc): HostProc | null {
   p.zombie = true;
   p.tree.waiters.length = 0;
   p.tree.sigTable?.release(p);
-  cancelBlocked(p);
   const init = host.procs.get(1);
   const heir = init && init.state !== "exited" && init !== p ? init : null;
   for (const c of [...host.procs.values()]) {
