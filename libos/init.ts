@@ -3,6 +3,7 @@
  * Worker receives before any app code runs. Layout documented here, owned here.
  */
 import type { GuestChannel } from "../pal/guest/client.ts";
+import type { HostCallName } from "../pal/abi.ts";
 
 /**
  * What the spawn pool (sandbox/host/proc_pool.ts) posts to a Worker it starts: boot then does the
@@ -133,3 +134,8 @@ export type GuestToHost =
   | { readonly type: "ready" }
   | { readonly type: "exit"; readonly code: number }
   | { readonly type: "fatal"; readonly message: string };
+
+/** The host calls a pooled Worker makes while it warms up, before any process is its (boot.ts):
+ * the host serves its page for these alone (pal/host/server.ts `attachWarming`), so their
+ * handlers must not depend on a process. */
+export const WARM_CALLS: ReadonlySet<HostCallName> = new Set<HostCallName>(["host_time"]);

@@ -53,7 +53,9 @@ const SPIN_MAX_MS = 0.2;
 interface HostPage<Owner> {
   readonly sab: SharedArrayBuffer;
   readonly geometry: PageGeometry;
-  readonly owner: Owner;
+  owner: Owner;
+  /** A page served before it has an owner (`attachWarming`): the calls it may make. */
+  only: ReadonlySet<string> | null;
   readonly port: MessagePort;
   readonly slots: HostSlot[];
   readonly bulk: Uint8Array;
@@ -136,6 +138,7 @@ export class RingServer<Owner = unknown> {
       sab,
       geometry,
       owner,
+      only: null,
       port,
       slots,
       bulk: new Uint8Array(sab, bulkOffset(geometry), geometry.bulkBytes),
@@ -144,6 +147,32 @@ export class RingServer<Owner = unknown> {
       closed: false,
     };
     this.#pages.add(page);
+    return page;
+  }
+
+  /**
+   * Serve a page that has no owner yet, for the calls in `only` alone (their handlers must not
+   * use the owner): a pooled Worker warms its call path with them before any process is its
+   * (sandbox/host/proc_pool.ts); every other call is DENIED. `adopt` gives it its owner.
+   */
+  attachWarming(
+    sab: SharedArrayBuffer,
+    geometry: PageGeometry,
+    port: MessagePort,
+    only: ReadonlySet<CallName>,
+  ): object {
+    const token = this.attach(sab, geometry, undefined as Owner, port);
+    (token as HostPage<Owner>).only = only;
+    return token;
+  }
+
+  /** A page attached with `attachWarming` now belongs to `owner`, with every call open (a call
+   * it submitted before is served as `owner`'s). @returns the page's token */
+  adopt(token: object, owner: Owner): object {
+    const page = token as HostPage<Owner>;
+    if (page.closed || page.only === null) throw new Error("not a warming page");
+    page.owner = owner;
+    page.only = null;
     return page;
   }
 
@@ -351,6 +380,9 @@ export class RingServer<Owner = unknown> {
       }
       name = row.name;
       resultType = row.spec.result;
+      if (page.only && !page.only.has(name)) {
+        throw new PalError(PalCode.DENIED, `${name} before the page has a process`);
+      }
       if (reqLen < 0 || reqLen > page.geometry.inlineBytes) {
         throw new PalError(PalCode.INVAL, `request length ${reqLen} out of range`);
       }
@@ -432,7 +464,7 @@ export class RingServer<Owner = unknown> {
       respLen = -respLen;
     }
     const name = BY_NUMBER.get(w[SlotWord.CALL]!)?.name ?? -1;
-    this.onCall?.(page.owner, name, result, slot.args, value);
+    if (!page.only) this.onCall?.(page.owner, name, result, slot.args, value);
     w[SlotWord.RESULT] = result;
     w[SlotWord.RESP_LEN] = respLen;
     w[SlotWord.FLAGS] = flags;

@@ -44,6 +44,10 @@ import type { WorkerLike } from "./worker_factory.ts";
 export interface PoolChannel {
   readonly guest: GuestChannel;
   readonly host: MessagePort;
+  /** While a pooled Worker warms up: the host serves its page for a few harmless calls only
+   * (pal/host/server.ts `attachWarming`), so its call path is compiled before a process needs
+   * it; the process that takes the Worker adopts the page (then null). */
+  warm?: object | null;
 }
 
 /** A Worker taken from the pool, with the channel it was given ahead (null: none). */
@@ -87,6 +91,7 @@ export class WorkerPool {
    * @param quietMs quiet time after a take before refilling
    * @param channelFor makes the call page and sync port a new Worker gets with `WARM_UP`
    *   (its process's boot then neither waits for a page nor takes a port)
+   * @param release lets go of the channel of a Worker the pool drops
    */
   constructor(
     readonly size: number,
@@ -94,6 +99,7 @@ export class WorkerPool {
     readonly room: () => number,
     readonly quietMs: number = QUIET_MS,
     readonly channelFor: (() => PoolChannel) | null = null,
+    readonly release: (c: PoolChannel) => void = (c) => c.host.close(),
   ) {}
 
   /** Idle Workers, booting or ready (tests, bench). */
@@ -198,7 +204,7 @@ export class WorkerPool {
     this.#refill = undefined;
     for (const p of this.#idle.splice(0)) {
       p.worker.terminate();
-      p.channel?.host.close();
+      if (p.channel) this.release(p.channel);
     }
     for (const r of this.#readyWaiters.splice(0)) r();
   }
@@ -236,7 +242,7 @@ export class WorkerPool {
       const i = this.#idle.indexOf(p);
       if (i >= 0) this.#idle.splice(i, 1);
       worker.terminate();
-      channel?.host.close();
+      if (channel) this.release(channel);
       this.#settle();
     };
     worker.onmessageerror = (e) => e.preventDefault();

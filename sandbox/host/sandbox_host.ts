@@ -10,7 +10,7 @@ import { FileEpochs } from "../../pal/host/file_epochs.ts";
 import { closeHandle } from "../../pal/host/handles.ts";
 import type { AuditEvent, BoundMount, HostServices } from "../../pal/host/owner.ts";
 import { RingServer } from "../../pal/host/server.ts";
-import { createDoorbell, createPage, DEFAULT_GEOMETRY } from "../../pal/ring.ts";
+import { createDoorbell } from "../../pal/ring.ts";
 import type { PluginInit } from "../../libos/init.ts";
 import { PluginBridges } from "../plugin_bridge.ts";
 import { entryExePath, type HostConfig } from "./config.ts";
@@ -34,8 +34,9 @@ import { SysV } from "./ipc_sysv.ts";
 import { guardSplit, type SandboxPolicy } from "./split.ts";
 import { localWorkers, type WorkerFactory, type WorkerLike } from "./worker_factory.ts";
 import { BUILTIN_SCHEME } from "../../libos/bin/names.ts";
-import { type PoolChannel, QUIET_MS, WorkerPool } from "./proc_pool.ts";
+import { QUIET_MS, WorkerPool } from "./proc_pool.ts";
 import { retireNow, Retirer } from "./proc_retire.ts";
+import { attachChannel, newChannel, releaseChannel, warmingChannel } from "./proc_channel.ts";
 
 /** Sends an event to the embedding app. */
 export type Emit = (ev: HostEvent) => void;
@@ -87,7 +88,8 @@ export class SandboxHost implements HostServices {
       () => this.newWorker(cfg.bootUrl, `sandpiper ${this.sandboxId} pooled`),
       () => cfg.manifest.sys.maxProcesses - this.#liveCount(),
       QUIET_MS,
-      () => this.#channel(),
+      () => warmingChannel(this.server, this.#doorbell),
+      (c) => releaseChannel(this.server, c),
     );
     // As many parked as the pool may hold idle (they cost about the same), at least a few.
     this.#retirer = new Retirer(Math.max(4, cfg.manifest.sys.spawnPool));
@@ -223,13 +225,6 @@ export class SandboxHost implements HostServices {
     this.#boot(p, spec, child);
   }
 
-  /** A fresh call page and sync port for a process (the host keeps `host`). */
-  #channel(): PoolChannel {
-    const ch = new MessageChannel();
-    const page = createPage(DEFAULT_GEOMETRY);
-    return { guest: { page, doorbell: this.#doorbell, syncPort: ch.port2 }, host: ch.port1 };
-  }
-
   /** Start the Worker of `proc` and post its init message. */
   #boot(
     proc: HostProc,
@@ -248,11 +243,11 @@ export class SandboxHost implements HostServices {
     // A cold Worker of a built-in may come back too (proc_pool.ts `take`).
     proc.poolOut = builtin;
     const ahead = taken?.channel ?? null;
-    const ch = ahead ?? this.#channel();
+    const ch = ahead ?? newChannel(this.#doorbell);
     proc.channel = ch;
     let worker: WorkerLike;
     try {
-      proc.pageToken = this.server.attach(ch.guest.page, DEFAULT_GEOMETRY, proc, ch.host);
+      proc.pageToken = attachChannel(this.server, ch, proc);
       worker = taken?.worker ??
         this.newWorker(this.cfg.bootUrl, `sandpiper ${this.sandboxId} pid ${pid}`);
     } catch (e) {
