@@ -12,11 +12,16 @@
  * (libos/bin/mod.ts `warmBuiltins`: they only define functions, so no program runs; a
  * built-in's spawn then finds its module loaded and compiled, and another program's import is
  * no longer the Worker's first, slow one), so the code every process runs first is ready before
- * a process needs it. Then it installs the Deno personality ahead of the process (install.ts
+ * a process needs it. The built-ins' imports are literal, so Deno loaded them with boot's graph;
+ * the first *computed* `import()` of a Worker costs ~1 ms more than the next (measured in a fork
+ * child: its program's import took ~2.0 ms, ~1.2–1.5 ms after one), so boot makes one, of an
+ * empty `data:` module, and runs the fork state's deserializer once (proc/fork.ts
+ * `warmForkState`). Then it installs the Deno personality ahead of the process (install.ts
  * `prepareDeno`: every member but those that name the process, which the init binds; ~0.6–1 ms
  * of a warm spawn measured on a 2-core VM), runs whole rehearsal processes of `true` over a
- * local PAL (warm_up.ts `rehearseProcess`: a real process's path is compiled too) and answers
- * `BOOTED`. `WARM_UP` may also carry the call page and sync port of the Worker's future process
+ * local PAL (warm_up.ts `rehearseProcess`: a real process's path is compiled too), each followed
+ * by one real host call (`host_time`, on the call page the host serves for `WARM_CALLS` alone
+ * until a process adopts it: pal/host/server.ts `attachWarming`), and answers `BOOTED`. `WARM_UP` may also carry the call page and sync port of the Worker's future process
  * (`WarmUpMessage`): the Worker builds its PAL client while warming and its init message then
  * carries no channel. An init message that arrives while the Worker warms stops the warming
  * (the process needs the thread; one that arrives during a rehearsal waits for it to end). A cold
@@ -38,10 +43,13 @@ import { macrotaskTurn } from "../pal/turn.ts";
 import { warmBuiltins } from "./bin/mod.ts";
 import { type PreparedDeno, prepareDeno } from "./personality/deno/install.ts";
 import { sealWorker } from "../pal/guest/seal.ts";
+import { warmForkState } from "./proc/fork.ts";
 
 // Before anything else: no guest code may reach the process's stdio or BroadcastChannel (seal.ts).
 sealWorker();
 
+/** A module with nothing in it, imported by a computed specifier while the Worker warms up. */
+const WARM_MODULE = "data:text/javascript,export{}";
 /** Rehearsal processes a pooled Worker runs before it says it is booted (warm_up.ts). */
 const PROCESS_REHEARSALS = 20;
 /** The rehearsal process running now (warm_up.ts `rehearseProcess`), if any. */
@@ -65,6 +73,15 @@ function warmChannel(m: Partial<WarmUpMessage>): GuestChannel | undefined {
   return ok ? c : undefined;
 }
 
+/** One computed `import()` (see the module doc); a refusal only means less was warmed. */
+async function warmDynamicImport(): Promise<void> {
+  try {
+    await import(WARM_MODULE);
+  } catch (_e) {
+    // Not allowed here: the process's own first import pays it.
+  }
+}
+
 /** The Worker's message handler until a process takes it (again, once the host recycled it). */
 async function onMessage(e: MessageEvent): Promise<void> {
   if (e.data === WARM_UP || e.data?.type === WARM_UP) {
@@ -77,16 +94,27 @@ async function onMessage(e: MessageEvent): Promise<void> {
       for (let i = 0; i < 2; i++) await new Promise<void>((r) => macrotaskTurn(r));
       // Imports only (no program runs); stops once a process took this Worker.
       await warmBuiltins(() => started);
+      await warmDynamicImport();
+      warmForkState();
       if (started) return;
       prepared = prepareDeno();
       // Whole processes of `true`, one per macrotask (an init message between two stops them):
       // the path of a real process is then compiled too (measured on a 2-core VM: a spawn of
       // `true` from a full pool with sys.recycle = false, median ~3.1 → ~2.1 ms). A rehearsal
       // that fails leaves the Worker unusable: the error ends it, and the pool drops it.
+      // After each, a real call to the host (WARM_CALLS): the rehearsals' PAL answers in the
+      // Worker, so the client's call path would otherwise run first in the process (measured:
+      // the first synchronous call of a Worker took ~0.5–1.5 ms, the next ~0.2 ms).
+      const pal = warmPal;
       for (let i = 0; i < PROCESS_REHEARSALS && !started; i++) {
         rehearsal = rehearseProcess(prepared);
         await rehearsal;
         rehearsal = undefined;
+        try {
+          if (pal && !started) pal.call("host_time");
+        } catch (_e) {
+          // Not served (the host took the page back): the process's own calls warm it.
+        }
         await new Promise<void>((r) => macrotaskTurn(r));
       }
       if (started) return;

@@ -1,7 +1,8 @@
 /**
  * Processes started from pooled Workers (sandbox/host/proc_pool.ts) are whole new processes: the
  * pool was used, and each child has its own pid, argv, env, cwd and main module and no trace of
- * an earlier process or of boot's rehearsal (libos/boot.ts); the Deno personality the warm-up
+ * an earlier process or of boot's rehearsal (libos/boot.ts: its console line is not in a child's
+ * stdout); the Deno personality the warm-up
  * installed ahead is bound to it (a child waiting on a timer is not ended early).
  */
 import assert from "node:assert/strict";
@@ -19,6 +20,7 @@ for (const iso of LEVELS) {
     assert.equal(pids.size, 5, "five distinct pids");
     out.forEach((o, i) => {
       assert.equal(o.code, 0);
+      assert.equal(o.exact, true, `process ${i} wrote more than its line`);
       assert.equal(o.seen, null, "no globals of an earlier process");
       assert.equal(o.ppid, r.me);
       // The first spawn and the first fork each took a warmed Worker from a full pool: its Deno
