@@ -70,7 +70,7 @@ export class Sandbox {
   readonly #procs = new Map<number, ProcSink>();
   readonly #spawns = new Map<
     number,
-    { resolve: (pid: number) => void; reject: (e: Error) => void }
+    { resolve: (p: SandboxProcess) => void; reject: (e: Error) => void }
   >();
   readonly #ready: Promise<void>;
   readonly #revokes = new Map<
@@ -148,11 +148,11 @@ export class Sandbox {
   spawn(spec: SpawnSpec = {}): Promise<SandboxProcess> {
     if (this.#closed) return Promise.reject(this.#limit ?? new SandboxError("sandbox is closed"));
     const reqId = ++this.#reqId;
-    const pid = new Promise<number>((resolve, reject) =>
+    const proc = new Promise<SandboxProcess>((resolve, reject) =>
       this.#spawns.set(reqId, { resolve, reject })
     );
     this.#link.send({ type: "spawn", reqId, spec });
-    return pid.then((p) => this.#makeProcess(p));
+    return proc;
   }
 
   /**
@@ -257,10 +257,15 @@ export class Sandbox {
 
   #event(ev: HostEvent): void {
     switch (ev.type) {
-      case "spawned":
-        this.#spawns.get(ev.reqId)?.resolve(ev.pid);
+      case "spawned": {
+        const s = this.#spawns.get(ev.reqId);
+        if (!s) return;
         this.#spawns.delete(ev.reqId);
+        // Known from now on, not from a promise reaction later: in `process` isolation the
+        // host's next frames (this process's output, its exit) may be handled in this same turn.
+        s.resolve(this.#makeProcess(ev.pid));
         return;
+      }
       case "spawn-failed":
         this.#spawns.get(ev.reqId)?.reject(
           ev.limit ? new LimitError(ev.limit, ev.message) : new SandboxError(ev.message),
