@@ -3,8 +3,10 @@
  * with an optional NAME.json of args, env, root, exit_code, stdout, stderr) each in a fresh
  * sandbox on a temporary copy of its folder, with a 5 s limit, and compares the total with
  * conformance/best_total.txt. A test ended by that limit runs once more (reported as RETRY): on
- * our shared 2-core VMs a sandbox's start now and then stalls for seconds (a test that passes in
- * ~0.2 s alone was once killed at 5 s); a test that hangs fails both times.
+ * our shared 2-core VMs a test that passes in ~0.2 s alone was now and then killed at 5 s. The
+ * likely cause, fixed since: under load the app could handle a process's exit in the same turn
+ * as the answer to its spawn, before it knew the process, and lose it (sandbox/sandbox.ts). The
+ * retry stays; a test that hangs fails both times.
  *
  *   deno task conformance <suite> [--update-best] [--isolation worker|process] [--filter re]
  *
