@@ -15,6 +15,15 @@ import { H, unlock } from "./sysv_shared.ts";
 export const IPC_NOWAIT = 0o4000;
 export const MSG_NOERROR = 0o10000;
 export const SEM_UNDO = 0x1000;
+/**
+ * This thread's sleeps waiting for an object to change (`waitChange`: a blocked msgsnd, msgrcv
+ * or semop), and those that ran out their slice although the object had changed by then: a
+ * wake-up that never came (a changer that skipped its notify). Every changer wakes all such
+ * sleepers, and a merely slow one still wakes them, so `late` stays near 0 unless wake-ups are
+ * lost (tests/proc/sysv_fast_test.ts counts them instead of timing the hand-overs).
+ */
+export const sysvSleeps = { slept: 0, late: 0 };
+
 /** Spin for a lock before sleeping (holders keep it for about a µs). */
 const SPIN_MS = 0.05;
 /** Longest sleep between checks of signals, removal and the deadline. */
@@ -115,8 +124,10 @@ export class SharedObject {
       beatWhileBlocked();
       Atomics.add(a, H.SEQWAIT, 1);
       const now = performance.now();
-      Atomics.wait(a, H.SEQ, seen, Math.min(POLL_MS, Math.max(0, st.deadline - now)));
+      const r = Atomics.wait(a, H.SEQ, seen, Math.min(POLL_MS, Math.max(0, st.deadline - now)));
       Atomics.sub(a, H.SEQWAIT, 1);
+      sysvSleeps.slept++;
+      if (r === "timed-out" && Atomics.load(a, H.SEQ) !== seen) sysvSleeps.late++;
       this.#spin.slept(performance.now() - t0);
     }
     st.waited = true;

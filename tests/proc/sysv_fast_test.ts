@@ -63,12 +63,25 @@ for (const iso of LEVELS) {
 
 Deno.test("[worker] a blocked sender and a blocked semop are woken by the operation they wait for", async () => {
   const { report: r } = await run("worker", "wakeups");
-  const { msgMs, semMs, ...rest } = r as { msgMs: number; semMs: number };
-  assert.deepEqual(rest, { intact: 100, sender: 0, echo: 0 });
-  // 100 hand-overs each: ~1.5 ms apiece when woken (~150 ms measured); a lost wake-up sleeps
-  // out the rest of a 10 ms slice at every hand-over (~1 s measured).
-  assert.ok(msgMs < 500, `msg hand-overs took ${msgMs.toFixed(0)} ms`);
-  assert.ok(semMs < 500, `semop hand-overs took ${semMs.toFixed(0)} ms`);
+  const { msgMs, semMs, msgLate, semLate, sender, echo, ...rest } = r as {
+    msgMs: number;
+    semMs: number;
+    msgLate: number;
+    semLate: number;
+    sender: number;
+    echo: number;
+    intact: number;
+  };
+  assert.deepEqual(rest, { intact: 100 });
+  // 100 hand-overs each way. A lost wake-up sleeps out the rest of a 10 ms slice at every
+  // hand-over (~1 s for all, against ~150 ms woken, measured); rather than timing them, each
+  // side counts its sleeps that ran out although the object had changed (the children exit
+  // with theirs). A slow waker still wakes its sleeper, so a loaded machine does not add any;
+  // a few are allowed for a change that lands just as a slice ends.
+  const why = `msg ${msgMs.toFixed(0)} ms, semop ${semMs.toFixed(0)} ms`;
+  for (const [who, late] of Object.entries({ msgLate, semLate, sender, echo })) {
+    assert.ok(late <= 5, `${who}: ${late} sleeps ran out with no wake-up (${why})`);
+  }
 });
 
 Deno.test("[worker] a handled signal interrupts a blocked msgrcv and a blocked semop (EINTR)", async () => {
