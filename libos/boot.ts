@@ -21,7 +21,8 @@
  * of a warm spawn measured on a 2-core VM), runs whole rehearsal processes of `true` over a
  * local PAL (warm_up.ts `rehearseProcess`: a real process's path is compiled too), each followed
  * by one real host call (`host_time`, on the call page the host serves for `WARM_CALLS` alone
- * until a process adopts it: pal/host/server.ts `attachWarming`), and answers `BOOTED`. `WARM_UP` may also carry the call page and sync port of the Worker's future process
+ * until a process adopts it: pal/host/server.ts `attachWarming`), and answers `BOOTED`.
+ * `WARM_UP` may also carry the call page and sync port of the Worker's future process
  * (`WarmUpMessage`): the Worker builds its PAL client while warming and its init message then
  * carries no channel. An init message that arrives while the Worker warms stops the warming
  * (the process needs the thread; one that arrives during a rehearsal waits for it to end). A cold
@@ -95,8 +96,8 @@ async function onMessage(e: MessageEvent): Promise<void> {
       // Imports only (no program runs); stops once a process took this Worker.
       await warmBuiltins(() => started);
       await warmDynamicImport();
-      warmForkState();
       if (started) return;
+      warmForkState();
       prepared = prepareDeno();
       // Whole processes of `true`, one per macrotask (an init message between two stops them):
       // the path of a real process is then compiled too (measured on a 2-core VM: a spawn of

@@ -16,8 +16,9 @@ import type { PreparedDeno } from "./personality/deno/install.ts";
 
 /**
  * A PAL client stand-in that answers in the Worker: `stream_open` gives a new handle number,
- * `stream_write` takes all it is given (to nowhere), `process_recycle` says keep the Worker (1), `process_exit` fails (`onExit` is told: a rehearsal
- * must never end the Worker), anything else answers nothing.
+ * `stream_write` takes all it is given (to nowhere), `process_recycle` says keep the Worker (1),
+ * `process_exit` fails (`onExit` is told: a rehearsal must never end the Worker), anything else
+ * answers nothing.
  */
 function localPal(onExit: (code: unknown) => void): PalClient {
   let handles = 200;
