@@ -87,10 +87,10 @@ const REHEARSAL_LIMIT_MS = 2000;
  * (`localPal`): the Libos boots from a throwaway init message (as a rehearsal: it neither listens
  * for host control messages, which are for the real process, nor catches uncaught errors, so a
  * failure reaches the host), the prepared Deno personality is bound to it, `console.log` writes a
- * line to its stdout (which the local PAL drops), the program runs, the
- * process ends idle and is recycled (libos.ts `Libos.idle` undoes what it put into the Worker's
- * globals, as between two real processes). Call only once the built-in programs are loaded
- * (libos/bin/mod.ts `warmBuiltins`) and `prepared` is installed.
+ * line to its stdout (which the local PAL drops), the program runs, the process ends idle and is
+ * recycled (libos.ts `Libos.idle` undoes what it put into the Worker's globals, as between two
+ * real processes). Call only once the built-in programs are loaded (libos/bin/mod.ts
+ * `warmBuiltins`) and `prepared` is installed.
  * @throws {Error} if the process exited instead, failed, or did not end within
  *   REHEARSAL_LIMIT_MS (the Worker must then not be used: boot lets the error end it)
  */

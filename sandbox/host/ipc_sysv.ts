@@ -327,9 +327,12 @@ export class SysV {
    */
   processEnded(pid: number): Promise<void> | undefined {
     this.#ended.add(pid);
-    for (const seg of [...this.shm.byId.values(), ...this.#destroyed]) {
-      seg.attached.delete(pid);
-      if (seg.removed && seg.attached.size === 0) this.#destroyed.delete(seg);
+    // Every process's end passes here: no list is made when there is no segment at all.
+    if (this.shm.byId.size > 0 || this.#destroyed.size > 0) {
+      for (const seg of [...this.shm.byId.values(), ...this.#destroyed]) {
+        seg.attached.delete(pid);
+        if (seg.removed && seg.attached.size === 0) this.#destroyed.delete(seg);
+      }
     }
     const life = this.#life.get(pid);
     // A process that never mapped a queue or set holds no lock and no undo row of one.
