@@ -480,7 +480,8 @@ export class AddressSpace {
   }
 }
 
-function checkProt(prot: number): void {
+/** @throws {PalError} INVAL unless `prot` is a combination of Prot bits */
+export function checkProt(prot: number): void {
   if (!Number.isInteger(prot) || prot < 0 || prot > 7) {
     throw new PalError(PalCode.INVAL, `bad prot ${prot}`);
   }

@@ -11,7 +11,7 @@
  * (`SegmentHooks`, the `vma_segment` call), named in the table by its id, so every thread (and,
  * after a fork, the child) reaches the **same** memory: a thread that meets an id it has not seen
  * yet asks the host for that SAB. `snapshot` copies the private regions and names the shared ones;
- * `restore` maps the same segments again.
+ * pal/vma_snapshot.ts (the snapshot's format) `restoreSpace` maps them again in a fork child.
  *
  * Quota: `alloc` charges the mapped bytes through `QuotaHooks` (in a guest: the host calls
  * `mem_reserve`/`mem_release`, so the host enforces the sandbox quota) before it touches the table
@@ -23,8 +23,9 @@
  * hangs a call.
  */
 import { PalCode, PalError } from "./errors.ts";
-import { BASE_ADDR, PAGE_SIZE, Prot, type RegionInfo } from "./vma.ts";
+import { BASE_ADDR, checkProt, PAGE_SIZE, Prot, type RegionInfo } from "./vma.ts";
 import { info, type Rec, RegionFlag, RegionTable, slice } from "./vma_shared_table.ts";
+import type { SharedRegionRef, SpaceSnapshot } from "./vma_snapshot.ts";
 
 /** Charges and returns bytes of the sandbox's memory quota. */
 export interface QuotaHooks {
@@ -58,30 +59,6 @@ interface Segment {
 }
 
 const pagesOf = (bytes: number) => Math.ceil(bytes / PAGE_SIZE);
-
-/**
- * A copy of an address space (fork): its size, each private region with its bytes, and each
- * shared region by its segment (the child maps the same segment: the host hands it over).
- */
-export interface SpaceSnapshot {
-  readonly maxBytes: number;
-  readonly maxRegions: number;
-  readonly regions: readonly {
-    readonly addr: number;
-    readonly prot: number;
-    readonly bytes: Uint8Array;
-  }[];
-  readonly shared?: readonly SharedRegionRef[];
-}
-
-/** A shared region in a snapshot: `size` bytes at `addr`, segment `seg` from page `segPage`. */
-export interface SharedRegionRef {
-  readonly addr: number;
-  readonly size: number;
-  readonly prot: number;
-  readonly seg: number;
-  readonly segPage: number;
-}
 
 /** The address space of one picoprocess, shared by its threads. */
 export class SharedAddressSpace {
@@ -200,61 +177,27 @@ export class SharedAddressSpace {
   }
 
   /**
-   * A new space holding a copy of `snap` (the child of a fork): every private region is mapped
-   * again at its address (charging `quota`), filled, then given its protection; every shared
-   * region maps the same segment (through `segments`, uncharged).
-   * @throws {PalError} BAD_MESSAGE for a malformed snapshot; INVAL, OVERLAP, NO_MEM, QUOTA
+   * Map shared region `r` of a parent's snapshot at its address, on the same segment (fork:
+   * pal/vma_snapshot.ts `restoreSpace`); uncharged, as the parent's mapping already is.
+   * @throws {PalError} INVAL, OVERLAP, NO_MEM (a full region table)
    */
-  static restore(
-    snap: SpaceSnapshot,
-    quota: QuotaHooks | null,
-    segments: SegmentHooks | null = null,
-  ): SharedAddressSpace {
-    const ok = typeof snap === "object" && snap !== null && Array.isArray(snap.regions) &&
-      snap.regions.every((r) =>
-        typeof r === "object" && r !== null && r.bytes instanceof Uint8Array &&
-        r.bytes.length > 0 && r.bytes.length % PAGE_SIZE === 0 && Number.isInteger(r.addr)
-      ) &&
-      (snap.shared === undefined ||
-        Array.isArray(snap.shared) &&
-          snap.shared.every((r) =>
-            typeof r === "object" && r !== null && Number.isInteger(r.addr) &&
-            Number.isInteger(r.size) && r.size > 0 && r.size % PAGE_SIZE === 0 &&
-            Number.isSafeInteger(r.seg) && r.seg > 0 && Number.isInteger(r.segPage) &&
-            r.segPage >= 0
-          ));
-    if (!ok) throw new PalError(PalCode.BAD_MESSAGE, "address space: bad snapshot");
-    const as = SharedAddressSpace.create({
-      maxBytes: snap.maxBytes,
-      maxRegions: snap.maxRegions,
-      quota,
-      segments,
-    });
-    for (const r of snap.regions) {
-      checkProt(r.prot);
-      as.alloc(r.bytes.length, { addr: r.addr, prot: Prot.READ | Prot.WRITE });
-      as.write(r.addr, r.bytes);
-      if (r.prot !== (Prot.READ | Prot.WRITE)) as.protect(r.addr, r.bytes.length, r.prot);
-    }
-    for (const r of snap.shared ?? []) {
-      checkProt(r.prot);
-      const pages = r.size / PAGE_SIZE;
-      const page = as.#page(r.addr, pages);
-      as.#table.locked((recs) => {
-        as.#table.checkFree(recs, page, pages);
-        if (recs.length >= as.#table.cap) throw new PalError(PalCode.NO_MEM, "region table full");
-        const flags = RegionFlag.SHARED | RegionFlag.INHERITED;
-        as.#table.insert(recs, {
-          page,
-          pages,
-          prot: r.prot,
-          flags,
-          seg: r.seg,
-          segPage: r.segPage,
-        });
+  mapInherited(r: SharedRegionRef): void {
+    checkProt(r.prot);
+    const pages = r.size / PAGE_SIZE;
+    const page = this.#page(r.addr, pages);
+    this.#table.locked((recs) => {
+      this.#table.checkFree(recs, page, pages);
+      if (recs.length >= this.#table.cap) throw new PalError(PalCode.NO_MEM, "region table full");
+      const flags = RegionFlag.SHARED | RegionFlag.INHERITED;
+      this.#table.insert(recs, {
+        page,
+        pages,
+        prot: r.prot,
+        flags,
+        seg: r.seg,
+        segPage: r.segPage,
       });
-    }
-    return as;
+    });
   }
 
   /** The buffers to hand to a new thread. */
@@ -532,11 +475,5 @@ export class SharedAddressSpace {
       throw new PalError(PalCode.FAULT, `bad span ${addr}+${len}`);
     }
     return addr - BASE_ADDR;
-  }
-}
-
-function checkProt(prot: number): void {
-  if (!Number.isInteger(prot) || prot < 0 || prot > 7) {
-    throw new PalError(PalCode.INVAL, `bad prot ${prot}`);
   }
 }

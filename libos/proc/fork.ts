@@ -4,7 +4,7 @@
  */
 import { deserialize, serialize } from "node:v8";
 import { inheritProcessSpace } from "../../pal/guest/local_state.ts";
-import type { SpaceSnapshot } from "../../pal/vma_shared.ts";
+import type { SpaceSnapshot } from "../../pal/vma_snapshot.ts";
 import { Errno, ErrnoError } from "../errno.ts";
 import { currentLibos } from "../libos.ts";
 

@@ -18,8 +18,8 @@ import {
   type SegmentHooks,
   SharedAddressSpace,
   type SharedSpaceBuffers,
-  type SpaceSnapshot,
 } from "../vma_shared.ts";
+import { restoreSpace, type SpaceSnapshot } from "../vma_snapshot.ts";
 import type { PalClient } from "./client.ts";
 
 /** A call served inside the picoprocess. */
@@ -231,7 +231,7 @@ export class LocalState {
     if (inherited && this.tid === 0) {
       const snap = inherited;
       inherited = null;
-      this.#space = SharedAddressSpace.restore(snap, this.#quota(), this.#segments());
+      this.#space = restoreSpace(snap, this.#quota(), this.#segments());
       return this.#space;
     }
     const q = this.client.call("memory_quota") as { quotaBytes?: unknown };

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { LEVELS, scenario } from "./_sb.ts";
 import { type SegmentHooks, SharedAddressSpace } from "../../pal/vma_shared.ts";
+import { restoreSpace } from "../../pal/vma_snapshot.ts";
 import { AddressSpace, Prot, Quota } from "../../pal/vma.ts";
 import { PalCode, PalError } from "../../pal/errors.ts";
 
@@ -126,7 +127,7 @@ Deno.test("SharedAddressSpace: shared regions live in segments every thread and 
     [8192, 4096, 3, 1, 2],
   ]);
   const before = charged.length;
-  const child = SharedAddressSpace.restore(snap, quota, hooks);
+  const child = restoreSpace(snap, quota, hooks);
   assert.deepEqual(charged.slice(before), [4096], "only the private copy is charged to the child");
   assert.equal(child.read(sh + 2 * 4096, 1)[0], 77);
   child.write(sh + 2 * 4096, new Uint8Array([88]));
