@@ -67,6 +67,20 @@ const CASES: Case[] = [
     runs: [["src"], ["--fix", "src"], ["src"], { args: ["--fix", "../src"], cwd: "other" }, []],
     readsCode: true,
   },
+  {
+    program: "du_report.ts",
+    seed: {
+      "site/index.html": "<h1>hi</h1>\n",
+      "site/css/main.css": "body { margin: 0 }\n".repeat(40),
+      "site/js/app.js": "console.log('app');\n".repeat(30),
+      "site/js/vendor.js": "x".repeat(700),
+      "site/img/.keep": "",
+      "site/README": "read me\n",
+      "site/empty.txt": "",
+      "site/drafts/.gitkeep": "",
+    },
+    runs: [["site"], ["--json", "site"], ["site/css"], ["missing"]],
+  },
 ];
 
 async function seed(dir: string, files: Record<string, string>): Promise<void> {

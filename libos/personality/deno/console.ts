@@ -1,7 +1,17 @@
 /**
- * A `console` writing to the picoprocess's fd 1 (log, info, debug, dir, table, trace…) and
- * fd 2 (error, warn, assert): format strings (%s %d %i %f %o %O %j %c %%) and `Deno.inspect`
- * for everything that is not a string.
+ * A `console` writing to the picoprocess's fd 1 (log, info, debug, dir, table…) and fd 2 (warn,
+ * error, assert, trace), formatted as Deno's own console formats.
+ *
+ * It is Deno's own console class (`Deno[Deno.internal].Console`, taken when this module loads,
+ * before the personality replaces `Deno`'s members) over a print function that writes the fds.
+ * That class colors its output when the *process's* stdout (for log…) or stderr (for error…) is a
+ * terminal and NO_COLOR is unset: a property of the whole Deno process (in `worker` isolation, of
+ * the embedding app), while a picoprocess's fds are not terminals (`Deno.noColor` is true in a
+ * picoprocess). So when the class colors, the color codes (SGR sequences) are taken out of what it
+ * prints, and an escape character the program itself passes in a string argument is shielded from
+ * that (swapped for a per-console marker while the line is formatted; the one difference left: such
+ * a string formatted by `%o`, `%O` or `%j` shows its escapes raw, not as `\x1b`). Where a Deno has
+ * no such class, a console of our own formats with `Deno.inspect` (`ownConsole`).
  */
 
 type Write = (fd: 1 | 2, text: string) => void;
@@ -49,8 +59,93 @@ export function formatArgs(args: readonly unknown[]): string {
   return out.join(" ");
 }
 
-/** A console over `write`. */
+interface DenoConsoleClass {
+  new (print: (msg: string, level: number) => void): Console;
+}
+
+/** Deno's console class, or null. */
+const DenoConsole: DenoConsoleClass | null = (() => {
+  try {
+    const D = Deno as unknown as Record<symbol, unknown> & { internal?: symbol };
+    const internal = D.internal === undefined ? undefined : D[D.internal] as { Console?: unknown };
+    const C = internal?.Console;
+    return typeof C === "function" ? C as DenoConsoleClass : null;
+  } catch (_e) {
+    return null;
+  }
+})();
+
+/** Whether Deno's console class colors what it prints to stdout and to stderr in this process
+ * (see the module doc); asked once. */
+let colorsOn: boolean | null = null;
+function denoColors(C: DenoConsoleClass): boolean {
+  if (colorsOn === null) {
+    let out = "";
+    const probe = new C((m) => void (out += m));
+    probe.log(1);
+    probe.error(1);
+    colorsOn = out.includes("\x1b[");
+  }
+  return colorsOn;
+}
+
+// deno-lint-ignore no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
+
+/** The console methods, all of which format their arguments. */
+const METHODS = [
+  "log",
+  "info",
+  "debug",
+  "warn",
+  "error",
+  "dir",
+  "dirxml",
+  "table",
+  "trace",
+  "assert",
+  "count",
+  "countReset",
+  "group",
+  "groupCollapsed",
+  "groupEnd",
+  "time",
+  "timeLog",
+  "timeEnd",
+  "clear",
+  "profile",
+  "profileEnd",
+  "timeStamp",
+] as const;
+
+/**
+ * A console over `write`: Deno's own where this Deno has its class (levels 0–1 print to fd 1,
+ * 2 and above to fd 2, as Deno's global console does), else `ownConsole`.
+ */
 export function makeConsole(write: Write): Console {
+  if (!DenoConsole) return ownConsole(write);
+  if (!denoColors(DenoConsole)) {
+    return new DenoConsole((msg, level) => write(level > 1 ? 2 : 1, msg));
+  }
+  // Colors on: strip them, shielding the program's own escape characters (module doc).
+  const marker = "\u{F0000}" + Array.from(
+    crypto.getRandomValues(new Uint16Array(4)),
+    (n) => String.fromCodePoint(0xf0001 + (n & 0xfff)),
+  ).join("");
+  const inner = new DenoConsole((msg, level) => {
+    write(level > 1 ? 2 : 1, msg.replace(SGR, "").replaceAll(marker, "\x1b"));
+  });
+  const shield = (a: unknown) => typeof a === "string" ? a.replaceAll("\x1b", marker) : a;
+  const con: Record<string, unknown> = {};
+  const methods = inner as unknown as Record<string, (...a: unknown[]) => void>;
+  for (const name of METHODS) {
+    con[name] = (...a: unknown[]) => methods[name]!(...a.map(shield));
+  }
+  return con as unknown as Console;
+}
+
+/** A console of our own over `write` (see the module doc). */
+function ownConsole(write: Write): Console {
   let indent = "";
   const counts = new Map<string, number>();
   const timers = new Map<string, number>();
@@ -82,10 +177,10 @@ export function makeConsole(write: Write): Console {
     countReset: (label = "default") => void counts.delete(label),
     group: (...a: unknown[]) => {
       if (a.length) emit(1, a);
-      indent += "    ";
+      indent += "  ";
     },
     groupCollapsed: (...a: unknown[]) => c.group(...a),
-    groupEnd: () => void (indent = indent.slice(4)),
+    groupEnd: () => void (indent = indent.slice(2)),
     time: (label = "default") => void timers.set(label, performance.now()),
     timeLog: (label = "default", ...a: unknown[]) => {
       const t0 = timers.get(label);
