@@ -80,11 +80,14 @@ function classFor(errno: number): ErrorClass {
  * Convert a libOS failure into the error Deno would throw; anything else passes through.
  * @param op the Deno-style operation name ("open", "readdir", "mkdir" …)
  * @param path the guest path the app passed (shown in the message)
+ * @param to the second path of a two-path operation (rename, link, symlink, copy): Deno shows
+ *   `'from' -> 'to'`
  */
-export function denoError(e: unknown, op: string, path?: string): unknown {
+export function denoError(e: unknown, op: string, path?: string, to?: string): unknown {
   if (!(e instanceof ErrnoError)) return e;
   const what = STRERROR[e.errno] ?? errnoName(e.errno);
-  const where = path !== undefined ? ` '${path}'` : e.path !== undefined ? ` '${e.path}'` : "";
+  let where = path !== undefined ? ` '${path}'` : e.path !== undefined ? ` '${e.path}'` : "";
+  if (path !== undefined && to !== undefined) where += ` -> '${to}'`;
   // A refusal by policy says why (e.g. a trusted file's hash, a read-only mount's key).
   const why = e.errno === Errno.EACCES && e.reason ? `: ${e.reason}` : "";
   const err = new (classFor(e.errno))(`${what} (os error ${e.errno}): ${op}${where}${why}`);
@@ -92,13 +95,24 @@ export function denoError(e: unknown, op: string, path?: string): unknown {
   return err;
 }
 
-/** Run `fn`, converting its libOS errors for the Deno API. */
-export function withDeno<T>(op: string, path: string | undefined, fn: () => T): T {
+/** Run `fn`, converting its libOS errors for the Deno API (`to`: see `denoError`). */
+export function withDeno<T>(op: string, path: string | undefined, fn: () => T, to?: string): T {
   try {
     return fn();
   } catch (e) {
-    throw denoError(e, op, path);
+    throw denoError(e, op, path, to);
   }
+}
+
+/**
+ * A read or write on a file not opened for it: Deno answers the OS's EBADF as a plain Error
+ * ("Bad file descriptor (os error 9)", code EBADF), not as BadResource (which Deno keeps for a
+ * closed or revoked resource).
+ */
+export function wrongModeError(): Error {
+  const err = new Error(`${STRERROR[Errno.EBADF]} (os error ${Errno.EBADF})`);
+  Object.defineProperty(err, "code", { value: errnoName(Errno.EBADF), enumerable: false });
+  return err;
 }
 
 /** The error for a Deno API the sandbox does not provide. */

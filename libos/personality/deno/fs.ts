@@ -76,6 +76,13 @@ async function collect(s: ReadableStream<Uint8Array | string>): Promise<Uint8Arr
   return out;
 }
 
+/** Run `fn` unless `o.signal` is aborted (Deno rejects with the signal's reason then). The
+ * libOS call itself runs to its end once started, so the check comes first. */
+function abortable<T>(o: { signal?: AbortSignal } | undefined, fn: () => T): T {
+  o?.signal?.throwIfAborted();
+  return fn();
+}
+
 function timeMs(t: number | Date): number {
   return t instanceof Date ? t.getTime() : t * 1000;
 }
@@ -103,7 +110,7 @@ export function fsFunctions(ctx: DenoCtx) {
   const copyFileSync = (from: string | URL, to: string | URL) => {
     const a = pathArg(from);
     const b = pathArg(to);
-    sync("copy", a, () =>
+    withDeno("copy", a, () =>
       withFd(ctx.sys, a, O.RDONLY, 0, (src) => {
         const mode = ctx.sys.fstat(src).mode & 0o777;
         withFd(ctx.sys, b, O.WRONLY | O.CREAT | O.TRUNC, mode, (dst) => {
@@ -114,7 +121,7 @@ export function fsFunctions(ctx: DenoCtx) {
             writeAll(ctx.sys, dst, buf.subarray(0, n));
           }
         });
-      }));
+      }), b);
   };
   const api = {
     openSync,
@@ -130,11 +137,16 @@ export function fsFunctions(ctx: DenoCtx) {
         () => openSync(path, { read: true, write: true, create: true, truncate: true }),
       ),
     readFileSync,
-    readFile: (path: string | URL) =>
-      asyncOp(ctx, "readfile", String(path), () => readFileSync(path)),
+    readFile: (path: string | URL, o?: Deno.ReadFileOptions) =>
+      asyncOp(ctx, "readfile", String(path), () => abortable(o, () => readFileSync(path))),
     readTextFileSync: (path: string | URL) => dec.decode(readFileSync(path)),
-    readTextFile: (path: string | URL) =>
-      asyncOp(ctx, "readfile", String(path), () => dec.decode(readFileSync(path))),
+    readTextFile: (path: string | URL, o?: Deno.ReadFileOptions) =>
+      asyncOp(
+        ctx,
+        "readfile",
+        String(path),
+        () => abortable(o, () => dec.decode(readFileSync(path))),
+      ),
     writeFileSync,
     writeFile: (
       path: string | URL,
@@ -142,8 +154,9 @@ export function fsFunctions(ctx: DenoCtx) {
       o?: Deno.WriteFileOptions,
     ) =>
       asyncOp(ctx, "writefile", String(path), async () => {
+        o?.signal?.throwIfAborted();
         const bytes = data instanceof ReadableStream ? await collect(data) : data;
-        writeFileSync(path, bytes, o);
+        abortable(o, () => writeFileSync(path, bytes, o));
       }),
     writeTextFileSync: (path: string | URL, data: string, o?: Deno.WriteFileOptions) =>
       writeFileSync(path, enc.encode(data), o),
@@ -153,8 +166,9 @@ export function fsFunctions(ctx: DenoCtx) {
       o?: Deno.WriteFileOptions,
     ) =>
       asyncOp(ctx, "writefile", String(path), async () => {
+        o?.signal?.throwIfAborted();
         const bytes = typeof data === "string" ? enc.encode(data) : await collect(data);
-        writeFileSync(path, bytes, o);
+        abortable(o, () => writeFileSync(path, bytes, o));
       }),
     statSync: (path: string | URL) => {
       const p = pathArg(path);
@@ -190,21 +204,21 @@ export function fsFunctions(ctx: DenoCtx) {
     symlinkSync: (target: string | URL, path: string | URL) => {
       const t = pathArg(target);
       const p = pathArg(path);
-      sync("symlink", p, () => ctx.sys.symlink(t, p));
+      withDeno("symlink", t, () => ctx.sys.symlink(t, p), p);
     },
     symlink: (target: string | URL, path: string | URL) =>
       asyncOp(ctx, "symlink", String(path), () => api.symlinkSync(target, path)),
     renameSync: (from: string | URL, to: string | URL) => {
       const a = pathArg(from);
       const b = pathArg(to);
-      sync("rename", a, () => ctx.sys.rename(a, b));
+      withDeno("rename", a, () => ctx.sys.rename(a, b), b);
     },
     rename: (from: string | URL, to: string | URL) =>
       asyncOp(ctx, "rename", String(from), () => api.renameSync(from, to)),
     linkSync: (existing: string, newPath: string) =>
-      sync("link", existing, () => ctx.sys.link(existing, newPath)),
+      withDeno("link", existing, () => ctx.sys.link(existing, newPath), newPath),
     link: (existing: string, newPath: string) =>
-      asyncOp(ctx, "link", existing, () => ctx.sys.link(existing, newPath)),
+      asyncOp(ctx, "link", existing, () => api.linkSync(existing, newPath)),
     chmodSync: (path: string | URL, mode: number) => {
       const p = pathArg(path);
       // As Deno: the mode is taken as a u32 (of which chmod keeps the low twelve bits).

@@ -4,9 +4,10 @@
  * `Deno.errors`.
  */
 import { asyncOp, type DenoCtx } from "./ctx.ts";
-import { withDeno } from "./errors.ts";
+import { denoError, withDeno, wrongModeError } from "./errors.ts";
 import { fileInfo } from "./file_info.ts";
-import { LOCK } from "../../sys/types.ts";
+import { LOCK, O } from "../../sys/types.ts";
+import { F } from "../../sys/fd.ts";
 
 const STREAM_CHUNK = 64 * 1024;
 
@@ -40,8 +41,33 @@ export class SandboxFsFile {
   readSync(p: Uint8Array): number | null {
     this.#check();
     if (p.length === 0) return 0;
-    const n = withDeno("read", undefined, () => this.ctx.sys.read(this.#fd, p));
+    const n = this.#io(
+      false,
+      () => withDeno("read", undefined, () => this.ctx.sys.read(this.#fd, p)),
+    );
     return n === 0 ? null : n;
+  }
+
+  /** Run a read (`writing` false) or write; an EBADF of an fd still open but not open for it
+   * is Deno's error for a file opened without that access (errors.ts `wrongModeError`). */
+  #io<T>(writing: boolean, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw this.#modeError(e, writing);
+    }
+  }
+
+  #modeError(e: unknown, writing: boolean): unknown {
+    if (!(e instanceof Deno.errors.BadResource) || this.#closed) return e;
+    let mode: number;
+    try {
+      mode = this.ctx.sys.fcntl(this.#fd, F.GETFL) & O.ACCMODE;
+    } catch (_e) {
+      return e;
+    }
+    const ok = mode === O.RDWR || mode === (writing ? O.WRONLY : O.RDONLY);
+    return ok ? e : wrongModeError();
   }
 
   /** Read into `p` without blocking the event loop; null at end of file. */
@@ -49,7 +75,12 @@ export class SandboxFsFile {
     return asyncOp(this.ctx, "read", undefined, async () => {
       this.#check();
       if (p.length === 0) return 0;
-      const n = await this.ctx.sys.readAsync(this.#fd, p);
+      let n: number;
+      try {
+        n = await this.ctx.sys.readAsync(this.#fd, p);
+      } catch (e) {
+        throw this.#modeError(denoError(e, "read"), false);
+      }
       return n === 0 ? null : n;
     });
   }
@@ -57,14 +88,21 @@ export class SandboxFsFile {
   /** Write `p`; returns bytes written. */
   writeSync(p: Uint8Array): number {
     this.#check();
-    return withDeno("write", undefined, () => this.ctx.sys.write(this.#fd, p));
+    return this.#io(
+      true,
+      () => withDeno("write", undefined, () => this.ctx.sys.write(this.#fd, p)),
+    );
   }
 
   /** Write `p` without blocking the event loop. */
   write(p: Uint8Array): Promise<number> {
-    return asyncOp(this.ctx, "write", undefined, () => {
+    return asyncOp(this.ctx, "write", undefined, async () => {
       this.#check();
-      return this.ctx.sys.writeAsync(this.#fd, p);
+      try {
+        return await this.ctx.sys.writeAsync(this.#fd, p);
+      } catch (e) {
+        throw this.#modeError(denoError(e, "write"), true);
+      }
     });
   }
 

@@ -1,0 +1,40 @@
+/**
+ * The errors of the Deno personality are Deno's: a fixture runs failing file operations directly
+ * under `deno run` on a temp directory and in a sandbox on a mount of another one, and prints each
+ * error's class, name, message and code; the outputs must be the same. Covered here: a read or
+ * write on a file not opened for it (a plain Error with EBADF, not BadResource), the two paths of
+ * rename, symlink, link and copy in the message (`'a' -> 'b'`), and the `signal` option of
+ * readFile, readTextFile, writeFile and writeTextFile (an aborted signal rejects with its reason and
+ * writes nothing).
+ */
+import assert from "node:assert/strict";
+import { runGuest } from "./_sandbox.ts";
+
+const fixture = new URL("./fixtures/deno_errors.ts", import.meta.url).pathname;
+
+Deno.test("deno personality: failing file operations throw what Deno throws", async () => {
+  const a = await Deno.makeTempDir({ prefix: "sp_errors_direct_" });
+  const b = await Deno.makeTempDir({ prefix: "sp_errors_sandbox_" });
+  try {
+    const direct = await new Deno.Command(Deno.execPath(), {
+      // Unscoped: Deno allows symlink only so (the fixture touches its directory only).
+      args: ["run", "--no-prompt", "--allow-read", "--allow-write", fixture, a],
+      env: { DENO_NO_UPDATE_CHECK: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    const want = { code: direct.code, stdout: dec.decode(direct.stdout), stderr: "" };
+    assert.equal(dec.decode(direct.stderr), "");
+    assert.match(want.stdout, /read on a write-only file !> Error Error "Bad file descriptor/);
+    const got = await runGuest({
+      entry: fixture,
+      mounts: [{ path: "/work", hostDir: b }],
+      argv: ["/work"],
+    });
+    assert.deepEqual(got, want);
+  } finally {
+    await Deno.remove(a, { recursive: true });
+    await Deno.remove(b, { recursive: true });
+  }
+});
