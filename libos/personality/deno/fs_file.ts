@@ -41,24 +41,19 @@ export class SandboxFsFile {
   readSync(p: Uint8Array): number | null {
     this.#check();
     if (p.length === 0) return 0;
-    const n = this.#io(
-      false,
-      () => withDeno("read", undefined, () => this.ctx.sys.read(this.#fd, p)),
-    );
+    let n: number;
+    try {
+      n = this.ctx.sys.read(this.#fd, p);
+    } catch (e) {
+      throw this.#ioError(e, "read");
+    }
     return n === 0 ? null : n;
   }
 
-  /** Run a read (`writing` false) or write; an EBADF of an fd still open but not open for it
-   * is Deno's error for a file opened without that access (errors.ts `wrongModeError`). */
-  #io<T>(writing: boolean, fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      throw this.#modeError(e, writing);
-    }
-  }
-
-  #modeError(e: unknown, writing: boolean): unknown {
+  /** The Deno error for a failed read or write: an EBADF of an fd still open but not open for
+   * that is Deno's error for a file opened without that access (errors.ts `wrongModeError`). */
+  #ioError(errno: unknown, op: "read" | "write"): unknown {
+    const e = denoError(errno, op);
     if (!(e instanceof Deno.errors.BadResource) || this.#closed) return e;
     let mode: number;
     try {
@@ -66,7 +61,7 @@ export class SandboxFsFile {
     } catch (_e) {
       return e;
     }
-    const ok = mode === O.RDWR || mode === (writing ? O.WRONLY : O.RDONLY);
+    const ok = mode === O.RDWR || mode === (op === "write" ? O.WRONLY : O.RDONLY);
     return ok ? e : wrongModeError();
   }
 
@@ -79,7 +74,7 @@ export class SandboxFsFile {
       try {
         n = await this.ctx.sys.readAsync(this.#fd, p);
       } catch (e) {
-        throw this.#modeError(denoError(e, "read"), false);
+        throw this.#ioError(e, "read");
       }
       return n === 0 ? null : n;
     });
@@ -88,10 +83,11 @@ export class SandboxFsFile {
   /** Write `p`; returns bytes written. */
   writeSync(p: Uint8Array): number {
     this.#check();
-    return this.#io(
-      true,
-      () => withDeno("write", undefined, () => this.ctx.sys.write(this.#fd, p)),
-    );
+    try {
+      return this.ctx.sys.write(this.#fd, p);
+    } catch (e) {
+      throw this.#ioError(e, "write");
+    }
   }
 
   /** Write `p` without blocking the event loop. */
@@ -101,7 +97,7 @@ export class SandboxFsFile {
       try {
         return await this.ctx.sys.writeAsync(this.#fd, p);
       } catch (e) {
-        throw this.#modeError(denoError(e, "write"), true);
+        throw this.#ioError(e, "write");
       }
     });
   }
