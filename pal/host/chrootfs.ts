@@ -404,7 +404,7 @@ export class ChrootFs implements FsBackend {
   }
 
   /** See {@link FsBackend.statfs}. Needs --allow-sys=statfs; without it reports 0/0. Needs
-   * `node:fs` loaded (lazy_node.ts `loadNodeFs`: `stream_statfs` does it first).
+   * `node:fs` loaded (`stream_statfs` loads it: lazy_node.ts `needingNodeFs`).
    * @throws {PalError} TRY_AGAIN if `node:fs` is not loaded */
   statfs(): FsSpace {
     const fs = nodeFsIfLoaded();

@@ -9,9 +9,11 @@
  * - the control channel takes `node:crypto` for large frames once it is loaded
  *   (sandbox/host/framing.ts; small frames use sandbox/host/hmac.ts);
  * - a chroot mount's `statfs` needs `node:fs` (Deno has no statfs): the first `stream_statfs`
- *   loads it (pal/host/streams.ts).
+ *   loads it (`needingNodeFs`; a tmpfs mount's answers without it).
  * @module
  */
+import { PalCode, PalError } from "../errors.ts";
+
 type NodeCrypto = typeof import("node:crypto");
 type NodeFs = typeof import("node:fs");
 
@@ -45,4 +47,15 @@ export function loadNodeFs(): Promise<NodeFs> {
 /** `node:fs` if it is loaded, else null. */
 export function nodeFsIfLoaded(): NodeFs | null {
   return fs;
+}
+
+/** Run `fn`; if it answers TRY_AGAIN because `node:fs` is not loaded yet (ChrootFs `statfs`),
+ * load it and run `fn` again. */
+export function needingNodeFs<T>(fn: () => T): T | Promise<T> {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof PalError && e.code === PalCode.TRY_AGAIN) || fs) throw e;
+    return loadNodeFs().then(fn);
+  }
 }

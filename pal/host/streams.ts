@@ -18,7 +18,7 @@ import type { BoundMount, HostProcess } from "./owner.ts";
 import { isFifoMode } from "./tmpfs.ts";
 import { cacheKey, fileChanged, pathChanged, writeFile } from "./stream_cache.ts";
 import { parseUri } from "./uri.ts";
-import { loadNodeFs, nodeFsIfLoaded } from "./lazy_node.ts";
+import { needingNodeFs } from "./lazy_node.ts";
 
 const MAX_IO_BYTES = 16 << 20;
 const READDIR_INLINE_BUDGET = 3000;
@@ -360,8 +360,7 @@ export const streamHandlers: HostHandlers<HostProcess> = {
 
   stream_statfs(ctx, uri) {
     const fs = fsTarget(ctx.owner, uri).m.backend;
-    // A chroot mount's statfs needs node:fs, loaded at the first one (lazy_node.ts).
-    return nodeFsIfLoaded() ? fs.statfs() : loadNodeFs().then(() => fs.statfs());
+    return needingNodeFs(() => fs.statfs());
   },
 };
 

@@ -92,32 +92,6 @@ function denoColors(C: DenoConsoleClass): boolean {
 // deno-lint-ignore no-control-regex
 const SGR = /\x1b\[[0-9;]*m/g;
 
-/** The console methods, all of which format their arguments. */
-const METHODS = [
-  "log",
-  "info",
-  "debug",
-  "warn",
-  "error",
-  "dir",
-  "dirxml",
-  "table",
-  "trace",
-  "assert",
-  "count",
-  "countReset",
-  "group",
-  "groupCollapsed",
-  "groupEnd",
-  "time",
-  "timeLog",
-  "timeEnd",
-  "clear",
-  "profile",
-  "profileEnd",
-  "timeStamp",
-] as const;
-
 /**
  * A console over `write`: Deno's own where this Deno has its class (levels 0–1 print to fd 1,
  * 2 and above to fd 2, as Deno's global console does), else `ownConsole`.
@@ -137,9 +111,8 @@ export function makeConsole(write: Write): Console {
   });
   const shield = (a: unknown) => typeof a === "string" ? a.replaceAll("\x1b", marker) : a;
   const con: Record<string, unknown> = {};
-  const methods = inner as unknown as Record<string, (...a: unknown[]) => void>;
-  for (const name of METHODS) {
-    con[name] = (...a: unknown[]) => methods[name]!(...a.map(shield));
+  for (const [name, fn] of Object.entries(inner)) {
+    if (typeof fn === "function") con[name] = (...a: unknown[]) => fn(...a.map(shield));
   }
   return con as unknown as Console;
 }
