@@ -47,8 +47,18 @@ function sleepSync(i32: Int32Array, b: Block, deadlineMs: number, pollMs: number
   }
 }
 
-/** Async form of `sleepSync` for event-loop threads (`Atomics.waitAsync`, no spinning). */
-async function sleepAsync(i32: Int32Array, b: Block, deadlineMs: number, pollMs: number) {
+/**
+ * Async form of `sleepSync` for event-loop threads (`Atomics.waitAsync`, no spinning); `closed`
+ * settles when the sleeping endpoint is closed (by another task of the thread), which ends the
+ * sleep too.
+ */
+async function sleepAsync(
+  i32: Int32Array,
+  b: Block,
+  deadlineMs: number,
+  pollMs: number,
+  closed: Promise<void>,
+) {
   if (b.sleepers >= 0) Atomics.add(i32, b.sleepers, 1);
   try {
     const leftMs = Math.min(deadlineMs - performance.now(), pollMs);
@@ -62,7 +72,7 @@ async function sleepAsync(i32: Int32Array, b: Block, deadlineMs: number, pollMs:
       keepAlive = setTimeout(resolve, Math.min(leftMs, 2 ** 31 - 1));
     });
     try {
-      await Promise.race([res.value, timer]);
+      await Promise.race([res.value, timer, closed]);
     } finally {
       clearTimeout(keepAlive);
     }
@@ -94,6 +104,8 @@ function afterBlock(opts: IoOptions, deadlineMs: number, doneBytes: number): num
 /** Shared endpoint behaviour. */
 abstract class Endpoint {
   #open = true;
+  /** What ends each of this endpoint's pending async sleeps (called at `close()`). */
+  readonly #wakers = new Set<() => void>();
   constructor(readonly ring: PipeRing) {}
   /** Whether `close()` has not been called. */
   get open(): boolean {
@@ -109,7 +121,26 @@ abstract class Endpoint {
   protected markClosed(): boolean {
     const was = this.#open;
     this.#open = false;
+    for (const wake of this.#wakers) wake();
     return was;
+  }
+  /**
+   * Close this endpoint without changing the ring's count, for an end whose count another party
+   * keeps (the host counts the ends of a host-registered ring): operations waiting on it end and
+   * later ones fail with BAD_HANDLE.
+   */
+  detach(): void {
+    this.markClosed();
+  }
+  /** An async sleep on the ring that closing this endpoint ends. */
+  protected async sleep(b: Block, deadlineMs: number, pollMs: number): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#wakers.add(resolve);
+    try {
+      await sleepAsync(this.ring.i32, b, deadlineMs, pollMs, promise);
+    } finally {
+      this.#wakers.delete(resolve);
+    }
   }
 }
 
@@ -139,7 +170,9 @@ export class PipeReader extends Endpoint {
     for (;;) {
       const r = this.ring._tryRead(buf);
       if (typeof r === "number") return r;
-      await sleepAsync(this.ring.i32, r, deadline, afterBlock(opts, deadline, 0));
+      await this.sleep(r, deadline, afterBlock(opts, deadline, 0));
+      // Closed while asleep (another task of this thread): no data taken after the close.
+      this.check();
     }
   }
 
@@ -193,7 +226,11 @@ export class PipeWriter extends Endpoint {
       }
       const next = afterBlock(opts, deadline, done);
       if (next < 0) return done;
-      await sleepAsync(this.ring.i32, r, deadline, next);
+      await this.sleep(r, deadline, next);
+      if (!this.open) {
+        if (done > 0) return done;
+        this.check();
+      }
     }
     return done;
   }

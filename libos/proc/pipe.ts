@@ -31,6 +31,8 @@ export class SharedPipeHandle extends PipeHandle {
   }
 
   protected override close(): void {
+    // A read or write of this end still waiting (an async one) ends now and takes no more.
+    this.end.detach();
     try {
       this.pal.call("pipe_close", this.id, this.side === "read" ? 0 : 1);
     } catch (e) {

@@ -24,8 +24,9 @@ export function pathArg(p: string | URL): string {
 }
 
 /**
- * Run `fn` as an async op: counted by the liveness tracker, errors converted for Deno, settled
- * on a later tick like Deno's own ops.
+ * Run `fn` as an async op: started at the call, as Deno starts its ops (a program that closes
+ * a file right after `file.write(p)` still writes), counted by the liveness tracker, errors
+ * converted for Deno, settled on a later tick.
  */
 export function asyncOp<T>(
   ctx: DenoCtx,
@@ -33,15 +34,13 @@ export function asyncOp<T>(
   path: string | undefined,
   fn: () => T | Promise<T>,
 ): Promise<T> {
-  return ctx.live.track(
-    new Promise<T>((resolve, reject) => {
-      queueMicrotask(() => {
-        try {
-          Promise.resolve(fn()).then(resolve, (e) => reject(denoError(e, op, path)));
-        } catch (e) {
-          reject(denoError(e, op, path));
-        }
-      });
-    }),
-  );
+  let started: Promise<T>;
+  try {
+    started = Promise.resolve(fn());
+  } catch (e) {
+    started = Promise.reject(e);
+  }
+  return ctx.live.track(started.catch((e) => {
+    throw denoError(e, op, path);
+  }));
 }

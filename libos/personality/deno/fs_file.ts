@@ -19,6 +19,12 @@ function timeMs(t: number | Date): number {
 export class SandboxFsFile {
   #fd: number;
   #closed = false;
+  /** Started writes and lock waits not settled yet: a `close()` closes the fd after them, as
+   * Deno's ops hold their resource (a program may close right after `file.write(p)`). */
+  #inflight = 0;
+  /** What cancels each pending read: a `close()` rejects it with Interrupted, as Deno's. */
+  readonly #reads = new Set<() => void>();
+  #waitsCache: boolean | null = null;
   #readable: ReadableStream<Uint8Array> | null = null;
   #writable: WritableStream<Uint8Array> | null = null;
 
@@ -65,19 +71,41 @@ export class SandboxFsFile {
     return ok ? e : wrongModeError();
   }
 
-  /** Read into `p` without blocking the event loop; null at end of file. */
+  /** Read into `p` without blocking the event loop; null at end of file. A file's read is done
+   * at the call (it never waits); a pipe's or FIFO's waits, and a `close()` meanwhile rejects it
+   * with `Deno.errors.Interrupted`, as Deno's does. */
   read(p: Uint8Array): Promise<number | null> {
-    return asyncOp(this.ctx, "read", undefined, async () => {
+    return asyncOp(this.ctx, "read", undefined, () => {
+      if (this.#waits() === false) return this.readSync(p);
       this.#check();
       if (p.length === 0) return 0;
-      let n: number;
-      try {
-        n = await this.ctx.sys.readAsync(this.#fd, p);
-      } catch (e) {
-        throw this.#ioError(e, "read");
-      }
-      return n === 0 ? null : n;
+      const read = this.ctx.sys.readAsync(this.#fd, p);
+      return new Promise<number | null>((resolve, reject) => {
+        const cancel = () => reject(new Deno.errors.Interrupted("operation canceled"));
+        this.#reads.add(cancel);
+        read.then((n) => {
+          this.#reads.delete(cancel);
+          resolve(n === 0 ? null : n);
+        }, (e) => {
+          this.#reads.delete(cancel);
+          reject(this.#ioError(e, "read"));
+        });
+      });
     });
+  }
+
+  /** Whether a read of the fd may wait (not seekable: a pipe, FIFO, socket or terminal); null
+   * when the fd is closed. Asked once. */
+  #waits(): boolean | null {
+    if (this.#waitsCache === null && !this.#closed) {
+      try {
+        this.ctx.sys.lseek(this.#fd, 0, 1);
+        this.#waitsCache = false;
+      } catch (_e) {
+        this.#waitsCache = true;
+      }
+    }
+    return this.#waitsCache;
   }
 
   /** Write `p`; returns bytes written. */
@@ -90,16 +118,29 @@ export class SandboxFsFile {
     }
   }
 
-  /** Write `p` without blocking the event loop. */
+  /** Write `p` without blocking the event loop; a `close()` meanwhile waits for it. */
   write(p: Uint8Array): Promise<number> {
-    return asyncOp(this.ctx, "write", undefined, async () => {
+    return asyncOp(this.ctx, "write", undefined, () => {
       this.#check();
-      try {
-        return await this.ctx.sys.writeAsync(this.#fd, p);
-      } catch (e) {
+      return this.#holding(this.ctx.sys.writeAsync(this.#fd, p)).catch((e) => {
         throw this.#ioError(e, "write");
-      }
+      });
     });
+  }
+
+  /** `op`, with the fd kept open until it settles. */
+  #holding<T>(op: Promise<T>): Promise<T> {
+    this.#inflight++;
+    const settled = () => {
+      if (--this.#inflight > 0 || !this.#closed) return;
+      try {
+        this.#closeFd();
+      } catch (_e) {
+        // The program's close() returned long ago: nobody to tell (as a Deno resource's drop).
+      }
+    };
+    op.then(settled, settled);
+    return op;
   }
 
   /** Move the position; returns the new one. */
@@ -189,7 +230,7 @@ export class SandboxFsFile {
   lock(exclusive = false): Promise<void> {
     return asyncOp(this.ctx, "flock", undefined, () => {
       this.#check();
-      return this.ctx.sys.flockAsync(this.#fd, exclusive ? LOCK.EX : LOCK.SH);
+      return this.#holding(this.ctx.sys.flockAsync(this.#fd, exclusive ? LOCK.EX : LOCK.SH));
     });
   }
   /** Release the lock. */
@@ -202,10 +243,17 @@ export class SandboxFsFile {
     return asyncOp(this.ctx, "funlock", undefined, () => this.unlockSync());
   }
 
-  /** Close the file (BadResource if already closed). */
+  /** Close the file (BadResource if already closed): pending reads are cancelled; the fd
+   * closes now, or after the writes and lock waits already started. */
   close(): void {
     this.#check();
     this.#closed = true;
+    for (const cancel of this.#reads) cancel();
+    this.#reads.clear();
+    if (this.#inflight === 0) this.#closeFd();
+  }
+
+  #closeFd(): void {
     withDeno("close", undefined, () => this.ctx.sys.close(this.#fd));
   }
 
