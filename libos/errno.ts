@@ -144,6 +144,7 @@ const PAL_TO_ERRNO: Record<number, ErrnoValue> = {
   [PalCode.ID_REMOVED]: Errno.EIDRM,
   [PalCode.NO_MESSAGE]: Errno.ENOMSG,
   [PalCode.TOO_BIG]: Errno.E2BIG,
+  [PalCode.NOT_PERMITTED]: Errno.EPERM,
 };
 
 /** The one PAL→errno conversion. Anything that is not a `PalError` is re-thrown unchanged. */

@@ -50,6 +50,8 @@ export const PalCode = {
   NO_MESSAGE: 39,
   /** An argument list or message is too big. */
   TOO_BIG: 40,
+  /** The operation is not permitted on this kind of object (a hard link to a directory). */
+  NOT_PERMITTED: 41,
 } as const;
 
 /** A PAL error code number. */

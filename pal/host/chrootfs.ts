@@ -291,7 +291,7 @@ export class ChrootFs implements FsBackend {
     const a = this.#slot(existing, "link");
     const b = this.#slot(newPath, "link");
     const st = this.#lstat(a, a.length);
-    if (st?.isDirectory) throw new PalError(PalCode.DENIED, `"${existing}" is a directory`);
+    if (st?.isDirectory) throw new PalError(PalCode.NOT_PERMITTED, `"${existing}" is a directory`);
     this.#do("link", existing, () => Deno.linkSync(this.#host(a), this.#host(b)));
   }
 

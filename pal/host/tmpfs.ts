@@ -327,7 +327,9 @@ export class TmpFs implements FsBackend {
     const b = this.#slot(newPath, "link");
     const node = a.dir.entries.get(a.name);
     if (!node) throw new PalError(PalCode.NOT_FOUND, `"${existing}" not found`);
-    if (node.type === "dir") throw new PalError(PalCode.DENIED, `"${existing}" is a directory`);
+    if (node.type === "dir") {
+      throw new PalError(PalCode.NOT_PERMITTED, `"${existing}" is a directory`);
+    }
     if (b.dir.entries.has(b.name)) throw new PalError(PalCode.EXISTS, `"${newPath}" exists`);
     this.#addEntry(b.dir, b.name, node, 0);
     node.nlink++;

@@ -121,7 +121,7 @@ export const TREE_CASES: FsCase[] = [
         writeText(fs, "c", "");
         assertPal(() => fs.link("b", "c"), PalCode.EXISTS);
         fs.mkdir("d", 0o755);
-        assertPal(() => fs.link("d", "e"), PalCode.DENIED);
+        assertPal(() => fs.link("d", "e"), PalCode.NOT_PERMITTED);
       });
     },
   },

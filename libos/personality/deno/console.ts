@@ -6,8 +6,8 @@
  * before the personality replaces `Deno`'s members) over a print function that writes the fds.
  * That class colors its output when the *process's* stdout (for log…) or stderr (for error…) is a
  * terminal and NO_COLOR is unset: a property of the whole Deno process (in `worker` isolation, of
- * the embedding app), while a picoprocess's fds are not terminals (`Deno.noColor` is true in a
- * picoprocess). So when the class colors, the color codes (SGR sequences) are taken out of what it
+ * the embedding app), while a picoprocess's fds are never terminals (`isTerminal()` is false),
+ * so Deno would print them no colors. So when the class colors, the color codes (SGR sequences) are taken out of what it
  * prints, and an escape character the program itself passes in a string argument is shielded from
  * that (swapped for a per-console marker while the line is formatted; the one difference left: such
  * a string formatted by `%o`, `%O` or `%j` shows its escapes raw, not as `\x1b`). Where a Deno has

@@ -15,7 +15,7 @@ export interface DenoCtx {
 /** A Deno path argument as a guest path string. @throws {TypeError} for a non-file URL */
 export function pathArg(p: string | URL): string {
   if (p instanceof URL) {
-    if (p.protocol !== "file:") throw new TypeError(`Must be a file URL, received ${p.protocol}`);
+    if (p.protocol !== "file:") throw new TypeError("Must be a file URL");
     if (p.hostname !== "") throw new TypeError(`File URL host must be "localhost" or empty`);
     return decodeURIComponent(p.pathname);
   }

@@ -5,7 +5,7 @@
 import { Errno, ErrnoError } from "../../errno.ts";
 import { O, S, type Sys } from "../../sys/types.ts";
 import { asyncOp, type DenoCtx, pathArg } from "./ctx.ts";
-import { withDeno } from "./errors.ts";
+import { isControl, rustDebug, withDeno } from "./errors.ts";
 
 function* entries(sys: Sys, path: string): Generator<Deno.DirEntry> {
   const fd = sys.open(path, O.RDONLY | O.DIRECTORY | O.CLOEXEC);
@@ -30,6 +30,10 @@ function* entries(sys: Sys, path: string): Generator<Deno.DirEntry> {
   }
 }
 
+/**
+ * mkdir -p, with Deno's errors: a directory already there is fine; a file in the way is EEXIST as
+ * the last component and ENOTDIR before it; a read-only mount's missing directory is EROFS.
+ */
 function mkdirAll(sys: Sys, path: string, mode: number): void {
   const abs = path.startsWith("/");
   const parts = path.split("/").filter((p) => p !== "");
@@ -41,8 +45,17 @@ function mkdirAll(sys: Sys, path: string, mode: number): void {
       if (!(e instanceof ErrnoError) || (e.errno !== Errno.EEXIST && e.errno !== Errno.EROFS)) {
         throw e;
       }
-      const st = sys.stat(prefix);
-      if ((st.mode & S.IFMT) !== S.IFDIR) throw new ErrnoError(Errno.ENOTDIR, undefined, prefix);
+      let isDir: boolean;
+      try {
+        isDir = (sys.stat(prefix).mode & S.IFMT) === S.IFDIR;
+      } catch (_e) {
+        throw e;
+      }
+      if (isDir) continue;
+      if (e.errno === Errno.EEXIST && i < parts.length) {
+        throw new ErrnoError(Errno.ENOTDIR, undefined, prefix);
+      }
+      throw e;
     }
   }
 }
@@ -55,12 +68,29 @@ function removeAll(sys: Sys, path: string): void {
   sys.rmdir(path);
 }
 
-const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
-
+/** A temp name as Deno makes it: a random 64-bit number in hex (at least 8 digits). */
 function tempName(o: Deno.MakeTempOptions): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  const rand = [...bytes].map((b) => ALNUM[b % ALNUM.length]).join("");
-  return `${o.prefix ?? ""}${rand}${o.suffix ?? ""}`;
+  const [n] = crypto.getRandomValues(new BigUint64Array(1));
+  return `${o.prefix ?? ""}${n!.toString(16).padStart(8, "0")}${o.suffix ?? ""}`;
+}
+
+/** Characters Deno refuses in a temp name's prefix or suffix (besides control characters). */
+const BANNED = '<>:"/\\|?*';
+
+/** Deno's check of a temp name's prefix and suffix (a plain Error, as Deno's). */
+function checkAffixes(o: Deno.MakeTempOptions): void {
+  for (const part of [o.prefix, o.suffix]) {
+    if (part === undefined || part === null) continue;
+    const chars = [...String(part)];
+    const control = chars.find(isControl);
+    if (control !== undefined) {
+      throw new Error(`Invalid control character in prefix or suffix: ${rustDebug(control)}`);
+    }
+    const bad = chars.find((c) => BANNED.includes(c));
+    if (bad !== undefined) {
+      throw new Error(`Invalid character in prefix or suffix: ${rustDebug(bad)}`);
+    }
+  }
 }
 
 /** The directory functions, to be assigned onto `Deno`. */
@@ -76,7 +106,9 @@ export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undef
     }
     return ctx.sys.getcwd();
   };
+  /** Make a fresh name in the temp dir with `make`; a failure names no path, as Deno's. */
   const makeTemp = (o: Deno.MakeTempOptions, make: (p: string) => void): string => {
+    checkAffixes(o);
     const dir = tempDir(o).replace(/\/+$/, "") || "/";
     for (;;) {
       const p = `${dir === "/" ? "" : dir}/${tempName(o)}`;
@@ -84,7 +116,8 @@ export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undef
         make(p);
         return p;
       } catch (e) {
-        if (!(e instanceof ErrnoError) || e.errno !== Errno.EEXIST) throw e;
+        if (!(e instanceof ErrnoError)) throw e;
+        if (e.errno !== Errno.EEXIST) throw new ErrnoError(e.errno, e.reason);
       }
     }
   };
@@ -131,12 +164,12 @@ export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undef
     remove: (path: string | URL, o?: Deno.RemoveOptions) =>
       asyncOp(ctx, "remove", String(path), () => api.removeSync(path, o)),
     makeTempDirSync: (o: Deno.MakeTempOptions = {}) =>
-      withDeno("mkdtemp", undefined, () => makeTemp(o, (p) => ctx.sys.mkdir(p, 0o700))),
+      withDeno("tmpdir", undefined, () => makeTemp(o, (p) => ctx.sys.mkdir(p, 0o700))),
     makeTempDir: (o?: Deno.MakeTempOptions) =>
-      asyncOp(ctx, "mkdtemp", undefined, () => api.makeTempDirSync(o)),
+      asyncOp(ctx, "tmpdir", undefined, () => api.makeTempDirSync(o)),
     makeTempFileSync: (o: Deno.MakeTempOptions = {}) =>
       withDeno(
-        "mkstemp",
+        "tmpfile",
         undefined,
         () =>
           makeTemp(
@@ -145,7 +178,7 @@ export function dirFunctions(ctx: DenoCtx, env: { get(k: string): string | undef
           ),
       ),
     makeTempFile: (o?: Deno.MakeTempOptions) =>
-      asyncOp(ctx, "mkstemp", undefined, () => api.makeTempFileSync(o)),
+      asyncOp(ctx, "tmpfile", undefined, () => api.makeTempFileSync(o)),
     cwd: () => withDeno("getcwd", undefined, () => ctx.sys.getcwd()),
     chdir: (path: string | URL) => {
       const p = pathArg(path);

@@ -78,19 +78,26 @@ function classFor(errno: number): ErrorClass {
 
 /**
  * Convert a libOS failure into the error Deno would throw; anything else passes through.
- * @param op the Deno-style operation name ("open", "readdir", "mkdir" …)
+ * @param op the Deno-style operation name ("open", "readdir", "mkdir" …); "" for an operation on
+ *   an open file, whose errors Deno gives without operation or path
  * @param path the guest path the app passed (shown in the message)
  * @param to the second path of a two-path operation (rename, link, symlink, copy): Deno shows
  *   `'from' -> 'to'`
  */
 export function denoError(e: unknown, op: string, path?: string, to?: string): unknown {
   if (!(e instanceof ErrnoError)) return e;
-  const what = STRERROR[e.errno] ?? errnoName(e.errno);
   let where = path !== undefined ? ` '${path}'` : e.path !== undefined ? ` '${e.path}'` : "";
   if (path !== undefined && to !== undefined) where += ` -> '${to}'`;
   // A refusal by policy says why (e.g. a trusted file's hash, a read-only mount's key).
   const why = e.errno === Errno.EACCES && e.reason ? `: ${e.reason}` : "";
-  const err = new (classFor(e.errno))(`${what} (os error ${e.errno}): ${op}${where}${why}`);
+  // An open file's refusal by policy (a trusted file's chunk) still says why: Deno has none such.
+  const context = op === "" ? why : `: ${op}${where}${why}`;
+  // Deno checks a path for NUL before the OS sees it, and says so.
+  const nul = e.errno === Errno.EINVAL && (path?.includes("\0") || to?.includes("\0"));
+  const what = nul
+    ? "file name contained an unexpected NUL byte"
+    : `${STRERROR[e.errno] ?? errnoName(e.errno)} (os error ${e.errno})`;
+  const err = new (classFor(e.errno))(`${what}${context}`);
   Object.defineProperty(err, "code", { value: errnoName(e.errno), enumerable: false });
   return err;
 }
@@ -113,6 +120,69 @@ export function wrongModeError(): Error {
   const err = new Error(`${STRERROR[Errno.EBADF]} (os error ${Errno.EBADF})`);
   Object.defineProperty(err, "code", { value: errnoName(Errno.EBADF), enumerable: false });
   return err;
+}
+
+/** Deno's error for a copy whose source is not a regular file (nothing is created). */
+export function notRegularSource(from: string, to: string): Error {
+  const err = new TypeError(
+    `the source path is neither a regular file nor a symlink to a regular file: copy '${from}' -> '${to}'`,
+  );
+  Object.defineProperty(err, "code", { value: errnoName(Errno.EINVAL), enumerable: false });
+  return err;
+}
+
+/**
+ * How Rust's `{:?}` shows string `s` (Deno's messages quote names so): in double quotes, with
+ * `\0 \t \n \r \\ \"` escaped and other control characters as `\u{hex}`.
+ */
+export function rustDebug(s: string): string {
+  let out = '"';
+  for (const c of s) {
+    const cp = c.codePointAt(0)!;
+    if (c === "\0") out += "\\0";
+    else if (c === "\t") out += "\\t";
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (c === '"' || c === "\\") out += `\\${c}`;
+    else if (isControl(c)) out += `\\u{${cp.toString(16)}}`;
+    else out += c;
+  }
+  return out + '"';
+}
+
+/** Whether `c` is a control character (Unicode category Cc, Rust's `char::is_control`). */
+export function isControl(c: string): boolean {
+  const cp = c.codePointAt(0)!;
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/**
+ * Deno's error for a value that should have been a Uint8Array ("expected type `Uint8Array`, got
+ * `string`"): the kind named as Deno's op layer names it.
+ */
+export function notBytesError(v: unknown): TypeError {
+  return new TypeError(`expected type \`Uint8Array\`, got \`${kindName(v)}\``);
+}
+
+function kindName(v: unknown): string {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "number":
+      return "Number";
+    case "boolean":
+      return "Boolean";
+    case "object":
+      break;
+    default:
+      return typeof v;
+  }
+  if (Array.isArray(v)) return "array";
+  if (v instanceof ArrayBuffer || v instanceof SharedArrayBuffer || ArrayBuffer.isView(v)) {
+    return Object.prototype.toString.call(v).slice(8, -1);
+  }
+  if (v instanceof Map) return "Map";
+  if (v instanceof Set) return "Set";
+  return "unknown";
 }
 
 /** The error for a Deno API the sandbox does not provide. */

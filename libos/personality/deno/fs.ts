@@ -3,9 +3,9 @@
  * writeFile, writeTextFile, stat, lstat, truncate, copyFile, realPath, readLink, symlink,
  * rename, link, utime, chmod — each in a sync and an async form.
  */
-import { O, type Sys } from "../../sys/types.ts";
+import { O, S, type Sys } from "../../sys/types.ts";
 import { asyncOp, type DenoCtx, pathArg } from "./ctx.ts";
-import { withDeno } from "./errors.ts";
+import { notBytesError, notRegularSource, withDeno } from "./errors.ts";
 import { fileInfo } from "./file_info.ts";
 import { SandboxFsFile } from "./fs_file.ts";
 
@@ -13,13 +13,20 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 const COPY_CHUNK = 1 << 20;
 
-/** open(2) flags for Deno.OpenOptions (Deno's rules: create needs write or append). */
+/**
+ * open(2) flags for Deno.OpenOptions, with Deno's checks and errors (plain Errors): some option
+ * must be true, truncate needs write, create and createNew need write or append.
+ */
 export function openFlags(o: Deno.OpenOptions = { read: true }): number {
-  const write = o.write === true || o.append === true;
-  const read = o.read === true || (!write && o.read !== false);
-  if ((o.create || o.createNew || o.truncate) && !write) {
-    throw new TypeError("'create', 'createNew' or 'truncate' needs 'write' or 'append' access");
+  if (!Object.values(o).some((v) => v === true)) {
+    throw new Error("'options' requires at least one option to be true");
   }
+  if (o.truncate && !o.write) throw new Error("'truncate' option requires 'write' to be true");
+  if ((o.create || o.createNew) && !(o.write || o.append)) {
+    throw new Error("'create' or 'createNew' options require 'write' or 'append' to be true");
+  }
+  const write = o.write === true || o.append === true;
+  const read = o.read === true;
   let f = read && write ? O.RDWR : write ? O.WRONLY : O.RDONLY;
   if (o.append) f |= O.APPEND;
   if (o.truncate) f |= O.TRUNC;
@@ -93,7 +100,7 @@ export function fsFunctions(ctx: DenoCtx) {
   const openSync = (path: string | URL, o?: Deno.OpenOptions) => {
     const p = pathArg(path);
     const fd = sync("open", p, () => ctx.sys.open(p, openFlags(o), o?.mode ?? 0o666));
-    return new SandboxFsFile(ctx, fd);
+    return SandboxFsFile.of(ctx, fd);
   };
   const readFileSync = (path: string | URL) => {
     const p = pathArg(path);
@@ -101,6 +108,8 @@ export function fsFunctions(ctx: DenoCtx) {
   };
   const writeFileSync = (path: string | URL, data: Uint8Array, o: Deno.WriteFileOptions = {}) => {
     const p = pathArg(path);
+    // Checked before the file is opened: a wrong argument leaves no file behind.
+    if (!(data instanceof Uint8Array)) throw notBytesError(data);
     sync(
       "writefile",
       p,
@@ -112,7 +121,9 @@ export function fsFunctions(ctx: DenoCtx) {
     const b = pathArg(to);
     withDeno("copy", a, () =>
       withFd(ctx.sys, a, O.RDONLY, 0, (src) => {
-        const mode = ctx.sys.fstat(src).mode & 0o777;
+        const st = ctx.sys.fstat(src);
+        if ((st.mode & S.IFMT) !== S.IFREG) throw notRegularSource(a, b);
+        const mode = st.mode & 0o777;
         withFd(ctx.sys, b, O.WRONLY | O.CREAT | O.TRUNC, mode, (dst) => {
           const buf = new Uint8Array(COPY_CHUNK);
           for (;;) {
@@ -156,8 +167,10 @@ export function fsFunctions(ctx: DenoCtx) {
       asyncOp(ctx, "writefile", String(path), async () => {
         o?.signal?.throwIfAborted();
         const bytes = data instanceof ReadableStream ? await collect(data) : data;
+        if (!(bytes instanceof Uint8Array)) throw notBytesError(bytes);
         abortable(o, () => writeFileSync(path, bytes, o));
       }),
+    // TextEncoder makes a string of anything else, as Deno's writeTextFile does.
     writeTextFileSync: (path: string | URL, data: string, o?: Deno.WriteFileOptions) =>
       writeFileSync(path, enc.encode(data), o),
     writeTextFile: (
@@ -167,7 +180,7 @@ export function fsFunctions(ctx: DenoCtx) {
     ) =>
       asyncOp(ctx, "writefile", String(path), async () => {
         o?.signal?.throwIfAborted();
-        const bytes = typeof data === "string" ? enc.encode(data) : await collect(data);
+        const bytes = data instanceof ReadableStream ? await collect(data) : enc.encode(data);
         abortable(o, () => writeFileSync(path, bytes, o));
       }),
     statSync: (path: string | URL) => {

@@ -10,6 +10,17 @@ import { LOCK, O } from "../../sys/types.ts";
 import { F } from "../../sys/fd.ts";
 
 const STREAM_CHUNK = 64 * 1024;
+/** Deno gives the errors of an open file's operations without operation name or path. */
+const FILE_OP = "";
+/** Lets the personality make files; `new Deno.FsFile()` by a program throws, as Deno's. */
+const MAKE = Symbol("SandboxFsFile");
+
+/** Deno's check of a read or write buffer (a Uint8Array; null fails as Deno's does, on .length). */
+function checkBuffer(p: Uint8Array): void {
+  if (p instanceof Uint8Array) return;
+  void (p as { length: unknown }).length;
+  throw new TypeError("expected typed ArrayBufferView");
+}
 
 function timeMs(t: number | Date): number {
   return t instanceof Date ? t.getTime() : t * 1000;
@@ -28,9 +39,22 @@ export class SandboxFsFile {
   #readable: ReadableStream<Uint8Array> | null = null;
   #writable: WritableStream<Uint8Array> | null = null;
 
-  /** @param ctx the personality context @param fd an fd the file now owns */
-  constructor(readonly ctx: DenoCtx, fd: number) {
+  /**
+   * Made by the personality only ({@link SandboxFsFile.of}): a program's `new Deno.FsFile()`
+   * throws Deno's TypeError.
+   */
+  constructor(readonly ctx: DenoCtx, fd: number, make?: symbol) {
+    if (make !== MAKE) {
+      throw new TypeError(
+        "'Deno.FsFile' cannot be constructed, use 'Deno.open()' or 'Deno.openSync()' instead",
+      );
+    }
     this.#fd = fd;
+  }
+
+  /** The file of `fd`, which it now owns. @param ctx the personality context */
+  static of(ctx: DenoCtx, fd: number): SandboxFsFile {
+    return new SandboxFsFile(ctx, fd, MAKE);
   }
 
   /** The libOS fd (not a Deno rid). */
@@ -45,6 +69,7 @@ export class SandboxFsFile {
 
   /** Read into `p`; null at end of file. */
   readSync(p: Uint8Array): number | null {
+    checkBuffer(p);
     this.#check();
     if (p.length === 0) return 0;
     let n: number;
@@ -59,7 +84,7 @@ export class SandboxFsFile {
   /** The Deno error for a failed read or write: an EBADF of an fd still open but not open for
    * that is Deno's error for a file opened without that access (errors.ts `wrongModeError`). */
   #ioError(errno: unknown, op: "read" | "write"): unknown {
-    const e = denoError(errno, op);
+    const e = denoError(errno, FILE_OP);
     if (!(e instanceof Deno.errors.BadResource) || this.#closed) return e;
     let mode: number;
     try {
@@ -75,7 +100,8 @@ export class SandboxFsFile {
    * at the call (it never waits); a pipe's or FIFO's waits, and a `close()` meanwhile rejects it
    * with `Deno.errors.Interrupted`, as Deno's does. */
   read(p: Uint8Array): Promise<number | null> {
-    return asyncOp(this.ctx, "read", undefined, () => {
+    return asyncOp(this.ctx, FILE_OP, undefined, () => {
+      checkBuffer(p);
       if (this.#waits() === false) return this.readSync(p);
       this.#check();
       if (p.length === 0) return 0;
@@ -110,6 +136,7 @@ export class SandboxFsFile {
 
   /** Write `p`; returns bytes written. */
   writeSync(p: Uint8Array): number {
+    checkBuffer(p);
     this.#check();
     try {
       return this.ctx.sys.write(this.#fd, p);
@@ -120,7 +147,8 @@ export class SandboxFsFile {
 
   /** Write `p` without blocking the event loop; a `close()` meanwhile waits for it. */
   write(p: Uint8Array): Promise<number> {
-    return asyncOp(this.ctx, "write", undefined, () => {
+    return asyncOp(this.ctx, FILE_OP, undefined, () => {
+      checkBuffer(p);
       this.#check();
       return this.#holding(this.ctx.sys.writeAsync(this.#fd, p)).catch((e) => {
         throw this.#ioError(e, "write");
@@ -146,44 +174,52 @@ export class SandboxFsFile {
   /** Move the position; returns the new one. */
   seekSync(offset: number | bigint, whence: Deno.SeekMode): number {
     this.#check();
-    return withDeno("seek", undefined, () => this.ctx.sys.lseek(this.#fd, Number(offset), whence));
+    if (whence !== 0 && whence !== 1 && whence !== 2) {
+      throw new TypeError(`Invalid seek mode: ${whence}`);
+    }
+    // Deno's op takes a 64-bit integer: a number's fraction is dropped, a bigint wraps.
+    let off: number;
+    if (typeof offset === "bigint") off = Number(BigInt.asIntN(64, offset));
+    else if (typeof offset === "number") off = Math.trunc(offset);
+    else throw new TypeError("expected f64");
+    return withDeno(FILE_OP, undefined, () => this.ctx.sys.lseek(this.#fd, off, whence));
   }
 
   /** Async `seekSync`. */
   seek(offset: number | bigint, whence: Deno.SeekMode): Promise<number> {
-    return asyncOp(this.ctx, "seek", undefined, () => this.seekSync(offset, whence));
+    return asyncOp(this.ctx, FILE_OP, undefined, () => this.seekSync(offset, whence));
   }
 
   /** Status of the open file. */
   statSync(): Deno.FileInfo {
     this.#check();
-    return fileInfo(withDeno("fstat", undefined, () => this.ctx.sys.fstat(this.#fd)));
+    return fileInfo(withDeno(FILE_OP, undefined, () => this.ctx.sys.fstat(this.#fd)));
   }
 
   /** Async `statSync`. */
   stat(): Promise<Deno.FileInfo> {
-    return asyncOp(this.ctx, "fstat", undefined, () => this.statSync());
+    return asyncOp(this.ctx, FILE_OP, undefined, () => this.statSync());
   }
 
   /** Set the size (default 0). */
   truncateSync(len = 0): void {
     this.#check();
-    withDeno("ftruncate", undefined, () => this.ctx.sys.ftruncate(this.#fd, Math.max(0, len)));
+    withDeno(FILE_OP, undefined, () => this.ctx.sys.ftruncate(this.#fd, Math.max(0, len)));
   }
 
   /** Async `truncateSync`. */
   truncate(len = 0): Promise<void> {
-    return asyncOp(this.ctx, "ftruncate", undefined, () => this.truncateSync(len));
+    return asyncOp(this.ctx, FILE_OP, undefined, () => this.truncateSync(len));
   }
 
   /** Flush data and metadata. */
   syncSync(): void {
     this.#check();
-    withDeno("fsync", undefined, () => this.ctx.sys.fsync(this.#fd));
+    withDeno(FILE_OP, undefined, () => this.ctx.sys.fsync(this.#fd));
   }
   /** Async `syncSync`. */
   sync(): Promise<void> {
-    return asyncOp(this.ctx, "fsync", undefined, () => this.syncSync());
+    return asyncOp(this.ctx, FILE_OP, undefined, () => this.syncSync());
   }
   /** Flush data. */
   syncDataSync(): void {
@@ -205,7 +241,7 @@ export class SandboxFsFile {
   }
   /** Async `utimeSync`. */
   utime(atime: number | Date, mtime: number | Date): Promise<void> {
-    return asyncOp(this.ctx, "futime", undefined, () => this.utimeSync(atime, mtime));
+    return asyncOp(this.ctx, FILE_OP, undefined, () => this.utimeSync(atime, mtime));
   }
 
   /** Files of the sandbox are never terminals. */
@@ -224,11 +260,11 @@ export class SandboxFsFile {
   lockSync(exclusive = false): void {
     this.#check();
     const op = exclusive ? LOCK.EX : LOCK.SH;
-    withDeno("flock", undefined, () => this.ctx.sys.flock(this.#fd, op));
+    withDeno(FILE_OP, undefined, () => this.ctx.sys.flock(this.#fd, op));
   }
   /** `lockSync` that waits without blocking the event loop. */
   lock(exclusive = false): Promise<void> {
-    return asyncOp(this.ctx, "flock", undefined, () => {
+    return asyncOp(this.ctx, FILE_OP, undefined, () => {
       this.#check();
       return this.#holding(this.ctx.sys.flockAsync(this.#fd, exclusive ? LOCK.EX : LOCK.SH));
     });
@@ -236,11 +272,11 @@ export class SandboxFsFile {
   /** Release the lock. */
   unlockSync(): void {
     this.#check();
-    withDeno("funlock", undefined, () => this.ctx.sys.flock(this.#fd, LOCK.UN));
+    withDeno(FILE_OP, undefined, () => this.ctx.sys.flock(this.#fd, LOCK.UN));
   }
   /** Async `unlockSync`. */
   unlock(): Promise<void> {
-    return asyncOp(this.ctx, "funlock", undefined, () => this.unlockSync());
+    return asyncOp(this.ctx, FILE_OP, undefined, () => this.unlockSync());
   }
 
   /** Close the file (BadResource if already closed): pending reads are cancelled; the fd
@@ -254,7 +290,7 @@ export class SandboxFsFile {
   }
 
   #closeFd(): void {
-    withDeno("close", undefined, () => this.ctx.sys.close(this.#fd));
+    withDeno(FILE_OP, undefined, () => this.ctx.sys.close(this.#fd));
   }
 
   [Symbol.dispose](): void {

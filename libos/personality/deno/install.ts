@@ -62,7 +62,12 @@ function installShared(b: Bound): void {
     ...fs,
     ...dirFunctions(ctx, env),
     FsFile: SandboxFsFile,
-    noColor: true,
+    // No fd of a sandbox is a terminal: Deno's answer for a process without one.
+    consoleSize: () => {
+      throw new Error(
+        "Could not get console size: stdin, stdout, and stderr are not connected to a terminal",
+      );
+    },
     exit: (code = 0) => b.os?.exit(code),
     umask: (mask?: number) => {
       const old = b.sys.umask(mask ?? 0);
@@ -102,7 +107,7 @@ function installShared(b: Bound): void {
 function redirectDenoStdio(b: Bound): void {
   const io = [Deno.stdin, Deno.stdout, Deno.stderr] as unknown as Record<string, unknown>[];
   io.forEach((f, fd) => {
-    const file = new SandboxFsFile(b, fd) as unknown as Record<
+    const file = SandboxFsFile.of(b, fd) as unknown as Record<
       string,
       (...a: unknown[]) => unknown
     >;
@@ -127,9 +132,9 @@ function bindTo(b: Bound, os: Libos): void {
   b.sys = os.sys;
   b.env = makeEnv(os.kernel.env);
   const D = Deno as unknown as Record<string, unknown>;
-  define(D, "stdin", new SandboxFsFile(b, 0));
-  define(D, "stdout", new SandboxFsFile(b, 1));
-  define(D, "stderr", new SandboxFsFile(b, 2));
+  define(D, "stdin", SandboxFsFile.of(b, 0));
+  define(D, "stdout", SandboxFsFile.of(b, 1));
+  define(D, "stderr", SandboxFsFile.of(b, 2));
   const con = makeConsole((fd, text) => {
     try {
       b.sys.write(fd, enc.encode(text));
@@ -139,6 +144,8 @@ function bindTo(b: Bound, os: Libos): void {
   });
   define(globalThis, "console", con);
   define(D, "env", b.env);
+  // As Deno's: NO_COLOR set and not empty when the process started (its own environment's).
+  define(D, "noColor", (os.kernel.env.get("NO_COLOR") ?? "") !== "");
   define(D, "args", os.init.argv.slice(1));
   define(D, "pid", os.init.pid);
   define(D, "ppid", os.init.ppid);

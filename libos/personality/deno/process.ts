@@ -2,7 +2,7 @@
  * Deno process members: env (a private copy of the manifest's), args, exit, pid, ppid,
  * mainModule, and the APIs the sandbox does not virtualize (each throws NotCapable).
  */
-import { notInSandbox } from "./errors.ts";
+import { notInSandbox, rustDebug } from "./errors.ts";
 
 /** Deno.env over a private copy of `initial`. */
 export function makeEnv(initial: Readonly<Record<string, string>> | Map<string, string>): Deno.Env {
@@ -11,7 +11,7 @@ export function makeEnv(initial: Readonly<Record<string, string>> | Map<string, 
   const checkKey = (k: string) => {
     if (typeof k !== "string" || k === "") throw new TypeError("Key is an empty string.");
     if (k.includes("=") || k.includes("\0")) {
-      throw new TypeError(`Key contains invalid characters: ${JSON.stringify(k)}`);
+      throw new TypeError(`Key contains invalid characters: ${rustDebug(k)}`);
     }
   };
   return {
@@ -21,8 +21,11 @@ export function makeEnv(initial: Readonly<Record<string, string>> | Map<string, 
     },
     set(k: string, v: string) {
       checkKey(k);
-      if (String(v).includes("\0")) throw new TypeError("Value contains invalid characters");
-      vars.set(k, String(v));
+      const value = String(v);
+      if (value.includes("\0")) {
+        throw new TypeError(`Value contains invalid characters: ${rustDebug(value)}`);
+      }
+      vars.set(k, value);
     },
     delete(k: string) {
       checkKey(k);
@@ -72,7 +75,6 @@ export const DENIED = [
   "osUptime",
   "systemMemoryInfo",
   "hostname",
-  "consoleSize",
   "uid",
   "gid",
 ] as const;
