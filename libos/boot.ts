@@ -6,7 +6,7 @@
  *
  * A pooled Worker (sandbox/host/proc_pool.ts) first gets `WARM_UP`: boot then does the work that
  * does not depend on the process — it builds the call page client of its future process (when
- * `WARM_UP` carries the channel), makes two message turns (the first message a Worker receives
+ * `WARM_UP` carries the channel), makes two macrotask turns (the first message a Worker receives
  * is slow; a process whose program returns ends after two) and imports every built-in program's
  * module
  * (libos/bin/mod.ts `warmBuiltins`: they only define functions, so no program runs; a
@@ -91,7 +91,7 @@ async function onMessage(e: MessageEvent): Promise<void> {
     setTimeout(async () => {
       if (started) return;
       if (channel) warmPal = new PalClient(channel);
-      // Two message turns, as a process's end makes (libos/liveness.ts).
+      // Two macrotask turns, as a process's end makes (libos/liveness.ts).
       for (let i = 0; i < 2; i++) await new Promise<void>((r) => macrotaskTurn(r));
       // Imports only (no program runs); stops once a process took this Worker.
       await warmBuiltins(() => started);

@@ -42,7 +42,7 @@ export class Libos {
   /** The global listeners `runModule` added. */
   #listeners: [string, (e: Event) => void][] = [];
   /** The status a built-in's `main` returned: the exit status once nothing is left. */
-  #status = 0;
+
   /** A rehearsal process (see the constructor). */
   readonly #rehearsal: boolean;
 
@@ -104,17 +104,16 @@ export class Libos {
    * `main` returned, else 0; a built-in that settled ends at once); an uncaught error exits 1.
    */
   async runModule(url: string): Promise<void> {
-    this.#listen("error", (e) => {
-      e.preventDefault();
-      const ev = e as ErrorEvent;
-      this.fatal(ev.error ?? ev.message);
-    });
+    this.#listen(
+      "error",
+      (e) => this.#uncaught(e, (e as ErrorEvent).error ?? (e as ErrorEvent).message),
+    );
     this.#listen("unhandledrejection", (e) => {
-      e.preventDefault();
-      this.fatal((e as PromiseRejectionEvent).reason);
+      this.#uncaught(e, (e as PromiseRejectionEvent).reason, true);
     });
     const release = this.live.hold();
     let settled = false;
+    Deno.exitCode = 0; // a recycled Worker's last process may have set it
     try {
       const specifier = String(url);
       const builtin = specifier.startsWith(BUILTIN_SCHEME)
@@ -124,14 +123,30 @@ export class Libos {
       const mod = builtin ?? await import(specifier);
       if (this.init.fork) await runForked(mod, this.init.fork);
       else if (builtin) {
-        this.#status = (await builtin.main()) ?? 0;
+        Deno.exitCode = (await builtin.main()) ?? 0;
         settled = true;
       }
     } catch (e) {
-      this.fatal(e);
+      // The module's evaluation failed: Deno reports that as a rejected promise's error.
+      this.fatal(e, true);
     }
     release();
     this.live.arm(settled);
+  }
+
+  /**
+   * An uncaught error or unhandled rejection: the process ends with it (`fatal`) unless a
+   * listener of the app's cancels the event, as in Deno. Deno's own default (the Worker ends) is
+   * never wanted, so this listener, the first, cancels it at once, and takes the event's
+   * `preventDefault` to learn whether the app's listeners, which run after it, cancel it too.
+   */
+  #uncaught(e: Event, err: unknown, inPromise = false): void {
+    e.preventDefault();
+    let kept = false;
+    Object.defineProperty(e, "preventDefault", { value: () => void (kept = true) });
+    queueMicrotask(() => {
+      if (!kept) this.fatal(err, inPromise);
+    });
   }
 
   #listen(type: string, fn: (e: Event) => void): void {
@@ -151,7 +166,10 @@ export class Libos {
    * the process ended as with `process_exit`.
    */
   idle(): void {
-    const code = this.#status;
+    if (!this.#exiting && this.#beforeUnloadKeeps()) return;
+    // The status when nothing is left: `Deno.exitCode` (Deno's own, per Worker: the program's,
+    // or what a built-in's `main` returned).
+    const code = Deno.exitCode;
     if (this.#exiting || !this.#recyclable()) return this.exit(code);
     this.#exiting = true;
     try {
@@ -173,32 +191,50 @@ export class Libos {
     this.#recycled!(this.pal);
   }
 
+  /**
+   * Dispatch `beforeunload` as Deno does when its event loop runs dry: a listener that cancels it
+   * keeps the process running, and it comes again when the loop is dry again (work the listener
+   * started does not keep the process alone, as in Deno).
+   */
+  #beforeUnloadKeeps(): boolean {
+    const ev = new Event("beforeunload", { cancelable: true });
+    globalThis.dispatchEvent(ev);
+    if (!ev.defaultPrevented) return false;
+    this.live.recheck();
+    return true;
+  }
+
   #recyclable(): boolean {
     return this.#recycled !== null && this.#prepared !== null &&
       this.init.entry.startsWith(BUILTIN_SCHEME) && !this.init.fork && !this.init.plugin &&
       !holdsHostHandles() && !ipcInUse() && !spaceInUse() && this.pal.quiescent;
   }
 
-  /** Report an uncaught error on fd 2 and exit 1. */
-  fatal(err: unknown): never {
+  /**
+   * Report an uncaught error on fd 2 and exit 1.
+   * @param inPromise it rejected a promise (Deno says `Uncaught (in promise)`)
+   */
+  fatal(err: unknown, inPromise = false): never {
     const text = err instanceof Error
       ? (err.stack ?? `${err.name}: ${err.message}`)
-      : `Uncaught ${Deno.inspect(err)}`;
-    const line = text.startsWith("error:") ? text : `error: Uncaught ${text}`;
+      : Deno.inspect(err);
+    const uncaught = inPromise ? "Uncaught (in promise)" : "Uncaught";
+    const line = text.startsWith("error:") ? text : `error: ${uncaught} ${text}`;
     try {
       this.sys.write(2, enc.encode(line + "\n"));
     } catch (_e) {
       // stderr is gone: the exit code still tells the host.
     }
-    return this.exit(1);
+    // Deno dispatches no `unload` after an uncaught error.
+    return this.exit(1, false);
   }
 
-  /** End the picoprocess with `code`; never returns. */
-  exit(code: number): never {
+  /** End the picoprocess with `code` (after dispatching `unload`, if `unload`); never returns. */
+  exit(code: number, unload = true): never {
     if (!this.#exiting) {
       this.#exiting = true;
       try {
-        globalThis.dispatchEvent(new Event("unload"));
+        if (unload) globalThis.dispatchEvent(new Event("unload"));
       } catch (_e) {
         // An unload listener threw: the process is ending anyway.
       }

@@ -2,10 +2,12 @@
  * Liveness: a Worker never ends by itself and its event loop always reports more work, so the
  * libOS counts what can still wake the app — ref'd timers, pending libOS operations, fetches —
  * and calls `onIdle` once the count stays at zero across two macrotask turns after the entry
- * module has been evaluated. The turns are message turns (pal/turn.ts), not 0 ms timers: a
- * process whose program returns ends through two of them (a fork whose entry returns, fork+wait:
- * 11–15 ms with timers, 10–12 ms with message turns; 6–9 ms once pooled Workers made two turns
- * while warming up — the first message a Worker receives costs ~2.5 ms more, libos/boot.ts).
+ * module has been evaluated. The turns are `setImmediate` turns (pal/turn.ts: each ends an
+ * iteration of Deno's event loop, so an unhandled rejection is dispatched before the process
+ * ends), not 0 ms timers: a process whose program returns ends through two of them (a fork whose
+ * entry returns, fork+wait: 11–15 ms with timers, 10–12 ms with message turns; 6–9 ms once pooled
+ * Workers made two turns while warming up — the first message a Worker receives costs ~2.5 ms
+ * more, libos/boot.ts).
  */
 
 import { macrotaskTurn } from "../pal/turn.ts";
@@ -55,6 +57,11 @@ export class Liveness {
     this.#armed = true;
     if (settled && this.#pending === 0 && !this.#checking) this.onIdle();
     else this.#maybeIdle();
+  }
+
+  /** Look again for the idle state (`onIdle` declined to end the process: `beforeunload`). */
+  recheck(): void {
+    this.#maybeIdle();
   }
 
   /**

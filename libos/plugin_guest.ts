@@ -21,7 +21,7 @@ import {
 /** What the plugin boot needs from the libOS. */
 export interface PluginOs {
   readonly live: { hold(): () => void };
-  fatal(err: unknown): never;
+  fatal(err: unknown, inPromise?: boolean): never;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -49,7 +49,7 @@ export async function servePlugin(os: PluginOs, p: PluginInit, entry: string): P
   });
   globalThis.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();
-    os.fatal(e.reason);
+    os.fatal(e.reason, true);
   });
   const wire = new Wire(p.port, p.wire);
   const host = hostProxy(p.expose, wire);

@@ -68,7 +68,8 @@ function installShared(b: Bound): void {
         "Could not get console size: stdin, stdout, and stderr are not connected to a terminal",
       );
     },
-    exit: (code = 0) => b.os?.exit(code),
+    // Deno's: no code means the program's Deno.exitCode (Deno's own, kept per Worker).
+    exit: (code?: number) => b.os?.exit(code ?? Deno.exitCode),
     umask: (mask?: number) => {
       const old = b.sys.umask(mask ?? 0);
       if (mask === undefined) b.sys.umask(old);

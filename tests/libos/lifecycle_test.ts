@@ -1,0 +1,44 @@
+/**
+ * A sandboxed program ends as under Deno: the same status, the same stdout and the same first
+ * line of stderr, for unhandled rejections (one that is the program's last act too: the libOS
+ * must not end the process before Deno reports it), uncaught errors, listeners of `error` and
+ * `unhandledrejection` that cancel them, `Deno.exitCode` (checked as Deno checks it, and the
+ * status of `Deno.exit()` without one), and `beforeunload` (a listener that cancels it keeps the
+ * program running) and `unload`. One fixture, one scenario per run.
+ */
+import assert from "node:assert/strict";
+import { runGuest } from "./_sandbox.ts";
+
+const fixture = new URL("./fixtures/lifecycle.ts", import.meta.url).pathname;
+const SCENARIOS = [
+  "rejection-last",
+  "rejection-value",
+  "rejection-handled",
+  "error-handled",
+  "timer-throw",
+  "top-throw",
+  "exit-code",
+  "exit-no-argument",
+  "exit-code-checked",
+  "beforeunload-keeps",
+];
+const dec = new TextDecoder();
+const firstLine = (s: string) => s.split("\n")[0];
+
+for (const scenario of SCENARIOS) {
+  Deno.test(`deno personality: a program ends as under Deno (${scenario})`, async () => {
+    const direct = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", fixture, scenario],
+      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const want = {
+      code: direct.code,
+      stdout: dec.decode(direct.stdout),
+      stderr: firstLine(dec.decode(direct.stderr)),
+    };
+    const got = await runGuest({ entry: fixture, mounts: [], argv: [scenario] });
+    assert.deepEqual({ ...got, stderr: firstLine(got.stderr) }, want);
+  });
+}
