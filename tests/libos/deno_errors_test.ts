@@ -21,7 +21,8 @@ Deno.test("deno personality: failing file operations throw what Deno throws", as
       // permission check sees the path first (a path with NUL), and symlink needs unscoped
       // access anyway. The fixture touches its directory only.
       args: ["run", "--no-prompt", "--allow-all", fixture, a],
-      env: { DENO_NO_UPDATE_CHECK: "1" },
+      // NO_COLOR empty: Deno.noColor is false, as in a sandbox whose environment has no NO_COLOR.
+      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "" },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -36,6 +37,15 @@ Deno.test("deno personality: failing file operations throw what Deno throws", as
       const got = await runGuest({ entry: fixture, mounts: [mount], argv: ["/work"] });
       assert.deepEqual(got, want, JSON.stringify(mount));
     }
+    // Deno.noColor follows the sandbox's own environment.
+    const colorless = await runGuest({
+      entry: fixture,
+      mounts: [{ path: "/work", type: "tmpfs" }],
+      argv: ["/work"],
+      env: { NO_COLOR: "1" },
+    });
+    assert.match(want.stdout, /^noColor => false$/m);
+    assert.equal(colorless.stdout, want.stdout.replace("noColor => false", "noColor => true"));
   } finally {
     await Deno.remove(a, { recursive: true });
     await Deno.remove(b, { recursive: true });
