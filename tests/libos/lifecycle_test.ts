@@ -4,7 +4,8 @@
  * must not end the process before Deno reports it), uncaught errors, listeners of `error` and
  * `unhandledrejection` that cancel them, `Deno.exitCode` (checked as Deno checks it, and the
  * status of `Deno.exit()` without one), and `beforeunload` (a listener that cancels it keeps the
- * program running) and `unload`. One fixture, one scenario per run.
+ * program running) and `unload`; a fetched file's body left unread keeps nothing running. One
+ * fixture, one scenario per run.
  */
 import assert from "node:assert/strict";
 import { runGuest } from "./_sandbox.ts";
@@ -21,6 +22,7 @@ const SCENARIOS = [
   "exit-no-argument",
   "exit-code-checked",
   "beforeunload-keeps",
+  "unread-body",
 ];
 const dec = new TextDecoder();
 const firstLine = (s: string) => s.split("\n")[0];
@@ -28,7 +30,7 @@ const firstLine = (s: string) => s.split("\n")[0];
 for (const scenario of SCENARIOS) {
   Deno.test(`deno personality: a program ends as under Deno (${scenario})`, async () => {
     const direct = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", fixture, scenario],
+      args: ["run", "--no-prompt", `--allow-read=${fixture}`, fixture, scenario],
       env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",

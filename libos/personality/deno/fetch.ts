@@ -23,6 +23,11 @@ export function withFileFetch(net: typeof fetch, fs: FetchFs): typeof fetch {
       : input instanceof Request
       ? input.url
       : String(input);
+    // A Worker would resolve a relative URL against its own script (a host path of the libOS);
+    // a Deno program run without --location has no base URL, and Deno's message says so.
+    if (typeof input === "string" && !URL.canParse(input)) {
+      return Promise.reject(new TypeError(`Invalid URL: '${input}'`));
+    }
     if (!/^\s*file:/i.test(href)) return net(input, init);
     return fetchFile(fs, input, init);
   };

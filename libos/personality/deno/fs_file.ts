@@ -300,15 +300,20 @@ export class SandboxFsFile {
   /** The file as a byte stream; the file closes when the stream ends or is cancelled. */
   get readable(): ReadableStream<Uint8Array> {
     if (this.#readable) return this.#readable;
-    const release = this.ctx.live.hold();
+    // No hold on the process's liveness: as in Deno, a stream nobody reads (a fetched file's
+    // body left unread) keeps nothing running; each read it makes is counted while it waits.
     const done = () => {
-      release();
       if (!this.#closed) this.close();
     };
     this.#readable = new ReadableStream<Uint8Array>({
       type: "bytes",
       pull: async (c) => {
         try {
+          if (this.#closed) {
+            throw new Deno.errors.BadResource(
+              "The stream's underlying resource was closed or consumed",
+            );
+          }
           const buf = new Uint8Array(STREAM_CHUNK);
           const n = await this.read(buf);
           if (n === null) {

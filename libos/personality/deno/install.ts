@@ -53,6 +53,15 @@ function installShared(b: Bound): void {
   const ctx: DenoCtx = b;
   redirectDenoStdio(b);
   const fs = fsFunctions(ctx);
+  // A Worker's `location` names its script, a host path of the libOS; a Deno program run without
+  // --location has none (an own, configurable property whose value is undefined).
+  Object.defineProperty(globalThis, "location", {
+    value: undefined,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+  define(globalThis, "Request", withoutBaseUrl(Request));
   const g = globalThis as unknown as { fetch: typeof fetch };
   g.fetch = withFileFetch(g.fetch.bind(globalThis), fs as unknown as FetchFs);
   b.live.installTimers(Deno);
@@ -95,6 +104,24 @@ function installShared(b: Bound): void {
   Object.assign(members, commandApi(cmd));
   const D = Deno as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(members)) define(D, k, v);
+}
+
+/**
+ * `Request` that refuses a relative URL as Deno's does without --location, instead of resolving it
+ * against the Worker's script (a host path). A Proxy, so `instanceof Request` holds for every
+ * request, the ones Deno makes too.
+ */
+function withoutBaseUrl(R: typeof Request): typeof Request {
+  const proxy: typeof Request = new Proxy(R, {
+    construct(target, args, newTarget) {
+      const input = args[0];
+      if (typeof input === "string" && !URL.canParse(input)) {
+        throw new TypeError(`Invalid URL: '${input}'`);
+      }
+      return Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
+    },
+  });
+  return proxy;
 }
 
 /**
