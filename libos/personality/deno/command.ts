@@ -101,13 +101,21 @@ export function commandApi(ctx: CommandCtx) {
     } catch (e) {
       for (const fd of mine) if (fd !== null) ctx.sys.close(fd);
       if (e instanceof ErrnoError && (e.errno === Errno.ENOENT || e.errno === Errno.ENOEXEC)) {
-        throw new Deno.errors.NotFound(`Failed to spawn '${cmd}': ${e.message}`);
+        // Deno's message for a program that is not there (the OS's ENOENT, as Rust words it).
+        const err = new Deno.errors.NotFound(`Failed to spawn '${cmd}': entity not found`);
+        Object.defineProperty(err, "code", { value: "ENOENT", enumerable: false });
+        throw err;
       }
       throw denoError(e, "spawn", cmd);
     } finally {
       for (const fd of theirs) ctx.sys.close(fd);
     }
     return { pid, stdin: mine[0] ?? null, stdout: mine[1] ?? null, stderr: mine[2] ?? null };
+  }
+
+  /** Deno's error for a stdio stream that was not piped. */
+  function notPiped(name: string): TypeError {
+    return new TypeError(`Cannot get '${name}': '${name}' is not piped`);
   }
 
   /** A running child (Deno.ChildProcess). */
@@ -118,6 +126,7 @@ export function commandApi(ctx: CommandCtx) {
     readonly #stdout: ReadableStream<Uint8Array> | null;
     readonly #stderr: ReadableStream<Uint8Array> | null;
     #release: () => void;
+    #exited = false;
 
     constructor(s: Started) {
       this.pid = s.pid;
@@ -126,33 +135,39 @@ export function commandApi(ctx: CommandCtx) {
       this.#stderr = s.stderr === null ? null : readable(s.stderr);
       this.#release = ctx.live.hold();
       this.status = ctx.sys.waitpidAsync(s.pid, 0).then(statusOf);
-      this.status.then(() => this.#release(), () => this.#release());
+      const ended = () => {
+        this.#exited = true;
+        this.#release();
+      };
+      this.status.then(ended, ended);
     }
     get stdin(): WritableStream<Uint8Array> {
-      if (!this.#stdin) throw new TypeError("stdin is not piped");
+      if (!this.#stdin) throw notPiped("stdin");
       return this.#stdin;
     }
     get stdout(): ReadableStream<Uint8Array> {
-      if (!this.#stdout) throw new TypeError("stdout is not piped");
+      if (!this.#stdout) throw notPiped("stdout");
       return this.#stdout;
     }
     get stderr(): ReadableStream<Uint8Array> {
-      if (!this.#stderr) throw new TypeError("stderr is not piped");
+      if (!this.#stderr) throw notPiped("stderr");
       return this.#stderr;
     }
-    /** Collect piped stdout/stderr and the status. */
+    /** Collect piped stdout/stderr and the status; a stream not piped is an error to read, as
+     * in Deno (the output's getter throws). */
     async output(): Promise<Deno.CommandOutput> {
       const [stdout, stderr, status] = await Promise.all([
-        this.#stdout ? collect(this.#stdout) : Promise.resolve(new Uint8Array(0)),
-        this.#stderr ? collect(this.#stderr) : Promise.resolve(new Uint8Array(0)),
+        this.#stdout ? collect(this.#stdout) : Promise.resolve(null),
+        this.#stderr ? collect(this.#stderr) : Promise.resolve(null),
         this.status,
       ]);
-      return { ...status, stdout, stderr } as Deno.CommandOutput;
+      return withOutput(status, stdout, stderr);
     }
     /** Send a signal (default SIGTERM). */
     kill(signo: Deno.Signal = "SIGTERM"): void {
       const n = signalNumber(signo);
-      if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
+      if (n === null) throw new TypeError(`Invalid signal: ${signo}`);
+      if (this.#exited) throw new TypeError("Child process has already terminated");
       ctx.sys.kill(this.pid, n);
     }
     /** Keep the parent alive until the child exits (the default). */
@@ -202,12 +217,31 @@ export function commandApi(ctx: CommandCtx) {
       }
       const s = start(this.#cmd, this.#opts, "piped", "null");
       const [stdout, stderr] = drainSync(s.stdout, s.stderr);
-      return { ...statusOf(ctx.sys.waitpid(s.pid, 0)), stdout, stderr } as Deno.CommandOutput;
+      return withOutput(statusOf(ctx.sys.waitpid(s.pid, 0)), stdout, stderr);
     }
   }
 
+  /** A command's output: reading a stream that was not piped (null) throws, as Deno's does. */
+  function withOutput(
+    status: Deno.CommandStatus,
+    stdout: Uint8Array | null,
+    stderr: Uint8Array | null,
+  ): Deno.CommandOutput {
+    return {
+      ...status,
+      get stdout(): Uint8Array {
+        if (stdout === null) throw notPiped("stdout");
+        return stdout;
+      },
+      get stderr(): Uint8Array {
+        if (stderr === null) throw notPiped("stderr");
+        return stderr;
+      },
+    } as Deno.CommandOutput;
+  }
+
   /** Read both fds to EOF without deadlocking on either (poll). */
-  function drainSync(a: number | null, b: number | null): [Uint8Array, Uint8Array] {
+  function drainSync(a: number | null, b: number | null): [Uint8Array | null, Uint8Array | null] {
     const parts: Uint8Array[][] = [[], []];
     const open = [a, b];
     const buf = new Uint8Array(65536);
@@ -224,7 +258,7 @@ export function commandApi(ctx: CommandCtx) {
         } else parts[i]!.push(buf.slice(0, n));
       }
     }
-    return [concat(parts[0]!), concat(parts[1]!)];
+    return [a === null ? null : concat(parts[0]!), b === null ? null : concat(parts[1]!)];
   }
 
   return {
@@ -232,16 +266,23 @@ export function commandApi(ctx: CommandCtx) {
     ChildProcess,
     kill(pid: number, signo: Deno.Signal = "SIGTERM"): void {
       const n = signalNumber(signo);
-      if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
+      if (n === null) throw new TypeError(`Invalid signal: ${signo}`);
       try {
         ctx.sys.kill(pid, n);
       } catch (e) {
+        // Deno words kill(2)'s errors as its Rust crate does ("ESRCH: No such process").
+        if (e instanceof ErrnoError && e.errno === Errno.ESRCH) {
+          throw new Deno.errors.NotFound("ESRCH: No such process");
+        }
+        if (e instanceof ErrnoError && e.errno === Errno.EPERM) {
+          throw new Deno.errors.PermissionDenied("EPERM: Operation not permitted");
+        }
         throw denoError(e, "kill");
       }
     },
     addSignalListener(signo: Deno.Signal, handler: () => void): void {
       const n = signalNumber(signo);
-      if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
+      if (n === null) throw new TypeError(`Invalid signal: ${signo}`);
       try {
         ctx.signals.addListener(n, handler);
       } catch (_e) {
@@ -250,8 +291,8 @@ export function commandApi(ctx: CommandCtx) {
     },
     removeSignalListener(signo: Deno.Signal, handler: () => void): void {
       const n = signalNumber(signo);
-      if (n === null) throw new TypeError(`Unknown signal: ${signo}`);
-      ctx.signals.removeListener(n, handler);
+      // Deno removes nothing, silently, for a name it does not know.
+      if (n !== null) ctx.signals.removeListener(n, handler);
     },
   };
 }
