@@ -23,6 +23,7 @@ Deno.test("deno personality: failing file operations throw what Deno throws", as
       args: ["run", "--no-prompt", "--allow-all", fixture, a],
       // NO_COLOR empty: Deno.noColor is false, as in a sandbox whose environment has no NO_COLOR.
       env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "" },
+      stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -23,6 +23,7 @@ const SCENARIOS = [
   "exit-code-checked",
   "beforeunload-keeps",
   "unread-body",
+  "stdout-closed",
 ];
 const dec = new TextDecoder();
 const firstLine = (s: string) => s.split("\n")[0];

@@ -252,7 +252,8 @@ export class SandboxFsFile {
 
   /** Raw mode needs a terminal. */
   setRaw(_mode: boolean): void {
-    throw new Deno.errors.NotSupported("setRaw: not a terminal");
+    this.#check();
+    throw new Deno.errors.BadResource("ENOTTY: Not a typewriter");
   }
 
   /** Take an advisory lock on the file (flock: shared, or exclusive), waiting for it. Locks

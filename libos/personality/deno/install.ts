@@ -6,6 +6,7 @@
 import type { Libos } from "../../libos.ts";
 import { Liveness } from "../../liveness.ts";
 import type { Sys } from "../../sys/types.ts";
+import { Errno, ErrnoError } from "../../errno.ts";
 import type { DenoCtx } from "./ctx.ts";
 import { makeConsole } from "./console.ts";
 import { dirFunctions } from "./dir.ts";
@@ -86,6 +87,11 @@ function installShared(b: Bound): void {
     },
   };
   for (const name of DENIED) members[name] = denied(name);
+  // A Worker has no prompt(), confirm() or alert(); Deno's main thread has, and without a
+  // terminal on stdin (never one in a sandbox) they return at once: null, false, undefined.
+  define(globalThis, "prompt", (_message?: string, _default?: string) => null);
+  define(globalThis, "confirm", (_message?: string) => false);
+  define(globalThis, "alert", (_message?: string) => undefined);
   // The sandbox's `deno`: `new Deno.Command(Deno.execPath(), { args: ["run", script] })` starts
   // a picoprocess (command.ts), and Deno's node:process reads it when it loads.
   members.execPath = () => "/bin/deno";
@@ -160,14 +166,21 @@ function bindTo(b: Bound, os: Libos): void {
   b.sys = os.sys;
   b.env = makeEnv(os.kernel.env);
   const D = Deno as unknown as Record<string, unknown>;
-  define(D, "stdin", SandboxFsFile.of(b, 0));
-  define(D, "stdout", SandboxFsFile.of(b, 1));
-  define(D, "stderr", SandboxFsFile.of(b, 2));
+  ["stdin", "stdout", "stderr"].forEach((name, fd) => {
+    const file = SandboxFsFile.of(b, fd);
+    // Deno's stdio objects still carry their resource id (files opened later do not).
+    Object.defineProperty(file, "rid", { value: fd, enumerable: false });
+    define(D, name, file);
+  });
   const con = makeConsole((fd, text) => {
     try {
       b.sys.write(fd, enc.encode(text));
-    } catch (_e) {
-      // Output is gone (closed fd, or the host's output limit): console never throws.
+    } catch (e) {
+      // A closed stdout or stderr fails as in Deno; output that is gone otherwise (the host's
+      // output limit, a pipe with no reader) is dropped: console never throws for it.
+      if (e instanceof ErrnoError && e.errno === Errno.EBADF) {
+        throw new Deno.errors.BadResource("Bad resource ID");
+      }
     }
   });
   define(globalThis, "console", con);
