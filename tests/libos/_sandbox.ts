@@ -62,3 +62,23 @@ export async function runGuest(opts: {
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/**
+ * Run `deno run <args>` directly (real Deno, no sandbox), stdin empty, and collect what it wrote:
+ * the reference a sandboxed run of the same program is compared with.
+ * @param env variables added to this process's environment
+ */
+export async function runDirect(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<GuestRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", ...args],
+    env: { DENO_NO_UPDATE_CHECK: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}

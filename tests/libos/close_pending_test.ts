@@ -6,7 +6,7 @@
  * the sandbox the cancelled read must take no bytes written to its FIFO later (real Deno's does).
  */
 import assert from "node:assert/strict";
-import { runGuest } from "./_sandbox.ts";
+import { runDirect, runGuest } from "./_sandbox.ts";
 
 const fixture = new URL("./fixtures/close_pending.ts", import.meta.url).pathname;
 const SANDBOX_ONLY = "sandbox: after the cancelled read, its FIFO keeps every byte";
@@ -15,16 +15,11 @@ Deno.test("deno personality: close() while operations are under way, as in Deno"
   const a = await Deno.makeTempDir({ prefix: "sp_close_direct_" });
   const b = await Deno.makeTempDir({ prefix: "sp_close_sandbox_" });
   try {
-    const direct = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", `--allow-read=${a}`, `--allow-write=${a}`, "--allow-run=mkfifo"]
-        .concat([fixture, a]),
-      env: { DENO_NO_UPDATE_CHECK: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    const want = { code: direct.code, stdout: dec.decode(direct.stdout), stderr: "" };
-    assert.equal(dec.decode(direct.stderr), "");
+    const direct = await runDirect(
+      [`--allow-read=${a}`, `--allow-write=${a}`, "--allow-run=mkfifo", fixture, a],
+    );
+    const want = { ...direct, stderr: "" };
+    assert.equal(direct.stderr, "");
     assert.match(want.stdout, /write returned from a using scope \[16,"kept after close"\]/);
     assert.match(
       want.stdout,

@@ -8,7 +8,7 @@
  * writes nothing).
  */
 import assert from "node:assert/strict";
-import { runGuest } from "./_sandbox.ts";
+import { runDirect, runGuest } from "./_sandbox.ts";
 
 const fixture = new URL("./fixtures/deno_errors.ts", import.meta.url).pathname;
 
@@ -16,20 +16,13 @@ Deno.test("deno personality: failing file operations throw what Deno throws", as
   const a = await Deno.makeTempDir({ prefix: "sp_errors_direct_" });
   const b = await Deno.makeTempDir({ prefix: "sp_errors_sandbox_" });
   try {
-    const direct = await new Deno.Command(Deno.execPath(), {
-      // All permissions, as a sandbox's program has all of its VFS: Deno's errors differ when a
-      // permission check sees the path first (a path with NUL), and symlink needs unscoped
-      // access anyway. The fixture touches its directory only.
-      args: ["run", "--no-prompt", "--allow-all", fixture, a],
-      // NO_COLOR empty: Deno.noColor is false, as in a sandbox whose environment has no NO_COLOR.
-      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    const want = { code: direct.code, stdout: dec.decode(direct.stdout), stderr: "" };
-    assert.equal(dec.decode(direct.stderr), "");
+    // All permissions, as a sandbox's program has all of its VFS: Deno's errors differ when a
+    // permission check sees the path first (a path with NUL), and symlink needs unscoped access
+    // anyway. The fixture touches its directory only. NO_COLOR empty: Deno.noColor is false, as
+    // in a sandbox whose environment has no NO_COLOR.
+    const direct = await runDirect(["--allow-all", fixture, a], { NO_COLOR: "" });
+    const want = { ...direct, stderr: "" };
+    assert.equal(direct.stderr, "");
     assert.match(want.stdout, /read on a write-only file !> Error Error "Bad file descriptor/);
     // On a chroot mount and on a tmpfs: the two backends answer the VFS's calls each its own way.
     for (

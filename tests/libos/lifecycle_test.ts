@@ -8,7 +8,7 @@
  * fixture, one scenario per run.
  */
 import assert from "node:assert/strict";
-import { runGuest } from "./_sandbox.ts";
+import { runDirect, runGuest } from "./_sandbox.ts";
 
 const fixture = new URL("./fixtures/lifecycle.ts", import.meta.url).pathname;
 const SCENARIOS = [
@@ -25,22 +25,14 @@ const SCENARIOS = [
   "unread-body",
   "stdout-closed",
 ];
-const dec = new TextDecoder();
 const firstLine = (s: string) => s.split("\n")[0];
 
 for (const scenario of SCENARIOS) {
   Deno.test(`deno personality: a program ends as under Deno (${scenario})`, async () => {
-    const direct = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", `--allow-read=${fixture}`, fixture, scenario],
-      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const want = {
-      code: direct.code,
-      stdout: dec.decode(direct.stdout),
-      stderr: firstLine(dec.decode(direct.stderr)),
-    };
+    const direct = await runDirect([`--allow-read=${fixture}`, fixture, scenario], {
+      NO_COLOR: "1",
+    });
+    const want = { ...direct, stderr: firstLine(direct.stderr) };
     const got = await runGuest({ entry: fixture, mounts: [], argv: [scenario] });
     assert.deepEqual({ ...got, stderr: firstLine(got.stderr) }, want);
   });
