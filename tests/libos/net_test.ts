@@ -90,9 +90,9 @@ for (const isolation of ["worker", "process"] as const) {
     assert.deepEqual(
       lines,
       [
-        `addr {"transport":"tcp","hostname":"127.0.0.1","port":${port}}`,
-        `remote {"transport":"tcp","hostname":"127.0.0.1","port":${port}}`,
-        `local {"transport":"tcp","hostname":"127.0.0.1","port":${port}}`,
+        `addr {"hostname":"127.0.0.1","port":${port},"transport":"tcp"}`,
+        `remote {"hostname":"127.0.0.1","port":${port},"transport":"tcp"}`,
+        `local {"hostname":"127.0.0.1","port":${port},"transport":"tcp"}`,
         `echoed "hello " 200006 true`,
         "server done",
       ].sort(),

@@ -28,6 +28,11 @@ const STRERROR: Record<number, string> = {
   [Errno.EDQUOT]: "Disk quota exceeded",
   [Errno.EOPNOTSUPP]: "Operation not supported",
   [Errno.ENOTCAPABLE]: "Capability not granted by the sandbox",
+  [Errno.EADDRINUSE]: "Address already in use",
+  [Errno.EADDRNOTAVAIL]: "Cannot assign requested address",
+  [Errno.ECONNRESET]: "Connection reset by peer",
+  [Errno.ENOTCONN]: "Transport endpoint is not connected",
+  [Errno.ECONNREFUSED]: "Connection refused",
 };
 
 type ErrorClass = new (message: string) => Error;
@@ -60,6 +65,16 @@ function classFor(errno: number): ErrorClass {
       return E.WouldBlock;
     case Errno.EPIPE:
       return E.BrokenPipe;
+    case Errno.EADDRINUSE:
+      return E.AddrInUse;
+    case Errno.EADDRNOTAVAIL:
+      return E.AddrNotAvailable;
+    case Errno.ECONNRESET:
+      return E.ConnectionReset;
+    case Errno.ENOTCONN:
+      return E.NotConnected;
+    case Errno.ECONNREFUSED:
+      return E.ConnectionRefused;
     case Errno.EINTR:
       return E.Interrupted;
     case Errno.ETIMEDOUT:

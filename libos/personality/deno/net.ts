@@ -22,7 +22,7 @@ export interface TcpAddr {
 function addr(a: SockAddr | null): TcpAddr {
   // The host does not tell the guest the far end of an accepted connection or the local end
   // of a connect: those read as the unspecified address.
-  return { transport: "tcp", hostname: a?.hostname ?? "0.0.0.0", port: a?.port ?? 0 };
+  return { hostname: a?.hostname ?? "0.0.0.0", port: a?.port ?? 0, transport: "tcp" };
 }
 
 /** A refusal by the manifest becomes NotCapable with the host's message (it names the target). */
@@ -31,7 +31,9 @@ function netError(e: unknown, op: string, target?: string): unknown {
     const msg = target && !e.message.includes(target) ? `${op} ${target}: ${e.message}` : e.message;
     return new Deno.errors.NotCapable(msg);
   }
-  return denoError(e, op, target);
+  // Otherwise Deno's error for the OS's answer, which names no address ("Connection refused
+  // (os error 111)").
+  return denoError(e, "");
 }
 
 /** Run `fn` on a later tick, counted for liveness while `ref`, with errors converted. */
@@ -223,8 +225,20 @@ export class SandboxListener {
     this.#ref = false;
   }
 
-  /** `for await (const conn of listener)`: ends when the listener is closed. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<SandboxConn> {
+  /** `for await (const conn of listener)`: ends when the listener is closed; leaving the loop
+   * early (`break`) closes the listener, as Deno's iterator does. */
+  [Symbol.asyncIterator](): AsyncGenerator<SandboxConn> {
+    const conns = this.#conns();
+    const stop = conns.return.bind(conns);
+    return Object.assign(conns, {
+      return: (v?: unknown) => {
+        if (!this.#closed) this.close();
+        return stop(v as undefined);
+      },
+    });
+  }
+
+  async *#conns(): AsyncGenerator<SandboxConn> {
     while (!this.#closed) {
       try {
         yield await this.accept();
@@ -247,9 +261,13 @@ interface ConnectOptions {
   transport?: string;
 }
 
+/** Deno's check of a port: a string of digits is taken as its number. */
 function checkPort(port: unknown): number {
-  const n = Number(port);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new TypeError(`Invalid port: ${port}`);
+  const n = typeof port === "string" && /^[0-9]+$/.test(port) ? Number(port) : port;
+  if (typeof n !== "number" || !Number.isInteger(n)) {
+    throw new TypeError(`Invalid port: ${typeof port === "string" ? `'${port}'` : String(port)}`);
+  }
+  if (n < 0 || n > 65535) throw new RangeError(`Invalid port (out of range): ${n}`);
   return n;
 }
 
