@@ -41,8 +41,6 @@ export class Libos {
   readonly #uncontrol: () => void;
   /** The global listeners `runModule` added. */
   #listeners: [string, (e: Event) => void][] = [];
-  /** The status a built-in's `main` returned: the exit status once nothing is left. */
-
   /** A rehearsal process (see the constructor). */
   readonly #rehearsal: boolean;
 
@@ -166,7 +164,9 @@ export class Libos {
    * the process ended as with `process_exit`.
    */
   idle(): void {
-    if (!this.#exiting && this.#beforeUnloadKeeps()) return;
+    // A built-in is Sandpiper's code: nobody listens, so a recycled spawn does not dispatch.
+    const builtin = this.init.entry.startsWith(BUILTIN_SCHEME);
+    if (!this.#exiting && !builtin && this.#beforeUnloadKeeps()) return;
     // The status when nothing is left: `Deno.exitCode` (Deno's own, per Worker: the program's,
     // or what a built-in's `main` returned).
     const code = Deno.exitCode;

@@ -11,7 +11,7 @@ import type { Signals } from "../../signal/signals.ts";
 import { O } from "../../sys/types.ts";
 import type { DenoCtx } from "./ctx.ts";
 import { pathArg } from "./ctx.ts";
-import { denoError } from "./errors.ts";
+import { denoError, withCode } from "./errors.ts";
 
 type Stdio = "piped" | "inherit" | "null";
 
@@ -102,15 +102,38 @@ export function commandApi(ctx: CommandCtx) {
       for (const fd of mine) if (fd !== null) ctx.sys.close(fd);
       if (e instanceof ErrnoError && (e.errno === Errno.ENOENT || e.errno === Errno.ENOEXEC)) {
         // Deno's message for a program that is not there (the OS's ENOENT, as Rust words it).
-        const err = new Deno.errors.NotFound(`Failed to spawn '${cmd}': entity not found`);
-        Object.defineProperty(err, "code", { value: "ENOENT", enumerable: false });
-        throw err;
+        throw withCode(
+          new Deno.errors.NotFound(`Failed to spawn '${cmd}': entity not found`),
+          Errno.ENOENT,
+        );
       }
       throw denoError(e, "spawn", cmd);
     } finally {
       for (const fd of theirs) ctx.sys.close(fd);
     }
     return { pid, stdin: mine[0] ?? null, stdout: mine[1] ?? null, stderr: mine[2] ?? null };
+  }
+
+  /** The number of a signal name, or Deno's TypeError. */
+  function signalOf(signo: Deno.Signal): number {
+    const n = signalNumber(signo);
+    if (n === null) throw new TypeError(`Invalid signal: ${signo}`);
+    return n;
+  }
+
+  /** kill(2), with its errors worded as Deno words them ("ESRCH: No such process"). */
+  function kill(pid: number, n: number): void {
+    try {
+      ctx.sys.kill(pid, n);
+    } catch (e) {
+      if (e instanceof ErrnoError && e.errno === Errno.ESRCH) {
+        throw new Deno.errors.NotFound("ESRCH: No such process");
+      }
+      if (e instanceof ErrnoError && e.errno === Errno.EPERM) {
+        throw new Deno.errors.PermissionDenied("EPERM: Operation not permitted");
+      }
+      throw denoError(e, "kill");
+    }
   }
 
   /** Deno's error for a stdio stream that was not piped. */
@@ -165,10 +188,9 @@ export function commandApi(ctx: CommandCtx) {
     }
     /** Send a signal (default SIGTERM). */
     kill(signo: Deno.Signal = "SIGTERM"): void {
-      const n = signalNumber(signo);
-      if (n === null) throw new TypeError(`Invalid signal: ${signo}`);
+      const n = signalOf(signo);
       if (this.#exited) throw new TypeError("Child process has already terminated");
-      ctx.sys.kill(this.pid, n);
+      kill(this.pid, n);
     }
     /** Keep the parent alive until the child exits (the default). */
     ref(): void {
@@ -265,24 +287,10 @@ export function commandApi(ctx: CommandCtx) {
     Command,
     ChildProcess,
     kill(pid: number, signo: Deno.Signal = "SIGTERM"): void {
-      const n = signalNumber(signo);
-      if (n === null) throw new TypeError(`Invalid signal: ${signo}`);
-      try {
-        ctx.sys.kill(pid, n);
-      } catch (e) {
-        // Deno words kill(2)'s errors as its Rust crate does ("ESRCH: No such process").
-        if (e instanceof ErrnoError && e.errno === Errno.ESRCH) {
-          throw new Deno.errors.NotFound("ESRCH: No such process");
-        }
-        if (e instanceof ErrnoError && e.errno === Errno.EPERM) {
-          throw new Deno.errors.PermissionDenied("EPERM: Operation not permitted");
-        }
-        throw denoError(e, "kill");
-      }
+      kill(pid, signalOf(signo));
     },
     addSignalListener(signo: Deno.Signal, handler: () => void): void {
-      const n = signalNumber(signo);
-      if (n === null) throw new TypeError(`Invalid signal: ${signo}`);
+      const n = signalOf(signo);
       try {
         ctx.signals.addListener(n, handler);
       } catch (_e) {

@@ -112,8 +112,12 @@ export function denoError(e: unknown, op: string, path?: string, to?: string): u
   const what = nul
     ? "file name contained an unexpected NUL byte"
     : `${STRERROR[e.errno] ?? errnoName(e.errno)} (os error ${e.errno})`;
-  const err = new (classFor(e.errno))(`${what}${context}`);
-  Object.defineProperty(err, "code", { value: errnoName(e.errno), enumerable: false });
+  return withCode(new (classFor(e.errno))(`${what}${context}`), e.errno);
+}
+
+/** `err` with Deno's `code` property (the errno's name, not enumerable). */
+export function withCode<E extends Error>(err: E, errno: number): E {
+  Object.defineProperty(err, "code", { value: errnoName(errno), enumerable: false });
   return err;
 }
 
@@ -132,18 +136,17 @@ export function withDeno<T>(op: string, path: string | undefined, fn: () => T, t
  * closed or revoked resource).
  */
 export function wrongModeError(): Error {
-  const err = new Error(`${STRERROR[Errno.EBADF]} (os error ${Errno.EBADF})`);
-  Object.defineProperty(err, "code", { value: errnoName(Errno.EBADF), enumerable: false });
-  return err;
+  return withCode(new Error(`${STRERROR[Errno.EBADF]} (os error ${Errno.EBADF})`), Errno.EBADF);
 }
 
 /** Deno's error for a copy whose source is not a regular file (nothing is created). */
 export function notRegularSource(from: string, to: string): Error {
-  const err = new TypeError(
-    `the source path is neither a regular file nor a symlink to a regular file: copy '${from}' -> '${to}'`,
+  return withCode(
+    new TypeError(
+      `the source path is neither a regular file nor a symlink to a regular file: copy '${from}' -> '${to}'`,
+    ),
+    Errno.EINVAL,
   );
-  Object.defineProperty(err, "code", { value: errnoName(Errno.EINVAL), enumerable: false });
-  return err;
 }
 
 /**

@@ -13,6 +13,16 @@ export interface FetchFs {
   open(path: string, options: Deno.OpenOptions): Promise<Deno.FsFile>;
 }
 
+/**
+ * Deno's TypeError for a relative URL string: a Worker would resolve it against its own script
+ * (a host path of the libOS), while a Deno program run without --location has no base URL.
+ */
+export function refuseRelativeUrl(input: unknown): void {
+  if (typeof input === "string" && !URL.canParse(input)) {
+    throw new TypeError(`Invalid URL: '${input}'`);
+  }
+}
+
 /** `net` with `file:` URLs served from `fs`. */
 export function withFileFetch(net: typeof fetch, fs: FetchFs): typeof fetch {
   return function fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -23,10 +33,10 @@ export function withFileFetch(net: typeof fetch, fs: FetchFs): typeof fetch {
       : input instanceof Request
       ? input.url
       : String(input);
-    // A Worker would resolve a relative URL against its own script (a host path of the libOS);
-    // a Deno program run without --location has no base URL, and Deno's message says so.
-    if (typeof input === "string" && !URL.canParse(input)) {
-      return Promise.reject(new TypeError(`Invalid URL: '${input}'`));
+    try {
+      refuseRelativeUrl(input);
+    } catch (e) {
+      return Promise.reject(e);
     }
     if (!/^\s*file:/i.test(href)) return net(input, init);
     return fetchFile(fs, input, init);

@@ -15,7 +15,7 @@ import { SandboxFsFile } from "./fs_file.ts";
 import { DENIED, denied, makeEnv } from "./process.ts";
 import { commandApi } from "./command.ts";
 import { netApi } from "./net.ts";
-import { type FetchFs, withFileFetch } from "./fetch.ts";
+import { type FetchFs, refuseRelativeUrl, withFileFetch } from "./fetch.ts";
 
 const enc = new TextEncoder();
 
@@ -120,10 +120,7 @@ function installShared(b: Bound): void {
 function withoutBaseUrl(R: typeof Request): typeof Request {
   const proxy: typeof Request = new Proxy(R, {
     construct(target, args, newTarget) {
-      const input = args[0];
-      if (typeof input === "string" && !URL.canParse(input)) {
-        throw new TypeError(`Invalid URL: '${input}'`);
-      }
+      refuseRelativeUrl(args[0]);
       return Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
     },
   });
